@@ -1,0 +1,72 @@
+-- Landing tables: every API response, as text, keyed by the resource it describes.
+-- Written by quint_reports.store only; every view in the later layers reads from here.
+-- A refetch replaces the row of its resource, so re-runs never duplicate.
+
+create table if not exists raw_session_list (
+    record_key varchar primary key,  -- session id, or 'md5:' || md5(record) when the id is not a string
+    session_id varchar,              -- the record's id when it is a string
+    run_id varchar not null,
+    fetched_at timestamptz not null,
+    endpoint varchar not null,
+    record varchar not null          -- JSON text of one list element, unknown fields kept
+);
+
+create table if not exists raw_session_detail (
+    session_id varchar primary key,
+    run_id varchar not null,
+    fetched_at timestamptz not null,
+    endpoint varchar not null,
+    http_status integer not null,
+    body varchar not null            -- JSON text as received; a 404 keeps its error body
+);
+
+create table if not exists raw_session_events (
+    session_id varchar primary key,
+    run_id varchar not null,
+    fetched_at timestamptz not null,
+    endpoint varchar not null,
+    http_status integer not null,
+    body varchar not null
+);
+
+create table if not exists raw_session_children (
+    session_id varchar primary key,
+    run_id varchar not null,
+    fetched_at timestamptz not null,
+    endpoint varchar not null,
+    http_status integer not null,
+    body varchar not null
+);
+
+create table if not exists raw_quarantine (
+    endpoint varchar not null,
+    record_key varchar not null,
+    reason varchar not null,
+    run_id varchar not null,
+    fetched_at timestamptz not null,
+    raw varchar not null,            -- the record or body exactly as received
+    primary key (endpoint, record_key, reason)
+);
+
+create table if not exists _sync_runs (
+    run_id varchar primary key,
+    started_at timestamptz not null,
+    finished_at timestamptz,
+    mode varchar not null,           -- full | incremental
+    status varchar not null,         -- running | success | partial | failed
+    api_url varchar,
+    sessions_new integer,
+    sessions_updated integer,
+    sessions_unchanged integer,
+    events bigint,
+    quarantined integer,
+    requests integer,
+    retries integer,
+    seconds double
+);
+
+create table if not exists _fetch_state (
+    key varchar primary key,
+    value varchar,
+    updated_at timestamptz
+);
