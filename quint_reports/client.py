@@ -1,0 +1,296 @@
+"""The HTTP client: bearer auth, explicit timeouts, bounded concurrency and the retry policy.
+
+Retry policy, per request:
+
+- retried: connection errors, timeouts, a body cut short, 5xx, 429, and a 200
+  whose body is not valid JSON;
+- not retried: every other 4xx; 401/403 raise :class:`AuthError` at once;
+- the wait is ``Retry-After`` when the server gives a positive one (seconds or
+  an HTTP date, clamped to ``retry_after_max``), else exponential backoff with
+  full jitter: ``uniform(0, min(backoff_max, backoff_base * 2**retry))``;
+- a request gives up after ``max_attempts`` attempts or ``max_retry_seconds``.
+
+The ``httpx.AsyncClient`` is created inside ``async with ApiClient(...)`` so it
+always belongs to the running event loop; nothing is cached between runs.
+Error texts name the method and path, never headers, so the token cannot leak.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from quint_reports.exceptions import AuthError, QuintError
+from quint_reports.settings import TOKEN_ENV, Settings
+
+log = logging.getLogger(__name__)
+
+_CURSOR_KEYS = {"next_cursor": "cursor", "cursor": "cursor", "next_page_token": "page_token"}
+"""Body keys that carry an opaque cursor for the next page, and the query parameter that sends it back."""
+_MAX_PAGES = 100_000
+"""Stop following next links after this many pages, in case the API loops."""
+
+
+class RequestFailed(QuintError):
+    """One request failed for good (retries exhausted, or a non-retryable 4xx)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class ApiResponse:
+    """The final answer to one logical request, after retries."""
+
+    path: str
+    status: int
+    text: str
+    data: Any = None
+    """Parsed JSON, or None when the body is not JSON (see ``json_error``)."""
+    json_error: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ClientStats:
+    """Counters for the progress display and the run summary."""
+
+    requests: int = 0
+    retries: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Return the wait a ``Retry-After`` header asks for, or None when it gives no usable hint.
+
+    Zero, negative, past dates and garbage all return None, so the caller backs
+    off instead of hammering the server in a tight loop.
+    """
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    if seconds != seconds or seconds <= 0:  # NaN or no wait
+        return None
+    return seconds
+
+
+def backoff_delay(retry: int, base: float, cap: float, rng: Callable[[], float] = random.random) -> float:
+    """Full-jitter exponential backoff for the ``retry``-th retry (0-based)."""
+    return rng() * min(cap, base * (2**retry))
+
+
+def _retry_reason(response: httpx.Response) -> str | None:
+    if response.status_code == 429:
+        return "HTTP 429"
+    if response.status_code >= 500:
+        return f"HTTP {response.status_code}"
+    return None
+
+
+class ApiClient:
+    """Async client for the Quint read API; use as ``async with ApiClient(settings) as api``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: Callable[[], float] = random.random,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.stats = ClientStats()
+        self._transport = transport
+        self._sleep = sleep
+        self._rng = rng
+        self._clock = clock
+        self._http: httpx.AsyncClient | None = None
+        self._gate = asyncio.Semaphore(settings.concurrency)
+
+    def __repr__(self) -> str:
+        return f"ApiClient(api_url={self.settings.api_url!r})"
+
+    async def __aenter__(self) -> ApiClient:
+        s = self.settings
+        self._http = httpx.AsyncClient(
+            base_url=s.api_url,
+            headers={"Authorization": f"Bearer {s.token.reveal()}", "Accept": "application/json"},
+            timeout=httpx.Timeout(connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout, pool=None),
+            # The semaphore keeps requests in flight <= max_connections, so the pool never times out.
+            limits=httpx.Limits(max_connections=s.concurrency, max_keepalive_connections=s.concurrency),
+            transport=self._transport,
+            follow_redirects=False,
+            trust_env=False,
+        )
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def get(self, path: str, params: dict[str, str] | None = None, kind: str = "other") -> ApiResponse:
+        """GET ``path`` with the retry policy.
+
+        Returns the final response for 2xx and non-retryable 4xx other than 401/403.
+        A 200 whose body stays invalid JSON comes back with ``data=None`` and ``json_error`` set.
+
+        Raises:
+            AuthError: the API answered 401 or 403.
+            RequestFailed: retries ran out on connection errors, timeouts, 5xx or 429.
+        """
+        if self._http is None:
+            raise RuntimeError("use ApiClient inside `async with`")
+        s = self.settings
+        started = self._clock()
+        last = ""
+        for attempt in range(s.max_attempts):
+            wait: float | None = None
+            async with self._gate:
+                self.stats.requests += 1
+                self.stats.by_kind[kind] = self.stats.by_kind.get(kind, 0) + 1
+                try:
+                    response = await self._http.get(path, params=params)
+                except httpx.TransportError as exc:
+                    # Connect errors, timeouts, a body cut short (RemoteProtocolError).
+                    last = f"{type(exc).__name__}"
+                else:
+                    if response.status_code in (401, 403):
+                        raise AuthError(
+                            f"the API refused the token (HTTP {response.status_code}) for GET {path}: "
+                            f"set {TOKEN_ENV} (or --token-file) to a valid token with read scope"
+                        )
+                    reason = _retry_reason(response)
+                    if reason is None:
+                        result = self._decode(path, response)
+                        if result.json_error is None or response.status_code != 200:
+                            return result
+                        last = f"invalid JSON body ({result.json_error})"
+                        if attempt == s.max_attempts - 1 or self._out_of_time(started, 0):
+                            return result
+                    else:
+                        last = reason
+                        if response.status_code == 429 or response.status_code == 503:
+                            wait = parse_retry_after(response.headers.get("Retry-After"))
+                            if wait is not None:
+                                wait = min(wait, s.retry_after_max)
+            if attempt == s.max_attempts - 1:
+                break
+            if wait is None:
+                wait = backoff_delay(attempt, s.backoff_base, s.backoff_max, self._rng)
+            if self._out_of_time(started, wait):
+                break
+            self.stats.retries += 1
+            log.debug("retrying GET %s in %.2fs after %s (attempt %d)", path, wait, last, attempt + 1)
+            await self._sleep(wait)
+        raise RequestFailed(f"GET {path} failed after {attempt + 1} attempts: {last}")
+
+    async def get_list(
+        self, path: str, key: str, params: dict[str, str] | None = None, kind: str = "list"
+    ) -> tuple[list[Any], list[ApiResponse]]:
+        """GET a list endpoint, following a cursor or next link when the response carries one.
+
+        Returns:
+            The items of every page under ``key``, and the responses (one per page).
+            A page whose body is not an object with a ``key`` array is returned
+            among the responses and contributes no items; the caller quarantines it.
+        """
+        items: list[Any] = []
+        pages: list[ApiResponse] = []
+        params = dict(params or {})
+        url: str = path
+        seen: set[str] = set()
+        for _ in range(_MAX_PAGES):
+            page = await self.get(url, params=params or None, kind=kind)
+            pages.append(page)
+            body = page.data
+            if page.status != 200 or not isinstance(body, dict) or not isinstance(body.get(key), list):
+                break
+            items.extend(body[key])
+            step = self._next_page(path, body, page.headers, params)
+            if step is None:
+                break
+            url, params = step
+            marker = url + json.dumps(params, sort_keys=True)
+            if marker in seen:
+                log.warning("GET %s: the next link repeats itself; stopped paging", path)
+                break
+            seen.add(marker)
+        return items, pages
+
+    def _next_page(
+        self, path: str, body: dict[str, Any], headers: dict[str, str], params: dict[str, str]
+    ) -> tuple[str, dict[str, str]] | None:
+        link = body.get("next")
+        links = body.get("links")
+        if not isinstance(link, str) and isinstance(links, dict):
+            link = links.get("next")
+        if not isinstance(link, str):
+            link = _link_header_next(headers.get("link", ""))
+        if isinstance(link, str) and link:
+            return self._same_origin(link), {}
+        for name, param in _CURSOR_KEYS.items():
+            cursor = body.get(name)
+            if isinstance(cursor, (str, int)) and not isinstance(cursor, bool) and str(cursor):
+                return path, {**params, param: str(cursor)}
+        return None
+
+    def _same_origin(self, link: str) -> str:
+        """Resolve a next link; refuse one that leaves the API's origin, which would carry the token away."""
+        base = self.settings.api_url + "/"
+        absolute = urljoin(base, link)
+        a, b = urlsplit(absolute), urlsplit(base)
+        if (a.scheme, a.netloc) != (b.scheme, b.netloc):
+            raise RequestFailed(f"a next link points to another host ({a.netloc}); not followed")
+        return absolute[len(self.settings.api_url) :] or "/"
+
+    def _out_of_time(self, started: float, wait: float) -> bool:
+        return self._clock() - started + wait > self.settings.max_retry_seconds
+
+    @staticmethod
+    def _decode(path: str, response: httpx.Response) -> ApiResponse:
+        text = response.text
+        data: Any = None
+        error: str | None = None
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            error = f"{type(exc).__name__} at char {getattr(exc, 'pos', '?')}"
+        headers = {k.lower(): v for k, v in response.headers.items() if k.lower() in ("link", "content-type")}
+        return ApiResponse(path=path, status=response.status_code, text=text, data=data, json_error=error, headers=headers)
+
+
+def _link_header_next(value: str) -> str | None:
+    """The URL with rel="next" in an RFC 8288 Link header, if any."""
+    for part in value.split(","):
+        if 'rel="next"' in part or "rel=next" in part:
+            start, end = part.find("<"), part.find(">")
+            if 0 <= start < end:
+                return part[start + 1 : end]
+    return None
