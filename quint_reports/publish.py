@@ -1,0 +1,217 @@
+"""The reader/writer model: one writer on a private copy, readers on published snapshots.
+
+A sync never opens the published file. It takes ``<db>.lock`` (flock), copies
+``<db>`` to ``<db>.work``, writes there, runs ``CHECKPOINT``, closes, fsyncs and
+swaps the copy in with ``os.replace``. Readers hold the inode they opened, so
+they neither block the writer (DuckDB's own file lock never meets it) nor see
+half a sync; reconnecting shows the newest snapshot. A kill at any point
+leaves ``<db>`` as it was; the next writer deletes the stale work file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+
+from quint_reports.exceptions import DatabaseError, LockHeld
+from quint_reports.settings import DB_ENV, DEFAULT_DB
+from quint_reports.sqlfiles import read_sql
+from quint_reports.store import split_statements
+
+_held: dict[Path, tuple[int, int]] = {}
+"""Locks this process holds: path -> (fd, depth), so that nightly can hold the lock around sync."""
+_held_guard = threading.Lock()
+
+
+def resolve_db(db: str | os.PathLike[str] | None = None) -> Path:
+    """The published database path: ``db``, else ``QUINT_DB``, else ``quint.duckdb``."""
+    return Path(db or os.environ.get(DB_ENV) or DEFAULT_DB).expanduser().absolute()
+
+
+def lock_path(db: Path) -> Path:
+    """The lock file of a database: ``<db>.lock``."""
+    return db.with_name(db.name + ".lock")
+
+
+def work_path(db: Path) -> Path:
+    """The private work file a sync writes: ``<db>.work``."""
+    return db.with_name(db.name + ".work")
+
+
+@contextlib.contextmanager
+def db_lock(db: str | os.PathLike[str]) -> Iterator[Path]:
+    """Hold the writer lock of ``db`` (non-blocking, re-entrant within this process).
+
+    Raises:
+        LockHeld: another process holds it; the message names the lock file and its PID.
+    """
+    path = lock_path(resolve_db(db))
+    with _held_guard:
+        if path in _held:
+            fd, depth = _held[path]
+            _held[path] = (fd, depth + 1)
+        else:
+            _held[path] = (_acquire(path), 1)
+    try:
+        yield path
+    finally:
+        with _held_guard:
+            fd, depth = _held[path]
+            if depth > 1:
+                _held[path] = (fd, depth - 1)
+            else:
+                del _held[path]
+                os.close(fd)  # releases the flock
+
+
+def _acquire(path: Path) -> int:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise DatabaseError(f"cannot create the lock file {path}: {exc.strerror}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
+        os.close(fd)
+        who = f" by PID {holder}" if holder.isdigit() else ""
+        raise LockHeld(
+            f"another sync is running: {path} is held{who}. Wait for it to finish; the lock is "
+            "released when that process exits, so there is nothing to delete."
+        ) from None
+    # The PID is informational only: the kernel releases the flock when its holder dies.
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
+class WorkDatabase:
+    """The writer's private copy of the published database; ``publish()`` swaps it in.
+
+    Use as a context manager: entering takes the lock, discards a stale work file
+    and copies the published file (or starts empty); leaving without publishing
+    discards the work file, so the published file is untouched.
+    """
+
+    def __init__(self, db: str | os.PathLike[str]) -> None:
+        self.db = resolve_db(db)
+        self.work = work_path(self.db)
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.published = False
+        self._lock: contextlib.AbstractContextManager[Path] | None = None
+
+    def __repr__(self) -> str:
+        return f"WorkDatabase({str(self.db)!r})"
+
+    def __enter__(self) -> WorkDatabase:
+        self._lock = db_lock(self.db)
+        self._lock.__enter__()
+        try:
+            wal = _wal(self.db)
+            if wal.exists():
+                raise DatabaseError(
+                    f"{self.db} has a write-ahead log ({wal.name}): something wrote to the published file in "
+                    "place. Open it once read-write with duckdb and run CHECKPOINT, then sync again."
+                )
+            self._discard()
+            if self.db.exists():
+                shutil.copyfile(self.db, self.work)
+            self.con = duckdb.connect(str(self.work))
+        except BaseException:
+            self._release()
+            raise
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if self.con is not None:
+                self.con.close()
+                self.con = None
+            if not self.published:
+                self._discard()
+        finally:
+            self._release()
+
+    def publish(self) -> None:
+        """CHECKPOINT, close, fsync and atomically replace the published file with the work file.
+
+        Raises:
+            DatabaseError: the checkpoint left a WAL behind, or the rename failed.
+        """
+        if self.con is None:
+            raise RuntimeError("publish() needs an open work database")
+        try:
+            self.con.execute("checkpoint")
+            self.con.close()
+            self.con = None
+            if _wal(self.work).exists():
+                raise DatabaseError(f"{self.work} still has a write-ahead log after CHECKPOINT; not published")
+            _fsync(self.work)
+            os.replace(self.work, self.db)
+            _fsync(self.db.parent)
+        except OSError as exc:
+            raise DatabaseError(f"could not publish {self.db}: {exc.strerror}; the previous snapshot is intact") from exc
+        self.published = True
+
+    def _discard(self) -> None:
+        for path in (self.work, _wal(self.work)):
+            path.unlink(missing_ok=True)
+        shutil.rmtree(self.work.with_name(self.work.name + ".tmp"), ignore_errors=True)
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.__exit__(None, None, None)
+            self._lock = None
+
+
+def connect(db: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConnection:
+    """Open a read-only connection to the latest published snapshot.
+
+    The connection keeps seeing that snapshot, and never blocks a sync; call
+    ``connect()`` again to see a newer one. Close it when done.
+
+    Args:
+        db: the published database; else ``QUINT_DB``; else ``quint.duckdb``.
+
+    Raises:
+        DatabaseError: there is no published database at that path, or it cannot be opened.
+
+    Example:
+        >>> con = quint_reports.connect("quint.duckdb")
+        >>> con.sql("select count(*) from raw_session_detail").fetchall()
+    """
+    path = resolve_db(db)
+    if not path.is_file():
+        raise DatabaseError(f"no published database at {path}: run `quint-reports sync --db {path}` first")
+    con = duckdb.connect(":memory:")
+    literal = "'" + str(path).replace("'", "''") + "'"
+    try:
+        for statement in split_statements(read_sql("landing/attach_snapshot.sql").format(path=literal)):
+            con.execute(statement)
+    except duckdb.Error as exc:
+        con.close()
+        raise DatabaseError(f"cannot open {path} read-only: {exc}") from None
+    return con
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

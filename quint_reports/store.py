@@ -1,0 +1,263 @@
+"""DuckDB landing: the raw_* tables, bulk upserts, ``_sync_runs`` and ``_fetch_state``.
+
+Every write goes through an Arrow table registered on the connection and a
+``MERGE INTO`` from ``sql/landing/`` (latest wins per key, duplicates within a
+batch collapsed first), one transaction per batch. No row-by-row inserts.
+The store knows nothing of HTTP; it is handed plain rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from quint_reports.sqlfiles import read_sql
+
+WATERMARK_KEY = "sessions.started_at"
+"""The _fetch_state key of the latest session start seen in a list response."""
+
+_TS = pa.timestamp("us", tz="UTC")
+_BODY_SCHEMA = pa.schema(
+    [
+        ("kind", pa.string()),
+        ("seq", pa.int64()),
+        ("session_id", pa.string()),
+        ("run_id", pa.string()),
+        ("fetched_at", _TS),
+        ("endpoint", pa.string()),
+        ("http_status", pa.int32()),
+        ("body", pa.string()),
+    ]
+)
+_LIST_SCHEMA = pa.schema(
+    [
+        ("seq", pa.int64()),
+        ("record_key", pa.string()),
+        ("session_id", pa.string()),
+        ("run_id", pa.string()),
+        ("fetched_at", _TS),
+        ("endpoint", pa.string()),
+        ("record", pa.string()),
+    ]
+)
+_QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("seq", pa.int64()),
+        ("endpoint", pa.string()),
+        ("record_key", pa.string()),
+        ("reason", pa.string()),
+        ("run_id", pa.string()),
+        ("fetched_at", _TS),
+        ("raw", pa.string()),
+    ]
+)
+BODY_KINDS = ("detail", "events", "children")
+
+
+@dataclass(frozen=True)
+class BodyRow:
+    """One response about one session: its detail, its events or its children."""
+
+    kind: str
+    session_id: str
+    fetched_at: datetime
+    endpoint: str
+    http_status: int
+    body: str
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """One element of a list response, as JSON text."""
+
+    record_key: str
+    session_id: str | None
+    fetched_at: datetime
+    endpoint: str
+    record: str
+
+
+@dataclass(frozen=True)
+class QuarantineRow:
+    """A record that failed validation, with the reason; it stays in the raw tables too."""
+
+    endpoint: str
+    record_key: str
+    reason: str
+    fetched_at: datetime
+    raw: str
+
+
+@dataclass
+class Batch:
+    """Rows to land together, in one transaction."""
+
+    bodies: list[BodyRow] = field(default_factory=list)
+    listed: list[ListRow] = field(default_factory=list)
+    quarantine: list[QuarantineRow] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.bodies) + len(self.listed) + len(self.quarantine)
+
+
+@dataclass(frozen=True)
+class BatchCounts:
+    """How the sessions of a batch compare with what was landed before it."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class Store:
+    """The landing tables of one open (work) database."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def ensure_schema(self) -> None:
+        """Create the landing tables when missing."""
+        self.con.execute(read_sql("landing/schema.sql"))
+
+    def start_run(self, run_id: str, mode: str, api_url: str, started_at: datetime) -> None:
+        """Insert the ``_sync_runs`` row of a run that is starting."""
+        self.con.execute(
+            read_sql("landing/start_run.sql"),
+            {"run_id": run_id, "started_at": started_at, "mode": mode, "api_url": api_url},
+        )
+
+    def finish_run(self, run_id: str, status: str, finished_at: datetime, counters: dict[str, Any]) -> None:
+        """Record a run's outcome and counters (``sessions_new`` ... ``seconds``)."""
+        self.con.execute(
+            read_sql("landing/finish_run.sql"),
+            {"run_id": run_id, "status": status, "finished_at": finished_at, **counters},
+        )
+
+    def get_state(self, key: str) -> str | None:
+        """Return a ``_fetch_state`` value, or None."""
+        row = self.con.execute(read_sql("landing/get_state.sql"), {"key": key}).fetchone()
+        return None if row is None else row[0]
+
+    def watermark(self) -> datetime | None:
+        """The latest session start seen by an earlier run, or None before the first run."""
+        value = self.get_state(WATERMARK_KEY)
+        return datetime.fromisoformat(value) if value else None
+
+    def reset_state(self) -> None:
+        """Forget the watermark: the next run lists every session."""
+        self.con.execute(read_sql("landing/reset_state.sql"))
+
+    def open_session_ids(self) -> list[str]:
+        """Sessions landed but not ``ended`` (or whose detail never landed): refetched every run."""
+        return sorted(r[0] for r in self.con.execute(read_sql("landing/open_sessions.sql")).fetchall())
+
+    def known_session_ids(self) -> set[str]:
+        """Sessions whose detail has landed (answered 200 or 404)."""
+        return {r[0] for r in self.con.execute(read_sql("landing/known_sessions.sql")).fetchall()}
+
+    def known_parent_ids(self) -> set[str]:
+        """Session ids that some landed session names as its parent."""
+        return {r[0] for r in self.con.execute(read_sql("landing/known_parents.sql")).fetchall()}
+
+    def write(
+        self, run_id: str, batch: Batch, state: dict[str, str] | None = None, prune_keep: set[str] | None = None
+    ) -> BatchCounts:
+        """Upsert a batch in one transaction, with ``_fetch_state`` entries and an optional prune.
+
+        Args:
+            run_id: the run writing these rows.
+            batch: the rows; duplicates within it are collapsed (the later one wins).
+            state: ``_fetch_state`` entries committed with the rows (the watermark).
+            prune_keep: when given (a --full run's last batch), delete every row this run did not
+                write, except those of these session ids (whose fetch failed this run).
+
+        Returns:
+            The counts of new, updated and unchanged sessions in the batch.
+        """
+        now = datetime.now(timezone.utc)
+        bodies = _body_table(run_id, batch.bodies)
+        listed = _list_table(run_id, batch.listed)
+        quarantine = _quarantine_table(run_id, batch.quarantine)
+        con = self.con
+        con.register("batch_bodies", bodies)
+        con.register("batch_list", listed)
+        con.register("batch_quarantine", quarantine)
+        con.register("keep_sessions", pa.table({"session_id": pa.array(sorted(prune_keep or ()), pa.string())}))
+        try:
+            con.begin()
+            try:
+                row = con.execute(read_sql("landing/compare_batch.sql")).fetchone()
+                counts = BatchCounts(*(int(v or 0) for v in row)) if row else BatchCounts()
+                for kind in BODY_KINDS:
+                    con.execute(read_sql(f"landing/upsert_session_{kind}.sql"))
+                con.execute(read_sql("landing/upsert_session_list.sql"))
+                con.execute(read_sql("landing/upsert_quarantine.sql"))
+                if prune_keep is not None:
+                    for statement in split_statements(read_sql("landing/prune_stale.sql")):
+                        con.execute(statement, {"run_id": run_id})
+                for key, value in (state or {}).items():
+                    con.execute(read_sql("landing/set_state.sql"), {"key": key, "value": value, "updated_at": now})
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+        finally:
+            for name in ("batch_bodies", "batch_list", "batch_quarantine", "keep_sessions"):
+                con.unregister(name)
+        return counts
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a file of simple statements (no semicolons inside literals), dropping comment lines."""
+    lines = [line for line in sql.splitlines() if not line.lstrip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def _body_table(run_id: str, rows: list[BodyRow]) -> pa.Table:
+    return pa.table(
+        {
+            "kind": [r.kind for r in rows],
+            "seq": list(range(len(rows))),
+            "session_id": [r.session_id for r in rows],
+            "run_id": [run_id] * len(rows),
+            "fetched_at": [r.fetched_at for r in rows],
+            "endpoint": [r.endpoint for r in rows],
+            "http_status": [r.http_status for r in rows],
+            "body": [r.body for r in rows],
+        },
+        schema=_BODY_SCHEMA,
+    )
+
+
+def _list_table(run_id: str, rows: list[ListRow]) -> pa.Table:
+    return pa.table(
+        {
+            "seq": list(range(len(rows))),
+            "record_key": [r.record_key for r in rows],
+            "session_id": [r.session_id for r in rows],
+            "run_id": [run_id] * len(rows),
+            "fetched_at": [r.fetched_at for r in rows],
+            "endpoint": [r.endpoint for r in rows],
+            "record": [r.record for r in rows],
+        },
+        schema=_LIST_SCHEMA,
+    )
+
+
+def _quarantine_table(run_id: str, rows: list[QuarantineRow]) -> pa.Table:
+    return pa.table(
+        {
+            "seq": list(range(len(rows))),
+            "endpoint": [r.endpoint for r in rows],
+            "record_key": [r.record_key for r in rows],
+            "reason": [r.reason for r in rows],
+            "run_id": [run_id] * len(rows),
+            "fetched_at": [r.fetched_at for r in rows],
+            "raw": [r.raw for r in rows],
+        },
+        schema=_QUARANTINE_SCHEMA,
+    )

@@ -1,0 +1,40 @@
+-- Classify the sessions of a batch against what is already landed, before the batch is upserted.
+-- Grain: one row for the whole batch: counts of sessions new (no detail landed yet), updated (some body
+-- differs from the landed one) and unchanged. Input: the registered batch table batch_bodies.
+with incoming as (
+    select kind, session_id, md5(body) as body_md5
+    from batch_bodies
+    qualify row_number() over (partition by kind, session_id order by seq desc) = 1
+),
+
+landed as (
+    select 'detail' as kind, session_id, md5(body) as body_md5 from raw_session_detail
+    where session_id in (select session_id from incoming)
+    union all
+    select 'events' as kind, session_id, md5(body) as body_md5 from raw_session_events
+    where session_id in (select session_id from incoming)
+    union all
+    select 'children' as kind, session_id, md5(body) as body_md5 from raw_session_children
+    where session_id in (select session_id from incoming)
+),
+
+compared as (
+    select
+        incoming.session_id,
+        incoming.body_md5 is distinct from landed.body_md5 as is_changed,
+        incoming.session_id not in (select session_id from raw_session_detail) as is_new
+    from incoming
+    left join landed on landed.kind = incoming.kind and landed.session_id = incoming.session_id
+),
+
+per_session as (
+    select session_id, bool_or(is_new) as is_new, bool_or(is_changed) as is_changed
+    from compared
+    group by session_id
+)
+
+select
+    count(*) filter (where is_new) as sessions_new,
+    count(*) filter (where not is_new and is_changed) as sessions_updated,
+    count(*) filter (where not is_new and not is_changed) as sessions_unchanged
+from per_session;

@@ -1,0 +1,3 @@
+-- Record the start of a sync run in _sync_runs (one row per run).
+insert into _sync_runs (run_id, started_at, mode, status, api_url)
+values ($run_id, $started_at, $mode, 'running', $api_url);

@@ -1,0 +1,19 @@
+-- Upsert this batch's events responses into raw_session_events: latest wins per session.
+-- Input: the registered batch table batch_bodies (kind, seq, session_id, run_id, fetched_at, endpoint, http_status, body);
+-- duplicates within the batch are collapsed first (the last fetched wins), since MERGE rejects them.
+merge into raw_session_events as t
+using (
+    select session_id, run_id, fetched_at, endpoint, http_status, body
+    from batch_bodies
+    where kind = 'events'
+    qualify row_number() over (partition by session_id order by seq desc) = 1
+) as s
+on t.session_id = s.session_id
+when matched then update set
+    run_id = s.run_id,
+    fetched_at = s.fetched_at,
+    endpoint = s.endpoint,
+    http_status = s.http_status,
+    body = s.body
+when not matched then insert (session_id, run_id, fetched_at, endpoint, http_status, body)
+    values (s.session_id, s.run_id, s.fetched_at, s.endpoint, s.http_status, s.body);

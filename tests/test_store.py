@@ -1,0 +1,114 @@
+"""Landing writes: bulk upserts, in-batch dedupe, change counts, state in the same transaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import duckdb
+import pytest
+
+from quint_reports.store import WATERMARK_KEY, Batch, BodyRow, ListRow, QuarantineRow, Store
+
+T0 = datetime(2026, 4, 12, 14, 0, tzinfo=timezone.utc)
+DETAIL = "/v1/sessions/{id}"
+
+
+def detail(session_id: str, state: str = "ended", status: int = 200, **extra: object) -> BodyRow:
+    body = json.dumps({"id": session_id, "state": state, **extra}) if status == 200 else '{"error": "not found"}'
+    return BodyRow("detail", session_id, T0, DETAIL, status, body)
+
+
+def events(session_id: str, n: int) -> BodyRow:
+    body = json.dumps({"events": [{"id": f"{session_id}-{i}"} for i in range(n)]})
+    return BodyRow("events", session_id, T0, "/v1/sessions/{id}/events", 200, body)
+
+
+@pytest.fixture
+def store() -> Store:
+    s = Store(duckdb.connect(":memory:"))
+    s.ensure_schema()
+    s.ensure_schema()  # idempotent
+    return s
+
+
+def count(store: Store, table: str) -> int:
+    return store.con.execute(f"select count(*) from {table}").fetchone()[0]  # type: ignore[index]
+
+
+def test_duplicates_within_a_batch_collapse_to_the_last(store: Store) -> None:
+    counts = store.write("r1", Batch(bodies=[detail("a", "active"), detail("b"), detail("a", "ended")]))
+    assert counts.new == 2
+    rows = store.con.execute("select session_id, body from raw_session_detail order by 1").fetchall()
+    assert [r[0] for r in rows] == ["a", "b"] and json.loads(rows[0][1])["state"] == "ended"
+
+
+def test_rewrites_are_idempotent_and_counted(store: Store) -> None:
+    store.write("r1", Batch(bodies=[detail("a"), events("a", 2), detail("b", "active")]))
+    again = store.write("r2", Batch(bodies=[detail("a"), events("a", 2), detail("b", "active")]))
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
+    changed = store.write("r3", Batch(bodies=[detail("a"), events("a", 3), detail("b", "ended"), detail("c")]))
+    assert (changed.new, changed.updated, changed.unchanged) == (1, 2, 0)
+    assert count(store, "raw_session_detail") == 3 and count(store, "raw_session_events") == 1
+    assert store.con.execute("select run_id from raw_session_events").fetchone() == ("r3",)
+
+
+def test_list_records_and_quarantine_upsert_by_key(store: Store) -> None:
+    rows = [ListRow("a", "a", T0, "/v1/sessions", '{"id": "a"}'), ListRow("md5:x", None, T0, "/v1/sessions", "[1]")]
+    bad = QuarantineRow("/v1/sessions", "md5:x", "record is not an object", T0, "[1]")
+    for run in ("r1", "r2"):
+        store.write(run, Batch(listed=rows, quarantine=[bad, bad]))
+    assert count(store, "raw_session_list") == 2 and count(store, "raw_quarantine") == 1
+
+
+def test_watermark_commits_with_the_rows_or_not_at_all(store: Store) -> None:
+    store.write("r1", Batch(bodies=[detail("a")]), state={WATERMARK_KEY: T0.isoformat()})
+    assert store.watermark() == T0
+    broken = BodyRow("events", "b", T0, "/v1/sessions/{id}/events", 200, None)  # type: ignore[arg-type]
+    later = datetime(2027, 1, 1, tzinfo=timezone.utc)
+    with pytest.raises(duckdb.Error):
+        store.write("r2", Batch(bodies=[detail("b"), broken]), state={WATERMARK_KEY: later.isoformat()})
+    assert store.watermark() == T0
+    assert store.known_session_ids() == {"a"}
+
+
+def test_open_sessions_are_the_ones_to_refetch(store: Store) -> None:
+    store.write(
+        "r1",
+        Batch(
+            bodies=[
+                detail("ended"),
+                detail("active", "active"),
+                detail("idle", "idle"),
+                detail("gone", status=404),
+                BodyRow("detail", "garbled", T0, DETAIL, 200, "{not json"),
+            ],
+            listed=[ListRow("never", "never", T0, "/v1/sessions", '{"id": "never"}')],
+        ),
+    )
+    assert store.open_session_ids() == ["active", "garbled", "idle", "never"]
+    assert store.known_session_ids() == {"ended", "active", "idle", "gone", "garbled"}
+
+
+def test_known_parents_come_from_list_and_detail(store: Store) -> None:
+    store.write(
+        "r1",
+        Batch(
+            bodies=[detail("c1", parent_id="p1"), detail("c2", parent_id=None), detail("c3", parent_id=7)],
+            listed=[ListRow("c4", "c4", T0, "/v1/sessions", '{"id": "c4", "parent_id": "p2"}')],
+        ),
+    )
+    assert store.known_parent_ids() == {"p1", "p2"}
+
+
+def test_prune_keeps_only_this_run_and_failed_sessions(store: Store) -> None:
+    store.write("r1", Batch(bodies=[detail("old"), detail("failed"), events("old", 1)]))
+    store.write("r2", Batch(bodies=[detail("new")]), prune_keep={"failed"})
+    assert store.known_session_ids() == {"new", "failed"}
+    assert count(store, "raw_session_events") == 0
+
+
+def test_a_large_batch_is_one_bulk_write(store: Store) -> None:
+    bodies = [detail(f"s{i}", "active") for i in range(20_000)]
+    counts = store.write("r1", Batch(bodies=bodies))
+    assert counts.new == 20_000 and count(store, "raw_session_detail") == 20_000
