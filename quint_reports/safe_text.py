@@ -4,8 +4,8 @@ Session names, model and platform names and tool arguments come from the
 API, which passes on whatever an agent or its operator typed. Three places
 turn such text into something that acts:
 
-- HTML (and plotly titles, legends and hover text, which render an HTML
-  subset): :func:`escape_html`.
+- HTML: :func:`escape_html`; plotly titles, legends, axis labels and hover
+  text, which render an HTML subset: :func:`escape_plotly`.
 - File names (report pages are named after models and platforms):
   :func:`slugify` and :func:`unique_slugs`.
 - CSV cells opened in a spreadsheet (``=HYPERLINK(...)`` runs as a formula):
@@ -43,6 +43,24 @@ def escape_html(value: object) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
     return html.escape(str(value), quote=True)
+
+
+def escape_plotly(value: object) -> str:
+    """Return ``value`` as text for plotly titles, legends, axis labels and hover text.
+
+    Plotly renders a small HTML subset (``<b>``, ``<a href>``, ``<br>``...) and
+    decodes only a few entities (``&lt; &gt; &amp;`` and numeric ones, not
+    ``&quot;``), so only ``& < >`` are escaped: without ``<`` no tag can form.
+
+    Args:
+        value: Anything; ``None`` and NaN become ``""``.
+
+    Returns:
+        Text that plotly shows literally.
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return html.escape(str(value), quote=False)
 
 
 def _base_slug(name: str) -> str:

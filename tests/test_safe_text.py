@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from quint_reports.safe_text import escape_html, neutralise_cell, neutralise_frame, slugify, unique_slugs
+from quint_reports.safe_text import escape_html, escape_plotly, neutralise_cell, neutralise_frame, slugify, unique_slugs
 
 HOSTILE = [
     "../../etc/passwd",
@@ -66,6 +66,11 @@ def test_escape_html() -> None:
     assert escape_html(None) == ""
     assert escape_html(float("nan")) == ""
     assert escape_html(42) == "42"
+
+
+def test_escape_plotly_leaves_quotes_which_plotly_would_show_as_entities() -> None:
+    assert escape_plotly('<b>"x" & y</b>') == '&lt;b&gt;"x" &amp; y&lt;/b&gt;'
+    assert escape_plotly(None) == ""
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1", '=HYPERLINK("http://x","y")'])

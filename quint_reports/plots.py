@@ -1,0 +1,305 @@
+"""Plotly figures for reports and notebooks: ``plot_*`` take DataFrames, return figures.
+
+Inputs are the DataFrames of :mod:`quint_reports.analysis` (mart columns as
+``docs/DESIGN.md`` lists them). Plotly renders an HTML subset in titles,
+legends, axis labels and hover text, so every agent-supplied string (model,
+platform, session and tool names, arguments) is escaped with
+:func:`~quint_reports.safe_text.escape_plotly` before it reaches a figure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from quint_reports.safe_text import escape_plotly
+
+BANDS: tuple[tuple[str, str, int, int, str], ...] = (
+    ("none", "None", 0, 10, "#2ca02c"),
+    ("low", "Low", 11, 30, "#1f77b4"),
+    ("medium", "Medium", 31, 55, "#e6b800"),
+    ("high", "High", 56, 80, "#ff7f0e"),
+    ("critical", "Critical", 81, 100, "#d62728"),
+)
+"""Risk bands of the Quint API: key, label, lowest and highest score, colour."""
+
+TEMPLATE = go.layout.Template(
+    layout={
+        "font": {"family": "system-ui, sans-serif", "size": 12},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "xaxis": {"gridcolor": "#eee", "zerolinecolor": "#ccc", "automargin": True},
+        "yaxis": {"gridcolor": "#eee", "zerolinecolor": "#ccc", "automargin": True},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0},
+        "title": {"x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top"},
+        "margin": {"l": 60, "r": 20, "t": 80, "b": 50},
+        "colorway": ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#9d755d", "#bab0ac"],
+    }
+)
+"""A small template: plotly's default one adds ~10 kB of JSON to every figure."""
+
+_TOP_ITEM = re.compile(r"(.+?) \((\d+(?:\.\d+)?)%\)(?:, |$)")
+
+
+def band_of(score: float | None) -> str:
+    """Return the band label (``None`` .. ``Critical``) of one event's risk score."""
+    if score is None or score != score:
+        return "Unknown"
+    for _key, band, _low, high, _colour in BANDS:
+        if score <= high:
+            return band
+    return "Critical"
+
+
+NAME_LIMIT = 40
+"""Longest name shown in a figure; the page's tables show it whole."""
+
+
+def label(value: object, limit: int = NAME_LIMIT) -> str:
+    """An untrusted name, shortened to ``limit`` characters, then HTML-escaped for plotly."""
+    text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
+    # Shorten before escaping, so an entity like &amp; is never cut in half.
+    return escape_plotly(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _names(values: Sequence[object] | pd.Series) -> list[str]:
+    # Category axes merge equal labels, so names that shorten alike get a number.
+    out: list[str] = []
+    for value in values:
+        text, n = label(value), 2
+        while text in out:
+            text, n = f"{label(value)} ({n})", n + 1
+        out.append(text)
+    return out
+
+
+def _figure(title: str, height: int = 360) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(template=TEMPLATE, title={"text": escape_plotly(title)}, height=height)
+    return fig
+
+
+def plot_daily_trend(days: pd.DataFrame, group: str | None = None, title: str = "Daily risk") -> go.Figure:
+    """Daily maximum and mean risk with the EWMA of the daily maximum.
+
+    Args:
+        days: Rows of ``risk_by_model_day`` or ``risk_by_platform_day`` (``day``,
+            ``max_risk``, ``mean_risk``, ``ewma_daily_max``, ...).
+        group: ``"model"`` or ``"platform"`` to draw one EWMA line per group
+            (fleet view); ``None`` for one group's detail.
+        title: Figure title (escaped here).
+
+    Returns:
+        A line chart over days.
+    """
+    fig = _figure(title)
+    data = days.sort_values("day")
+    if group is None:
+        fig.add_trace(go.Bar(x=data["day"], y=data["max_risk"], name="daily max", marker_color="#c7d3e3"))
+        fig.add_trace(go.Scatter(x=data["day"], y=data["mean_risk"], name="daily mean", mode="lines+markers"))
+        fig.add_trace(
+            go.Scatter(x=data["day"], y=data["ewma_daily_max"], name="EWMA of daily max", line={"width": 3})
+        )
+    else:
+        for name, part in data.groupby(group, sort=True, dropna=False):
+            fig.add_trace(
+                go.Scatter(
+                    x=part["day"],
+                    y=part["ewma_daily_max"],
+                    name=label(name),
+                    mode="lines",
+                    # The trace name shows beside the box by default; a name is
+                    # never pasted into a template, where %{...} would expand.
+                    hovertemplate="%{x|%Y-%m-%d}: EWMA %{y:.1f}",
+                )
+            )
+    fig.update_layout(yaxis={"title": {"text": "risk score"}, "range": [0, 100]}, hovermode="x unified")
+    return fig
+
+
+def plot_band_distribution(frame: pd.DataFrame, group: str, title: str = "Risk bands") -> go.Figure:
+    """Share of events in each risk band, one stacked bar per group.
+
+    Args:
+        frame: Rows of ``risk_by_model`` or ``risk_by_platform`` (``share_none`` ..
+            ``share_critical``, ``count_*``).
+        group: The column naming each bar (``model`` or ``platform``).
+        title: Figure title (escaped here).
+
+    Returns:
+        A horizontal stacked bar chart in the documented band colours.
+    """
+    fig = _figure(title, height=max(220, 60 + 36 * len(frame)))
+    names = _names(frame[group])
+    for key, band, low, high, colour in BANDS:
+        fig.add_trace(
+            go.Bar(
+                y=names,
+                x=frame[f"share_{key}"] * 100,
+                customdata=frame[f"count_{key}"],
+                name=f"{band} ({low}-{high})",
+                orientation="h",
+                marker_color=colour,
+                hovertemplate="%{y}: %{x:.1f}% (%{customdata} events)<extra>" + band + "</extra>",
+            )
+        )
+    fig.update_layout(barmode="stack", xaxis={"title": {"text": "% of events"}, "range": [0, 100]})
+    fig.update_yaxes(autorange="reversed", type="category")
+    return fig
+
+
+def plot_model_comparison(
+    frame: pd.DataFrame, group: str = "model", fleet_rate: float | None = None, title: str | None = None
+) -> go.Figure:
+    """High-plus-critical event rate per group with its 95% (Wilson) interval.
+
+    Args:
+        frame: Rows of a ``risk_by_*`` mart (``high_critical_rate``,
+            ``high_critical_ci_low``, ``high_critical_ci_high``, ``events``).
+        group: The column naming each point.
+        fleet_rate: The fleet's rate, drawn as a reference line when given.
+        title: Figure title (escaped here).
+
+    Returns:
+        A dot plot with asymmetric error bars, in percent.
+    """
+    fig = _figure(title or f"High + critical events per {group} (95% CI)", height=max(240, 80 + 36 * len(frame)))
+    rate = frame["high_critical_rate"] * 100
+    fig.add_trace(
+        go.Scatter(
+            y=_names(frame[group]),
+            x=rate,
+            mode="markers",
+            marker={"size": 10, "color": "#d62728"},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": frame["high_critical_ci_high"] * 100 - rate,
+                "arrayminus": rate - frame["high_critical_ci_low"] * 100,
+            },
+            customdata=frame[["high_critical_ci_low", "high_critical_ci_high", "events"]].to_numpy() * [100, 100, 1],
+            name="rate",
+            hovertemplate="%{y}: %{x:.2f}% [%{customdata[0]:.2f}, %{customdata[1]:.2f}] of %{customdata[2]} events"
+            "<extra></extra>",
+        )
+    )
+    if fleet_rate is not None:
+        fig.add_vline(x=fleet_rate * 100, line_dash="dash", line_color="#666", annotation_text="fleet")
+    fig.update_layout(xaxis={"title": {"text": "% of events high or critical"}, "rangemode": "tozero"}, showlegend=False)
+    fig.update_yaxes(autorange="reversed", type="category")
+    return fig
+
+
+def plot_top_items(text: str | None, title: str) -> go.Figure:
+    """Bar chart of a mart's ``top_action_types`` / ``top_tools`` text.
+
+    Args:
+        text: Text like ``FILE_READ (41%), PROCESS_EXEC (30%)``.
+        title: Figure title (escaped here).
+
+    Returns:
+        A horizontal bar chart of the shares, largest first.
+    """
+    items = parse_top_items(text)
+    fig = _figure(title, height=max(200, 60 + 30 * len(items)))
+    fig.add_trace(
+        go.Bar(
+            y=_names([name for name, _ in items]),
+            x=[share for _, share in items],
+            orientation="h",
+            marker_color="#4c78a8",
+            hovertemplate="%{y}: %{x}%<extra></extra>",
+        )
+    )
+    fig.update_layout(xaxis={"title": {"text": "% of events"}})
+    fig.update_yaxes(autorange="reversed", type="category")
+    return fig
+
+
+def parse_top_items(text: str | None) -> list[tuple[str, float]]:
+    """Split ``"A (41%), B (30%)"`` into ``[("A", 41.0), ("B", 30.0)]``; ``None`` gives ``[]``."""
+    if not text or not isinstance(text, str):
+        return []
+    return [(m.group(1), float(m.group(2))) for m in _TOP_ITEM.finditer(text)]
+
+
+def plot_session_tree(sessions: pd.DataFrame, title: str = "Session tree") -> go.Figure:
+    """A session hierarchy as a treemap, coloured by maximum risk.
+
+    Args:
+        sessions: One row per session with ``session_id``, ``parent_id``,
+            ``session_name``, ``max_risk`` and ``events``. A parent missing from
+            the frame makes its child a root (orphans stay visible).
+        title: Figure title (escaped here).
+
+    Returns:
+        A treemap; box size is 1 + the session's own events.
+    """
+    ids = [str(v) for v in sessions["session_id"]]
+    known = set(ids)
+    parents = ["" if pd.isna(p) or str(p) not in known or str(p) == i else str(p) for p, i in zip(sessions["parent_id"], ids)]
+    names = _names(sessions["session_name"])
+    risk = pd.to_numeric(sessions["max_risk"], errors="coerce").fillna(0)
+    fig = _figure(title, height=420)
+    fig.add_trace(
+        go.Treemap(
+            ids=[escape_plotly(i) for i in ids],
+            parents=[escape_plotly(p) for p in parents],
+            labels=[f"{n or '(unnamed)'}<br>max {r:.0f}" for n, r in zip(names, risk)],
+            values=pd.to_numeric(sessions["events"], errors="coerce").fillna(0) + 1,
+            branchvalues="remainder",
+            marker={"colors": risk, "colorscale": [[b[3] / 100, b[4]] for b in BANDS], "cmin": 0, "cmax": 100},
+            customdata=[escape_plotly(i) for i in ids],
+            hovertemplate="%{label}<br>id %{customdata}<extra></extra>",
+        )
+    )
+    return fig
+
+
+def plot_event_timeline(events: pd.DataFrame, title: str = "Events") -> go.Figure:
+    """One session's events over time, coloured by band.
+
+    Args:
+        events: Rows of the ``events`` view for one session (``timestamp``,
+            ``risk_score``, ``action_type``, ``tool_name``, ``arguments``).
+        title: Figure title (escaped here).
+
+    Returns:
+        A scatter plot of risk score against time.
+    """
+    fig = _figure(title)
+    data = events.assign(_band=[band_of(s) for s in events["risk_score"]])
+    colours = {band: colour for _k, band, _l, _h, colour in BANDS}
+    for band in [b[1] for b in BANDS] + ["Unknown"]:
+        part = data[data["_band"] == band]
+        if part.empty:
+            continue
+        hover = [
+            f"{escape_plotly(a)} {escape_plotly(t)}<br>{escape_plotly(_short(args))}"
+            for a, t, args in zip(part["action_type"], part["tool_name"], part.get("arguments", [""] * len(part)))
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=part["timestamp"],
+                y=part["risk_score"],
+                mode="markers",
+                name=band,
+                marker={"color": colours.get(band, "#999"), "size": 9},
+                hovertext=hover,
+                hovertemplate="%{x}<br>risk %{y}<br>%{hovertext}<extra></extra>",
+            )
+        )
+    fig.update_layout(yaxis={"title": {"text": "risk score"}, "range": [-2, 102]})
+    return fig
+
+
+def _short(value: object, limit: int = 120) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if not isinstance(value, str) and hasattr(value, "__iter__"):
+        value = " ".join(str(v) for v in value)
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,170 @@
+"""The HTML risk report and the CSV/Parquet exports.
+
+Layout of a report folder::
+
+    index.html                 fleet overview
+    model/<slug>.html          one page per model
+    platform/<slug>.html       one page per platform
+    data/<mart>.csv|.parquet   every mart and the check findings
+    assets/plotly.min.js       plotly.js, once, referenced relatively (works from file://)
+
+The folder is built beside the target under a temporary name and swapped in
+at the end, so a reader never finds half a report; every path is resolved
+and checked to lie inside it before anything is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+from plotly.offline import get_plotlyjs
+
+from quint_reports.exceptions import ConfigError
+from quint_reports.report_data import MARTS, ReportData, resolve_window
+from quint_reports.report_pages import render_group, render_index
+from quint_reports.safe_text import neutralise_frame, unique_slugs
+
+log = logging.getLogger(__name__)
+
+MARKER = ".quint-report"
+"""File in every report folder; a non-empty folder without it is never replaced."""
+
+
+def safe_path(root: Path, *parts: str) -> Path:
+    """Return ``root/parts...`` resolved, refusing anything that leaves ``root``.
+
+    Raises:
+        ValueError: The path resolves outside ``root`` (``..``, absolute parts, symlinks).
+    """
+    base = root.resolve()
+    target = base.joinpath(*parts).resolve()
+    if not target.is_relative_to(base) or target == base:
+        raise ValueError(f"refusing to write outside the report folder: {parts!r}")
+    return target
+
+
+def _write_text(root: Path, relative: str, text: str) -> None:
+    path = safe_path(root, *relative.split("/"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def write_exports(root: Path, frames: dict[str, pd.DataFrame]) -> list[str]:
+    """Write each frame as ``data/<name>.csv`` (formula-neutralised) and ``.parquet``.
+
+    Returns:
+        The export names, in the order written.
+    """
+    for name, frame in frames.items():
+        csv_path = safe_path(root, "data", f"{name}.csv")
+        csv_path.parent.mkdir(parents=True, exist_ok=True)
+        neutralise_frame(frame).to_csv(csv_path, index=False)
+        frame.to_parquet(safe_path(root, "data", f"{name}.parquet"), index=False)
+    return list(frames)
+
+
+def page_links(data: ReportData) -> dict[str, dict[str, str]]:
+    """``{"model": {name: "model/<slug>.html"}, "platform": {...}}`` with unique, safe slugs."""
+    links: dict[str, dict[str, str]] = {}
+    for kind in ("model", "platform"):
+        names = [str(n) for n in data.marts[f"risk_by_{kind}"][kind]]
+        links[kind] = {name: f"{kind}/{slug}.html" for name, slug in unique_slugs(names).items()}
+    return links
+
+
+def write_report(data: ReportData, out: Path) -> Path:
+    """Render ``data`` into the folder ``out``, replacing an earlier report there.
+
+    Args:
+        data: Everything the report shows.
+        out: The report folder. It must be missing, empty, or an earlier report.
+
+    Returns:
+        The path of ``out/index.html``.
+
+    Raises:
+        ConfigError: ``out`` is a file, or a non-empty folder that is not a report.
+    """
+    out = Path(out).absolute()
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
+        raise ConfigError(f"{out} exists and is not a quint report folder: choose an empty or new --out")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        links = page_links(data)
+        frames = {name: data.marts[name] for name in MARTS}
+        frames["check_findings"] = data.findings
+        data.extra["exports"] = write_exports(tmp, frames)
+        _write_text(tmp, "assets/plotly.min.js", get_plotlyjs())
+        for kind in ("model", "platform"):
+            # Pages one folder down reach every other page through "../".
+            nested = {k: {n: f"../{h}" for n, h in v.items()} for k, v in links.items()}
+            for name, href in links[kind].items():
+                _write_text(tmp, href, render_group(data, kind, name, nested))
+        _write_text(tmp, "index.html", render_index(data, links))
+        _write_text(tmp, MARKER, f"quint report built {data.built_at.isoformat()}\n")
+        os.chmod(tmp, 0o755)  # mkdtemp makes it private; a report is meant to be shared
+        _swap(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out / "index.html"
+
+
+def _swap(new: Path, out: Path) -> None:
+    # Two renames: the old report moves aside, the new one takes its name.
+    # Readers see the old or the new folder, never a partial one.
+    old = None
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        os.replace(out, old / "report")
+    os.replace(new, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def report(
+    db: str | os.PathLike[str] | None = None,
+    out: str | os.PathLike[str] = "report",
+    days: int | None = None,
+    since: datetime | date | str | None = None,
+    until: datetime | date | str | None = None,
+) -> Path:
+    """Write the HTML risk report and the exports for one database snapshot.
+
+    Args:
+        db: The published database; ``None`` uses the configured default.
+        out: The report folder (created, or replaced when it holds an earlier report).
+        days: Only events of the last N days; excludes ``since``/``until``.
+        since: Only events at or after this time (ISO 8601 text or datetime, UTC when naive).
+        until: Only events before this time.
+
+    Returns:
+        The path of ``index.html``.
+
+    Raises:
+        ConfigError: Conflicting or unreadable window options, or an unusable ``out``.
+        DatabaseError: The database cannot be opened.
+
+    Example:
+        >>> report("quint.duckdb", "out/report", days=30)  # doctest: +SKIP
+        PosixPath('out/report/index.html')
+    """
+    from quint_reports.publish import connect
+    from quint_reports.report_gather import gather
+
+    window = resolve_window(days, since, until)
+    con = connect(db)
+    try:
+        data = gather(con, window, built_at=datetime.now(timezone.utc))
+    finally:
+        con.close()
+    index = write_report(data, Path(out))
+    log.info("report written: %s", index)
+    return index

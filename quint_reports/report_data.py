@@ -1,0 +1,172 @@
+"""What a report shows, gathered once from the marts: the window, the snapshot, the frames.
+
+The report and the pages never query the database themselves: :func:`gather`
+reads everything through :mod:`quint_reports.analysis` and
+:mod:`quint_reports.checks`, and the pages render the :class:`ReportData`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import pandas as pd
+
+from quint_reports.exceptions import ConfigError
+
+MARTS: tuple[str, ...] = (
+    "risk_by_model",
+    "risk_by_platform",
+    "risk_by_model_day",
+    "risk_by_platform_day",
+    "risk_by_model_platform",
+)
+"""The marts every report exports to ``data/`` (plus ``check_findings``)."""
+
+Z95 = 1.959963984540054
+"""Normal quantile of a two-sided 95% interval (the marts' Wilson intervals use it too)."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """The event-time window a report covers; ``None`` bounds are open."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    days: int | None = None
+
+    @property
+    def label(self) -> str:
+        """Human text such as ``last 30 days (since 2026-10-29 00:00 UTC)`` or ``all data``."""
+        def fmt(ts: datetime) -> str:
+            return ts.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+        if self.since is None and self.until is None:
+            return "all data"
+        span = f"{fmt(self.since) if self.since else 'the start'} to {fmt(self.until) if self.until else 'now'}"
+        return f"last {self.days} days ({span})" if self.days else span
+
+
+def _as_utc(value: datetime | date | str | None, name: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ConfigError(f"--{name} {value!r} is not an ISO 8601 date or datetime, e.g. 2026-11-01") from exc
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def resolve_window(
+    days: int | None = None,
+    since: datetime | date | str | None = None,
+    until: datetime | date | str | None = None,
+    now: datetime | None = None,
+) -> Window:
+    """Turn ``--days`` or ``--since/--until`` into a :class:`Window`.
+
+    Args:
+        days: The last N days up to now; excludes ``since``/``until``.
+        since: Inclusive lower bound on event time (naive means UTC).
+        until: Exclusive upper bound on event time (naive means UTC).
+        now: The clock, for tests.
+
+    Returns:
+        The window.
+
+    Raises:
+        ConfigError: ``days`` combined with ``since``/``until``, ``days`` < 1,
+            an unreadable date, or ``since`` not before ``until``.
+    """
+    if days is not None:
+        if since is not None or until is not None:
+            raise ConfigError("use either --days or --since/--until, not both")
+        if days < 1:
+            raise ConfigError(f"--days must be at least 1, got {days}")
+        end = now or datetime.now(timezone.utc)
+        return Window(since=end - timedelta(days=days), until=None, days=days)
+    lower, upper = _as_utc(since, "since"), _as_utc(until, "until")
+    if lower is not None and upper is not None and lower >= upper:
+        raise ConfigError(f"--since ({lower.isoformat()}) must be before --until ({upper.isoformat()})")
+    return Window(since=lower, until=upper)
+
+
+def wilson(successes: float, trials: float, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a proportion; ``(nan, nan)`` when there are no trials."""
+    if trials <= 0:
+        return (math.nan, math.nan)
+    p = successes / trials
+    denom = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denom
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def fleet_summary(by_model: pd.DataFrame) -> dict[str, Any]:
+    """Fleet totals derived from ``risk_by_model`` (every session has one model).
+
+    Args:
+        by_model: The ``risk_by_model`` frame.
+
+    Returns:
+        ``sessions``, ``root_sessions``, ``events``, ``events_per_session``,
+        ``mean_risk`` (event-weighted), ``max_risk``, ``count_<band>``,
+        ``share_<band>``, ``high_critical_rate`` and its Wilson interval,
+        ``blocked_events``, ``blocked_share``.
+    """
+    events = float(by_model["events"].fillna(0).sum())
+    sessions = int(by_model["sessions"].fillna(0).sum())
+    out: dict[str, Any] = {
+        "sessions": sessions,
+        "root_sessions": int(by_model["root_sessions"].fillna(0).sum()),
+        "events": int(events),
+        "events_per_session": events / sessions if sessions else math.nan,
+        "mean_risk": float((by_model["mean_risk"] * by_model["events"]).sum() / events) if events else math.nan,
+        "max_risk": float(by_model["max_risk"].max()) if len(by_model) else math.nan,
+        "blocked_events": int(by_model["blocked_events"].fillna(0).sum()),
+    }
+    for band in ("none", "low", "medium", "high", "critical"):
+        count = int(by_model[f"count_{band}"].fillna(0).sum())
+        out[f"count_{band}"] = count
+        out[f"share_{band}"] = count / events if events else math.nan
+    high = out["count_high"] + out["count_critical"]
+    out["high_critical_rate"] = high / events if events else math.nan
+    out["high_critical_ci_low"], out["high_critical_ci_high"] = wilson(high, events)
+    out["blocked_share"] = out["blocked_events"] / events if events else math.nan
+    return out
+
+
+@dataclass
+class ReportData:
+    """Everything one report renders, read once from one snapshot."""
+
+    window: Window
+    built_at: datetime
+    snapshot: str
+    marts: dict[str, pd.DataFrame]
+    findings: pd.DataFrame
+    sessions: pd.DataFrame
+    """The riskiest sessions and every member of their trees (see :func:`gather`)."""
+    top: dict[str, list[str]]
+    """Riskiest session ids: key ``fleet``, ``model:<name>`` or ``platform:<name>``."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def trees(self, key: str) -> tuple[pd.DataFrame, list[str]]:
+        """The sessions of the trees holding the riskiest sessions under ``key``, and those ids."""
+        ids = [str(i) for i in self.top.get(key, [])]
+        if not ids or self.sessions.empty:
+            return self.sessions.iloc[0:0], ids
+        frame = self.sessions
+        chosen = frame["session_id"].astype(str).isin(ids)
+        roots = set(frame.loc[chosen, "root_id"].dropna().astype(str))
+        return frame[chosen | frame["root_id"].astype(str).isin(roots)], ids
+
+    @property
+    def fleet(self) -> dict[str, Any]:
+        """Fleet totals, see :func:`fleet_summary`."""
+        return fleet_summary(self.marts["risk_by_model"])

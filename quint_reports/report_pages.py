@@ -1,0 +1,276 @@
+"""Render the report's pages from :class:`~quint_reports.report_data.ReportData`.
+
+Jinja2 with autoescape renders every value as text; the only markup passed
+through unescaped is plotly's own figure HTML, whose JSON plotly escapes
+(``<`` becomes ``\\u003c``) and whose strings :mod:`quint_reports.plots` has
+already HTML-escaped. No page links to anything outside the report folder.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from quint_reports import plots
+from quint_reports.report_data import ReportData, fleet_summary
+
+PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["sendDataToCloud"]}
+"""Figure options: no plotly logo link (it points to an external site)."""
+
+TOP_FINDINGS = 50
+"""Findings listed on the index page; the CSV holds all of them."""
+
+
+@dataclass(frozen=True)
+class Col:
+    """One table column: mart key, heading, and whether it is a number."""
+
+    key: str
+    label: str
+    numeric: bool = True
+
+
+GROUP_COLUMNS = [
+    Col("name", "name", False), Col("sessions", "sessions"), Col("events", "events"),
+    Col("mean_risk", "mean risk"), Col("p90_risk", "p90"), Col("max_risk", "max"),
+    Col("high_critical_rate", "high+crit"), Col("high_critical_ci", "95% CI", False),
+    Col("blocked_share", "blocked"), Col("ewma_daily_max", "EWMA daily max"), Col("trend", "trend", False),
+]
+SESSION_COLUMNS = [
+    Col("session_name", "session", False), Col("session_id", "id", False), Col("model", "model", False),
+    Col("platform", "platform", False), Col("started_at", "started", False), Col("events", "events"),
+    Col("max_risk", "max risk"), Col("mean_risk", "mean risk"),
+]
+FINDING_COLUMNS = [
+    Col("check", "check", False), Col("severity", "severity", False), Col("session_id", "session", False),
+    Col("detail", "detail", False), Col("expected", "expected", False), Col("actual", "actual", False),
+]
+
+
+def _env() -> Environment:
+    return Environment(
+        loader=PackageLoader("quint_reports", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def fmt(value: Any, kind: str = "num") -> str:
+    """Format a cell: ``int``, ``num`` (2 decimals), ``pct`` (share as %, 2 decimals) or ``text``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
+        return "–"
+    if kind == "text":
+        return str(value)
+    if kind == "pct":
+        return f"{float(value) * 100:.2f}%"
+    if kind == "int":
+        return str(int(value))
+    if isinstance(value, (int,)) and not isinstance(value, bool):
+        return str(value)
+    number = float(value)
+    return str(int(number)) if number.is_integer() else f"{number:.2f}"
+
+
+def figure_html(fig: go.Figure, div_id: str) -> Markup:
+    """Plotly's ``<div>`` + ``<script>`` for ``fig``, referencing the shared plotly.js."""
+    return Markup(fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False,
+                              div_id=div_id, config=PLOTLY_CONFIG))
+
+
+def _kpis(row: Mapping[str, Any]) -> list[dict[str, str]]:
+    ci = f"95% CI {fmt(row['high_critical_ci_low'], 'pct')} – {fmt(row['high_critical_ci_high'], 'pct')}"
+    items = [
+        ("sessions", "sessions", "int", ""), ("root_sessions", "root sessions", "int", ""),
+        ("events", "events", "int", ""), ("events_per_session", "events / session", "num", ""),
+        ("mean_risk", "mean risk", "num", ""), ("median_risk", "median risk", "num", ""),
+        ("p90_risk", "p90 risk", "num", ""), ("p99_risk", "p99 risk", "num", ""), ("max_risk", "max risk", "num", ""),
+        ("high_critical_rate", "high + critical", "pct", ci), ("blocked_share", "blocked", "pct", ""),
+        ("ewma_daily_max", "EWMA daily max", "num", ""), ("trend", "trend", "text", ""),
+    ]
+    return [
+        {"key": key, "label": label, "value": fmt(row[key], kind), "note": note}
+        for key, label, kind, note in items
+        if key in row
+    ]
+
+
+def _group_rows(frame: pd.DataFrame, group: str, hrefs: Mapping[str, str]) -> list[dict[str, Any]]:
+    rows = []
+    for rec in frame.to_dict("records"):
+        name = str(rec[group])
+        rows.append({
+            "name": name, "sessions": fmt(rec["sessions"], "int"), "events": fmt(rec["events"], "int"),
+            "mean_risk": fmt(rec["mean_risk"]), "p90_risk": fmt(rec["p90_risk"]), "max_risk": fmt(rec["max_risk"]),
+            "high_critical_rate": fmt(rec["high_critical_rate"], "pct"),
+            "high_critical_ci": f"{fmt(rec['high_critical_ci_low'], 'pct')} – {fmt(rec['high_critical_ci_high'], 'pct')}",
+            "blocked_share": fmt(rec["blocked_share"], "pct"), "ewma_daily_max": fmt(rec["ewma_daily_max"]),
+            "trend": fmt(rec["trend"], "text"),
+            "_class": "", "_depth": 0, "_links": {"name": hrefs[name]} if name in hrefs else {},
+        })
+    return rows
+
+
+def tree_rows(sessions: pd.DataFrame, top_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """Session rows in depth-first tree order, each with its indent and highlight.
+
+    A session whose parent is not in the frame starts a tree; a cycle is cut
+    where it closes, so cyclic data still renders every session once.
+    """
+    top = {str(i) for i in top_ids}
+    records = {str(r["session_id"]): r for r in sessions.to_dict("records")}
+    children: dict[str, list[str]] = {}
+    roots = []
+    for sid, rec in records.items():
+        parent = rec.get("parent_id")
+        parent = None if parent is None or (isinstance(parent, float) and math.isnan(parent)) else str(parent)
+        if parent in records and parent != sid:
+            children.setdefault(parent, []).append(sid)
+        else:
+            roots.append(sid)
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+
+    def visit(sid: str, depth: int) -> None:
+        if sid in seen:
+            return
+        seen.add(sid)
+        rec = records[sid]
+        rows.append({
+            "session_name": fmt(rec.get("session_name"), "text"), "session_id": sid,
+            "model": fmt(rec.get("model"), "text"), "platform": fmt(rec.get("platform"), "text"),
+            "started_at": fmt(rec.get("started_at"), "text")[:19], "events": fmt(rec.get("events"), "int"),
+            "max_risk": fmt(rec.get("max_risk")), "mean_risk": fmt(rec.get("mean_risk")),
+            "_class": "top" if sid in top else "", "_depth": depth, "_links": {},
+        })
+        for child in sorted(children.get(sid, []), key=lambda c: -float(records[c].get("max_risk") or 0)):
+            visit(child, depth + 1)
+
+    for root in roots:
+        visit(root, 0)
+    for sid in records:  # members of a parent cycle have no root: show them anyway
+        visit(sid, 0)
+    return rows
+
+
+def _meta(data: ReportData, root: str, title: str) -> dict[str, Any]:
+    try:
+        pkg_version = version("quint_reports")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        pkg_version = "dev"
+    return {
+        "root": root, "title": title, "version": pkg_version,
+        "built_at": data.built_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "window": data.window.label, "snapshot": data.snapshot,
+    }
+
+
+def render_index(data: ReportData, hrefs: Mapping[str, Mapping[str, str]]) -> str:
+    """The fleet overview page, ``index.html``.
+
+    Args:
+        data: The report's data.
+        hrefs: ``{"model": {name: relative href}, "platform": {...}}``.
+    """
+    by_model, by_platform = data.marts["risk_by_model"], data.marts["risk_by_platform"]
+    fleet = fleet_summary(by_model)
+    findings = data.findings
+    summary = (
+        findings.groupby(["check", "severity"]).size().reset_index(name="count").sort_values(["severity", "count"], ascending=[True, False])
+        if len(findings) else pd.DataFrame(columns=["check", "severity", "count"])
+    )
+    tree, top_ids = data.trees("fleet")
+    fleet_rows = pd.DataFrame([{"group": "fleet", **fleet}])
+    figures = {
+        "bands": figure_html(plots.plot_band_distribution(pd.concat([fleet_rows.rename(columns={"group": "model"}), by_model]), "model", "Share of events per band"), "fig-bands"),
+        "trend": figure_html(plots.plot_daily_trend(data.marts["risk_by_model_day"], group="model", title="EWMA of daily max risk"), "fig-trend"),
+        "compare_models": figure_html(plots.plot_model_comparison(by_model, "model", fleet["high_critical_rate"]), "fig-compare-models"),
+        "compare_platforms": figure_html(plots.plot_model_comparison(by_platform, "platform", fleet["high_critical_rate"]), "fig-compare-platforms"),
+        "tree": figure_html(plots.plot_session_tree(tree, "Riskiest sessions in their trees"), "fig-tree"),
+    }
+    context = {
+        **_meta(data, "", "Quint risk report: fleet overview"),
+        "fleet_kpis": _kpis(fleet), "figures": figures,
+        "model_links": [{"name": n, "href": h} for n, h in hrefs["model"].items()],
+        "platform_links": [{"name": n, "href": h} for n, h in hrefs["platform"].items()],
+        "group_columns": GROUP_COLUMNS,
+        "model_rows": _group_rows(by_model, "model", hrefs["model"]),
+        "platform_rows": _group_rows(by_platform, "platform", hrefs["platform"]),
+        "top_count": len(top_ids), "session_columns": SESSION_COLUMNS,
+        "session_rows": tree_rows(tree, top_ids),
+        "finding_total": len(findings),
+        "finding_errors": int((findings["severity"] == "error").sum()) if len(findings) else 0,
+        "finding_warnings": int((findings["severity"] == "warning").sum()) if len(findings) else 0,
+        "finding_summary_columns": [Col("check", "check", False), Col("severity", "severity", False), Col("count", "findings")],
+        "finding_summary_rows": [{**{k: fmt(v, "text") for k, v in r.items()}, "_class": f"sev-{r['severity']}", "_depth": 0, "_links": {}} for r in summary.to_dict("records")],
+        "finding_columns": FINDING_COLUMNS,
+        "finding_rows": [{**{c.key: fmt(r.get(c.key), "text") for c in FINDING_COLUMNS}, "_class": "", "_depth": 0, "_links": {}} for r in findings.head(TOP_FINDINGS).to_dict("records")],
+        "exports": list(data.extra.get("exports", [])),
+    }
+    return _env().get_template("index.html").render(**context)
+
+
+COMPARISON = [
+    ("events_per_session", "events per session", "num"), ("mean_risk", "mean risk", "num"),
+    ("max_risk", "max risk", "num"), ("share_critical", "critical share", "pct"),
+    ("high_critical_rate", "high + critical rate", "pct"), ("blocked_share", "blocked share", "pct"),
+]
+"""Metrics a model or platform page sets beside the fleet's."""
+
+
+def render_group(data: ReportData, kind: str, name: str, hrefs: Mapping[str, Mapping[str, str]]) -> str:
+    """The page of one model (``kind="model"``) or platform (``kind="platform"``).
+
+    Args:
+        data: The report's data.
+        kind: ``"model"`` or ``"platform"``.
+        name: The model or platform, as the marts spell it.
+        hrefs: As for :func:`render_index`; these pages sit one folder down.
+    """
+    other = "platform" if kind == "model" else "model"
+    mart = data.marts[f"risk_by_{kind}"]
+    row = mart[mart[kind].astype(str) == name].iloc[0].to_dict()
+    fleet = fleet_summary(data.marts["risk_by_model"])
+    days = data.marts[f"risk_by_{kind}_day"]
+    days = days[days[kind].astype(str) == name]
+    cross = data.marts["risk_by_model_platform"]
+    cross = cross[cross[kind].astype(str) == name]
+    tree, top_ids = data.trees(f"{kind}:{name}")
+    pair = pd.DataFrame([{kind: name, **row}, {kind: "fleet", **fleet}])
+    figures = {
+        "trend": figure_html(plots.plot_daily_trend(days, None, f"Daily risk: {name}"), "fig-trend"),
+        "bands": figure_html(plots.plot_band_distribution(pair, kind, "Share of events per band"), "fig-bands"),
+        "actions": figure_html(plots.plot_top_items(row.get("top_action_types"), "Top action types"), "fig-actions"),
+        "tools": figure_html(plots.plot_top_items(row.get("top_tools"), "Top tools"), "fig-tools"),
+        "compare": figure_html(plots.plot_model_comparison(mart, kind, fleet["high_critical_rate"]), "fig-compare"),
+        "tree": figure_html(plots.plot_session_tree(tree, "Riskiest sessions in their trees"), "fig-tree"),
+    }
+    comparison = []
+    for key, label, kind_fmt in COMPARISON:
+        mine, theirs = row.get(key), fleet.get(key)
+        delta = float(mine) - float(theirs) if mine is not None and theirs is not None else math.nan
+        comparison.append({
+            "metric": label, "this": fmt(mine, kind_fmt), "fleet": fmt(theirs, kind_fmt),
+            "difference": ("+" if delta > 0 else "") + fmt(delta, kind_fmt),
+            "_class": "", "_depth": 0, "_links": {},
+        })
+    other_links = hrefs[other]
+    cross_rows = _group_rows(cross.drop(columns=[kind]).rename(columns={other: "name"}), "name", other_links)
+    context = {
+        **_meta(data, "../", f"{kind.capitalize()}: {name}"),
+        "group_kpis": _kpis(row), "figures": figures, "kind_plural": f"{kind}s", "other_kind": other,
+        "comparison_columns": [Col("metric", "metric", False), Col("this", "this " + kind), Col("fleet", "fleet"), Col("difference", "difference")],
+        "comparison_rows": comparison,
+        "cross_columns": GROUP_COLUMNS, "cross_rows": cross_rows,
+        "session_columns": SESSION_COLUMNS, "session_rows": tree_rows(tree, top_ids),
+    }
+    return _env().get_template("group.html").render(**context)
