@@ -240,7 +240,11 @@ def plot_session_tree(sessions: pd.DataFrame, title: str = "Session tree") -> go
     """
     ids = [str(v) for v in sessions["session_id"]]
     known = set(ids)
-    parents = ["" if pd.isna(p) or str(p) not in known or str(p) == i else str(p) for p, i in zip(sessions["parent_id"], ids)]
+    parent_of = {
+        i: "" if pd.isna(p) or str(p) not in known or str(p) == i else str(p) for p, i in zip(sessions["parent_id"], ids)
+    }
+    _break_cycles(parent_of)
+    parents = [parent_of[i] for i in ids]
     names = _names(sessions["session_name"])
     risk = pd.to_numeric(sessions["max_risk"], errors="coerce").fillna(0)
     fig = _figure(title, height=420)
@@ -257,6 +261,21 @@ def plot_session_tree(sessions: pd.DataFrame, title: str = "Session tree") -> go
         )
     )
     return fig
+
+
+def _break_cycles(parent_of: dict[str, str]) -> None:
+    # Plotly silently drops every node of a parent cycle; make one member of
+    # each cycle a root so the whole (broken) hierarchy stays visible.
+    done: set[str] = set()
+    for start in parent_of:
+        path: list[str] = []
+        node = start
+        while node and node not in done and node not in path:
+            path.append(node)
+            node = parent_of[node]
+        if node in path:
+            parent_of[node] = ""
+        done.update(path)
 
 
 def plot_event_timeline(events: pd.DataFrame, title: str = "Events") -> go.Figure:

@@ -1,0 +1,45 @@
+"""``quint-reports nightly``: sync, check and report in one cron-friendly run."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from quint_reports.commands.report import add_window_arguments
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``nightly`` command."""
+    parser = subparsers.add_parser(
+        "nightly",
+        help="sync, run the checks and write the report, under one lock, logging to a file",
+        description="Sync (incremental unless --full), run the checks and write the report, holding the "
+        "database's writer lock so runs never overlap. The report is written even when checks find "
+        "something. Exit 0: clean; 1: findings at or above --fail-on; 2-7: failed (see quint-reports --help); "
+        "5: partial sync, reported anyway.\n\n"
+        "example (crontab): 15 2 * * * cd /srv/quint && .venv/bin/quint-reports nightly --token-file token "
+        "--db quint.duckdb --out report --days 30",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--db", help="published database (default: $QUINT_DB, else quint.duckdb)")
+    parser.add_argument("--out", default="report", metavar="DIR", help="report folder (default: report)")
+    add_window_arguments(parser)
+    parser.add_argument("--fail-on", choices=["error", "warning", "never"], default="error",
+                        help="exit 1 when findings of this severity or worse exist (default: error)")
+    parser.add_argument("--log-file", metavar="PATH", help="log file, appended to (default: <db>.nightly.log)")
+    parser.add_argument("--api-url", help="API base URL (default: $QUINT_API_URL, else https://api.quintai.dev)")
+    parser.add_argument("--token-file", metavar="PATH", help="file holding the API token (default: $QUINT_API_TOKEN)")
+    parser.add_argument("--full", action="store_true", help="re-sync everything instead of an incremental run")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the nightly job, print the report path, return its exit code."""
+    from quint_reports.nightly import nightly
+
+    result = nightly(
+        db=args.db, out=args.out, days=args.days, since=args.since, until=args.until, fail_on=args.fail_on,
+        log_file=args.log_file, api_url=args.api_url, token_file=args.token_file, full=args.full,
+    )
+    print(result.index)
+    return result.exit_code
