@@ -7,5 +7,6 @@ calls the public function of the same name: the logic lives elsewhere.
 
 COMMANDS: tuple[str, ...] = (
     "simulate",
+    "sync",
 )
 """Command modules, in the order --help lists them."""

@@ -1,0 +1,63 @@
+"""``quint-reports sync``: pull the Quint API into the DuckDB file and publish a new snapshot."""
+
+from __future__ import annotations
+
+import argparse
+
+from quint_reports.exceptions import EXIT_CODES
+from quint_reports.settings import DEFAULT_API_URL, DEFAULT_CONCURRENCY
+
+DESCRIPTION = """\
+Sync sessions, their hierarchy and events from the Quint API into a DuckDB file.
+
+The token comes from QUINT_API_TOKEN or --token-file (never from the command
+line). The run writes a private copy (<db>.work) under a lock (<db>.lock) and
+publishes it with an atomic rename, so readers (quint_reports.connect(),
+`duckdb -readonly <db>`) never block it and never see half a sync; they see the
+new snapshot when they reconnect. Incremental by default: sessions started
+since the last run (minus one day of overlap) plus every session not yet ended.
+
+example:
+  QUINT_API_TOKEN=qt_sk_... quint-reports sync --db quint.duckdb
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``sync`` command."""
+    codes = "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items() if code != 1)
+    parser = sub.add_parser(
+        "sync",
+        help="sync the Quint API into the DuckDB file (incremental; --full rebuilds)",
+        description=DESCRIPTION,
+        epilog=f"exit codes:\n{codes}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--db", help="published database file (default: $QUINT_DB or quint.duckdb)")
+    parser.add_argument("--api-url", help=f"API base URL (default: $QUINT_API_URL or {DEFAULT_API_URL})")
+    parser.add_argument("--token-file", help="file holding the API token (default: $QUINT_API_TOKEN)")
+    parser.add_argument("--since", help="only sessions started on or after this date or ISO datetime")
+    parser.add_argument("--full", action="store_true", help="refetch everything and drop rows not seen")
+    parser.add_argument(
+        "--concurrency", type=int, help=f"requests in flight at once (default: {DEFAULT_CONCURRENCY})"
+    )
+    bar = parser.add_mutually_exclusive_group()
+    bar.add_argument("--progress", dest="progress", action="store_true", default=None, help="force the progress bar")
+    bar.add_argument("--no-progress", dest="progress", action="store_false", help="log lines instead of a bar")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the sync and print its one-line summary."""
+    from quint_reports.sync import sync
+
+    result = sync(
+        args.db,
+        api_url=args.api_url,
+        token_file=args.token_file,
+        since=args.since,
+        full=args.full,
+        concurrency=args.concurrency,
+        progress=args.progress,
+    )
+    print(result.summary())
+    return 0

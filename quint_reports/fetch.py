@@ -1,0 +1,322 @@
+"""Which requests a sync makes, and what each response becomes; knows nothing of DuckDB.
+
+Per session: its detail (``/v1/sessions/{id}``), its events
+(``/v1/sessions/{id}/events``) and, when its detail lists children or another
+session names it as parent, ``/v1/sessions/{id}/children``. Ids referenced as a
+parent or child but absent from the list are fetched the same way; a 404 is
+landed as such and reported as missing. Per-session events beat windowed
+``/v1/events`` on requests and time at our sizes (see bench/events_strategy.py).
+
+Every response is kept as text. Records that fail validation are also listed
+in the quarantine with a reason; nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import quote
+
+from quint_reports.client import ApiClient, ApiResponse, RequestFailed
+from quint_reports.store import BodyRow, ListRow, QuarantineRow
+
+LIST = "/v1/sessions"
+DETAIL = "/v1/sessions/{id}"
+EVENTS = "/v1/sessions/{id}/events"
+CHILDREN = "/v1/sessions/{id}/children"
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO 8601 timestamp as an aware UTC datetime, or None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def record_key(record: Any, text: str) -> str:
+    """The record's id when it is a string, else ``md5:`` + md5 of its text."""
+    sid = session_id_of(record)
+    if sid is not None:
+        return sid
+    return "md5:" + hashlib.md5(text.encode("utf-8")).hexdigest()
+
+
+def session_id_of(record: Any) -> str | None:
+    """The record's id when it is a non-empty string, else None."""
+    rid = record.get("id") if isinstance(record, dict) else None
+    return rid if isinstance(rid, str) and rid else None
+
+
+def record_problems(record: Any) -> list[str]:
+    """Why a session or event record fails validation (empty when it passes)."""
+    if not isinstance(record, dict):
+        return ["record is not an object"]
+    rid = record.get("id")
+    if not isinstance(rid, str) or not rid:
+        return ["id missing or not a string"]
+    try:
+        uuid.UUID(rid)
+    except ValueError:
+        return ["id is not a valid UUID"]
+    return []
+
+
+def _dump(record: Any) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass
+class Listing:
+    """The session list: landed rows, quarantined ones, and what the fan-out needs."""
+
+    rows: list[ListRow] = field(default_factory=list)
+    quarantine: list[QuarantineRow] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    parents: set[str] = field(default_factory=set)
+    max_started_at: datetime | None = None
+
+
+async def list_sessions(api: ApiClient, since: datetime | None) -> Listing:
+    """List sessions (started on or after ``since`` when given), following any pagination.
+
+    Raises:
+        RequestFailed: the list could not be fetched.
+    """
+    params = {"since": since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")} if since else None
+    items, pages = await api.get_list(LIST, "sessions", params, kind="sessions.list")
+    now = datetime.now(timezone.utc)
+    listing = Listing()
+    for page in pages:
+        if not (page.status == 200 and isinstance(page.data, dict) and isinstance(page.data.get("sessions"), list)):
+            reason = page.json_error and "body is not valid JSON" or f"HTTP {page.status}: no sessions array"
+            key = "md5:" + hashlib.md5(page.text.encode("utf-8")).hexdigest()
+            listing.quarantine.append(QuarantineRow(LIST, key, reason, now, page.text))
+    seen: set[str] = set()
+    for record in items:
+        text = _dump(record)
+        key = record_key(record, text)
+        sid = session_id_of(record)
+        listing.rows.append(ListRow(key, sid, now, LIST, text))
+        for reason in record_problems(record):
+            listing.quarantine.append(QuarantineRow(LIST, key, reason, now, text))
+        if sid is None:
+            continue
+        if sid not in seen:
+            seen.add(sid)
+            listing.ids.append(sid)
+        parent = record.get("parent_id")
+        if isinstance(parent, str) and parent:
+            listing.parents.add(parent)
+        started = parse_time(record.get("started_at"))
+        if started is None:
+            listing.quarantine.append(QuarantineRow(LIST, key, "started_at is not an ISO 8601 datetime", now, text))
+        elif listing.max_started_at is None or started > listing.max_started_at:
+            listing.max_started_at = started
+    return listing
+
+
+@dataclass
+class SessionResult:
+    """Everything one job fetched about one session; landed together or not at all."""
+
+    session_id: str
+    job: str
+    bodies: list[BodyRow] = field(default_factory=list)
+    quarantine: list[QuarantineRow] = field(default_factory=list)
+    events: int = 0
+    missing: bool = False
+    failure: str | None = None
+
+
+@dataclass
+class FetchOutcome:
+    """What the fan-out did, for the summary."""
+
+    sessions: int = 0
+    missing: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+class Fetcher:
+    """Fetches sessions with a bounded number of workers, discovering referenced ids as it goes."""
+
+    def __init__(
+        self,
+        api: ApiClient,
+        *,
+        parents: set[str],
+        known: set[str],
+        on_result: Callable[[SessionResult], Awaitable[None]],
+        on_discover: Callable[[int], None] = lambda n: None,
+    ) -> None:
+        self.api = api
+        self.parents = set(parents)
+        self.known = known
+        self.on_result = on_result
+        self.on_discover = on_discover
+        self.outcome = FetchOutcome()
+        self._queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+        self._scheduled: set[str] = set()
+        self._children_done: set[str] = set()
+        self._hierarchy_refreshed: set[str] = set()
+
+    async def run(self, ids: Iterable[str]) -> FetchOutcome:
+        """Fetch ``ids`` and every session they reference that is neither scheduled nor known."""
+        for sid in ids:
+            self._schedule("session", sid)
+        self._broken = asyncio.get_running_loop().create_future()
+        workers = [asyncio.create_task(self._work()) for _ in range(self.api.settings.concurrency)]
+        joined = asyncio.create_task(self._queue.join())
+        try:
+            await asyncio.wait({joined, self._broken}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (*workers, joined):
+                task.cancel()
+            await asyncio.gather(*workers, joined, return_exceptions=True)
+        if self._broken.done():
+            raise self._broken.exception()  # type: ignore[misc]
+        return self.outcome
+
+    def _schedule(self, job: str, sid: str) -> None:
+        if job == "session":
+            if sid in self._scheduled:
+                return
+            self._scheduled.add(sid)
+        self._queue.put_nowait((job, sid))
+
+    async def _work(self) -> None:
+        while True:
+            job, sid = await self._queue.get()
+            try:
+                result = await self._fetch(job, sid)
+                if result.failure:
+                    self.outcome.failed[sid] = result.failure
+                elif result.missing:
+                    self.outcome.missing.append(sid)
+                if job == "session":
+                    self.outcome.sessions += 1
+                await self.on_result(result)
+            except Exception as exc:  # AuthError, a database error: stop the whole run
+                if not self._broken.done():
+                    self._broken.set_exception(exc)
+                return
+            finally:
+                self._queue.task_done()
+
+    async def _fetch(self, job: str, sid: str) -> SessionResult:
+        result = SessionResult(sid, job)
+        try:
+            detail = None
+            if job != "children":
+                detail = await self._get(result, DETAIL, sid)
+                if detail.status == 404:
+                    result.missing = True
+                    return result
+            children_ids = self._read_detail(result, detail) if detail is not None else []
+            wants_children = job != "session" or bool(children_ids) or sid in self.parents
+            calls = [] if job != "session" else [self._events(result)]
+            if wants_children and (job != "session" or sid not in self._children_done):
+                self._children_done.add(sid)
+                calls.append(self._children(result))
+            await asyncio.gather(*calls)
+        except RequestFailed as exc:
+            return SessionResult(sid, job, failure=str(exc))
+        return result
+
+    async def _get(self, result: SessionResult, template: str, sid: str) -> ApiResponse:
+        response = await self.api.get(template.format(id=quote(sid, safe="")), kind=template)
+        result.bodies.append(
+            BodyRow(template_kind(template), sid, datetime.now(timezone.utc), template, response.status, response.text)
+        )
+        if response.status == 200 and response.json_error:
+            self._quarantine(result, template, sid, "body is not valid JSON", response.text)
+        elif response.status not in (200, 404):
+            self._quarantine(result, template, sid, f"HTTP {response.status}", response.text)
+        return response
+
+    def _read_detail(self, result: SessionResult, detail: ApiResponse) -> list[str]:
+        body = detail.data
+        if detail.status != 200 or body is None:
+            return []
+        if not isinstance(body, dict):
+            self._quarantine(result, DETAIL, result.session_id, "record is not an object", detail.text)
+            return []
+        if body.get("id") != result.session_id:
+            self._quarantine(result, DETAIL, result.session_id, "id differs from the requested id", detail.text)
+        parent = body.get("parent_id")
+        if isinstance(parent, str) and parent:
+            self._note_parent(parent, result.session_id)
+        children = body.get("children")
+        ids = [c["id"] for c in children if isinstance(c, dict) and isinstance(c.get("id"), str)] if isinstance(
+            children, list
+        ) else []
+        for child in ids:
+            self._reference(child)
+        return ids
+
+    async def _events(self, result: SessionResult) -> None:
+        response = await self._get(result, EVENTS, result.session_id)
+        records = self._records(result, EVENTS, response, "events")
+        result.events = len(records)
+
+    async def _children(self, result: SessionResult) -> None:
+        response = await self._get(result, CHILDREN, result.session_id)
+        for child in self._records(result, CHILDREN, response, "children"):
+            if isinstance(child, dict) and isinstance(child.get("id"), str):
+                self._reference(child["id"])
+
+    def _records(self, result: SessionResult, template: str, response: ApiResponse, key: str) -> list[Any]:
+        """The array under ``key``; the body or each bad element is quarantined with its reason."""
+        if response.status != 200 or response.data is None:
+            return []
+        body = response.data
+        if not isinstance(body, dict) or not isinstance(body.get(key), list):
+            self._quarantine(result, template, result.session_id, f"no {key} array", response.text)
+            return []
+        records: list[Any] = body[key]
+        for record in records:
+            problems = record_problems(record)
+            if problems:
+                text = _dump(record)
+                rkey = f"{result.session_id}/{record_key(record, text)}"
+                for reason in problems:
+                    self._quarantine(result, template, rkey, reason, text)
+        return records
+
+    def _note_parent(self, parent: str, child: str) -> None:
+        self.parents.add(parent)
+        if parent in self._scheduled and parent not in self._children_done:
+            # Already fetched without /children before this child named it.
+            self._children_done.add(parent)
+            self._schedule("children", parent)
+        elif parent in self.known and parent not in self._scheduled and child not in self.known:
+            # A new child of a session landed in an earlier run: its detail and /children changed.
+            if parent not in self._hierarchy_refreshed:
+                self._hierarchy_refreshed.add(parent)
+                self._schedule("hierarchy", parent)
+        else:
+            self._reference(parent)
+
+    def _reference(self, sid: str) -> None:
+        if sid not in self._scheduled and sid not in self.known:
+            self._schedule("session", sid)
+            self.on_discover(1)
+
+    @staticmethod
+    def _quarantine(result: SessionResult, endpoint: str, key: str, reason: str, raw: str) -> None:
+        result.quarantine.append(QuarantineRow(endpoint, key, reason, datetime.now(timezone.utc), raw))
+
+
+def template_kind(template: str) -> str:
+    """The landing kind of an endpoint template: detail, events or children."""
+    return {DETAIL: "detail", EVENTS: "events", CHILDREN: "children"}[template]

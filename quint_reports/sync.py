@@ -1,0 +1,277 @@
+"""``sync()`` / ``sync_async()``: list, fetch, land, apply views, publish; one run at a time per database.
+
+    WorkDatabase (lock, private copy) -> list_sessions -> Fetcher -> Store.write every batch
+        -> views.apply_views -> CHECKPOINT + os.replace -> SyncResult
+
+Incremental by default: sessions started since the watermark minus an overlap,
+plus every landed session not yet ``ended``. ``full=True`` refetches everything
+and drops landed rows the run did not see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import os
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from quint_reports.client import ApiClient, RequestFailed
+from quint_reports.exceptions import ApiUnreachable, ConfigError, PartialFailure
+from quint_reports.fetch import Fetcher, Listing, SessionResult, list_sessions, parse_time
+from quint_reports.progress import SyncProgress
+from quint_reports.publish import WorkDatabase
+from quint_reports.settings import Settings
+from quint_reports.store import WATERMARK_KEY, Batch, BatchCounts, Store
+
+log = logging.getLogger("quint_reports.sync")
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """The outcome of one sync run; ``str()`` gives the one-line summary."""
+
+    run_id: str
+    db: Path
+    mode: str
+    status: str
+    sessions: int
+    sessions_new: int
+    sessions_updated: int
+    sessions_unchanged: int
+    events: int
+    quarantined: int
+    missing: int
+    failed: int
+    requests: int
+    retries: int
+    seconds: float
+    requests_by_endpoint: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def requests_per_session(self) -> float:
+        """Requests made per session fetched (the list request included)."""
+        return self.requests / self.sessions if self.sessions else float(self.requests)
+
+    def summary(self) -> str:
+        """The one-line summary printed at the end of a run."""
+        return (
+            f"sync {self.status} ({self.mode}): sessions {self.sessions_new} new, {self.sessions_updated} updated, "
+            f"{self.sessions_unchanged} unchanged; {self.events} events; {self.quarantined} quarantined; "
+            f"{self.missing} missing; {self.failed} failed; {self.requests} requests "
+            f"({self.requests_per_session:.2f}/session); {self.retries} retries; {self.seconds:.1f} s"
+        )
+
+    __str__ = summary
+
+
+class _BatchWriter:
+    """Collects fetched sessions and lands them every ``batch_size`` sessions, off the event loop."""
+
+    def __init__(self, store: Store, run_id: str, batch_size: int) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.batch_size = batch_size
+        self.batch = Batch()
+        self.pending = 0
+        self.counts = BatchCounts()
+        self.events = 0
+        self.quarantined = 0
+        self._lock = asyncio.Lock()
+
+    def add_listing(self, listing: Listing) -> None:
+        self.batch.listed.extend(listing.rows)
+        self.batch.quarantine.extend(listing.quarantine)
+        self.quarantined += len(listing.quarantine)
+
+    async def add(self, result: SessionResult) -> None:
+        if result.failure:
+            return  # nothing of a failed session lands: its earlier rows stay whole
+        self.batch.bodies.extend(result.bodies)
+        self.batch.quarantine.extend(result.quarantine)
+        self.events += result.events
+        self.quarantined += len(result.quarantine)
+        self.pending += 1
+        if self.pending >= self.batch_size:
+            await self.flush()
+
+    async def flush(self, state: dict[str, str] | None = None, prune_keep: set[str] | None = None) -> None:
+        async with self._lock:
+            batch, self.batch, self.pending = self.batch, Batch(), 0
+            if not batch and state is None and prune_keep is None:
+                return
+            c = await asyncio.to_thread(self.store.write, self.run_id, batch, state, prune_keep)
+            self.counts = BatchCounts(
+                self.counts.new + c.new, self.counts.updated + c.updated, self.counts.unchanged + c.unchanged
+            )
+
+
+def _since_datetime(since: date | datetime | str | None) -> datetime | None:
+    if since is None:
+        return None
+    if isinstance(since, datetime):
+        return since.astimezone(timezone.utc) if since.tzinfo else since.replace(tzinfo=timezone.utc)
+    if isinstance(since, date):
+        return datetime(since.year, since.month, since.day, tzinfo=timezone.utc)
+    parsed = parse_time(since if "T" in since else f"{since}T00:00:00Z")
+    if parsed is None:
+        raise ConfigError(f"--since must be a date (2026-04-12) or an ISO 8601 datetime, got {since!r}")
+    return parsed
+
+
+def _apply_views(con: Any) -> None:
+    """Apply the sql/ view layers into the work file, when the views module is part of this checkout."""
+    try:
+        views = importlib.import_module("quint_reports.views")
+    except ModuleNotFoundError as exc:
+        if exc.name != "quint_reports.views":
+            raise
+        log.warning("quint_reports.views is not available: published without views")
+        return
+    views.apply_views(con)
+
+
+async def sync_async(
+    db: str | os.PathLike[str] | None = None,
+    *,
+    api_url: str | None = None,
+    token_file: str | os.PathLike[str] | None = None,
+    since: date | datetime | str | None = None,
+    full: bool = False,
+    concurrency: int | None = None,
+    progress: bool | None = None,
+    settings: Settings | None = None,
+) -> SyncResult:
+    """Sync the Quint API into the DuckDB file ``db`` and publish a new snapshot; awaitable in Jupyter.
+
+    Args:
+        db: published database path; else ``QUINT_DB``; else ``quint.duckdb``.
+        api_url: API base URL; else ``QUINT_API_URL``; else https://api.quintai.dev.
+        token_file: file holding the token; else ``QUINT_API_TOKEN``.
+        since: list only sessions started on or after this date (plus open ones already landed).
+        full: refetch everything and drop landed rows this run did not see.
+        concurrency: requests in flight at once (default 16).
+        progress: force the progress bar on or off (default: on when stderr is a terminal).
+        settings: complete settings, instead of the arguments above.
+
+    Returns:
+        The run's counters; ``str(result)`` is the one-line summary.
+
+    Raises:
+        ConfigError: bad token, URL or --since. AuthError: the API refused the token.
+        ApiUnreachable: the list, or every session, could not be fetched (nothing published).
+        PartialFailure: published, but some sessions failed for good (``exc.result`` has the counters).
+        LockHeld: another sync holds the database. DatabaseError: the file cannot be written or published.
+
+    Example:
+        >>> result = await quint_reports.sync_async("quint.duckdb")
+    """
+    settings = settings or Settings.resolve(api_url=api_url, token_file=token_file, db=db, concurrency=concurrency)
+    since_at = _since_datetime(since)
+    started = time.monotonic()
+    started_at = datetime.now(timezone.utc)
+    run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    mode = "full" if full else "incremental"
+    with WorkDatabase(settings.db) as work:
+        assert work.con is not None
+        store = Store(work.con)
+        store.ensure_schema()
+        watermark = None if full else store.watermark()
+        list_since = since_at or (watermark - settings.overlap if watermark else None)
+        open_ids = [] if full else store.open_session_ids()
+        known = set() if full else store.known_session_ids()
+        parents = set() if full else store.known_parent_ids()
+        store.start_run(run_id, mode, settings.api_url, started_at)
+        writer = _BatchWriter(store, run_id, settings.batch_size)
+        async with ApiClient(settings) as api:
+            with SyncProgress(api.stats, enabled=progress) as shown:
+                try:
+                    listing = await list_sessions(api, list_since)
+                except RequestFailed as exc:
+                    raise ApiUnreachable(f"could not list sessions from {settings.api_url}: {exc}") from None
+                listed = set(listing.ids)
+                ids = listing.ids + [sid for sid in open_ids if sid not in listed]
+                log.info("run %s (%s): %d listed, %d open sessions to refetch", run_id, mode, len(listed), len(ids) - len(listed))
+                writer.add_listing(listing)
+                shown.add_total(len(ids))
+
+                async def landed(result: SessionResult) -> None:
+                    await writer.add(result)
+                    if result.job == "session":
+                        shown.advance()
+
+                fetcher = Fetcher(api, parents=parents | listing.parents, known=known, on_result=landed,
+                                  on_discover=shown.add_total)
+                outcome = await fetcher.run(ids)
+                if outcome.sessions and len(outcome.failed) == outcome.sessions:
+                    first = next(iter(outcome.failed.values()))
+                    raise ApiUnreachable(f"every session request failed against {settings.api_url}, e.g. {first}")
+                marks = [m for m in (watermark, listing.max_started_at) if m is not None]
+                state = {WATERMARK_KEY: max(marks).isoformat()} if marks else None
+                await writer.flush(state=state, prune_keep=set(outcome.failed) if full else None)
+        status = "partial" if outcome.failed else "success"
+        result = SyncResult(
+            run_id=run_id, db=work.db, mode=mode, status=status, sessions=outcome.sessions,
+            sessions_new=writer.counts.new, sessions_updated=writer.counts.updated,
+            sessions_unchanged=writer.counts.unchanged, events=writer.events, quarantined=writer.quarantined,
+            missing=len(outcome.missing), failed=len(outcome.failed), requests=api.stats.requests,
+            retries=api.stats.retries, seconds=round(time.monotonic() - started, 3),
+            requests_by_endpoint=dict(api.stats.by_kind), failures=dict(outcome.failed),
+        )
+        store.finish_run(run_id, status, datetime.now(timezone.utc), _counters(result))
+        _apply_views(work.con)
+        work.publish()
+    log.info("requests by endpoint: %s", ", ".join(f"{k} {v}" for k, v in sorted(result.requests_by_endpoint.items())))
+    log.info("%s", result.summary())
+    if result.failed:
+        error = PartialFailure(
+            f"{result.failed} of {result.sessions} sessions could not be fetched (e.g. "
+            f"{next(iter(result.failures.values()))}); the rest is published, and the next run retries them"
+        )
+        error.result = result  # type: ignore[attr-defined]
+        raise error
+    return result
+
+
+def _counters(result: SyncResult) -> dict[str, Any]:
+    names = ("sessions_new", "sessions_updated", "sessions_unchanged", "events", "quarantined", "requests", "retries",
+             "seconds")
+    return {name: getattr(result, name) for name in names}
+
+
+def sync(
+    db: str | os.PathLike[str] | None = None,
+    *,
+    api_url: str | None = None,
+    token_file: str | os.PathLike[str] | None = None,
+    since: date | datetime | str | None = None,
+    full: bool = False,
+    concurrency: int | None = None,
+    progress: bool | None = None,
+    settings: Settings | None = None,
+) -> SyncResult:
+    """Run :func:`sync_async` to completion; works inside Jupyter too (see ``sync_async`` for arguments).
+
+    Inside a running event loop (a notebook) the run happens on a worker thread with its
+    own loop, so no nest_asyncio is needed; elsewhere it uses ``asyncio.run``.
+
+    Example:
+        >>> print(quint_reports.sync("quint.duckdb"))
+    """
+    kwargs: dict[str, Any] = dict(
+        api_url=api_url, token_file=token_file, since=since, full=full, concurrency=concurrency,
+        progress=progress, settings=settings,
+    )
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(sync_async(db, **kwargs))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="quint-sync") as pool:
+        return pool.submit(lambda: asyncio.run(sync_async(db, **kwargs))).result()
