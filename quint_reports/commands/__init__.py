@@ -8,5 +8,7 @@ calls the public function of the same name: the logic lives elsewhere.
 COMMANDS: tuple[str, ...] = (
     "simulate",
     "sync",
+    "report",
+    "nightly",
 )
 """Command modules, in the order --help lists them."""
