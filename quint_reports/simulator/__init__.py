@@ -1,0 +1,14 @@
+"""A deterministic stand-in for the Quint read API, served over real HTTP.
+
+Modules: ``vocab`` (fixed vocabularies, time format), ``generate`` (clean
+sessions and events), ``docs_examples`` (the documentation's examples),
+``defects`` (planted defects and hostile strings), ``mutate`` (changes for
+incremental runs), ``org`` (data and cached bodies), ``queries`` (list
+filters, pagination, stats), ``faults``, ``server`` (HTTP), ``core``
+(``Simulator``) and ``pytest_plugin`` (the ``quint_simulator`` fixture).
+"""
+
+from quint_reports.simulator.core import Simulator, default_token
+from quint_reports.simulator.faults import Faults
+
+__all__ = ["Faults", "Simulator", "default_token"]

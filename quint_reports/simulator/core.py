@@ -1,0 +1,228 @@
+"""``Simulator``: the stand-in Quint API as a context manager.
+
+Example:
+    >>> with Simulator(seed=1, sessions=50) as sim:
+    ...     httpx.get(sim.base_url + "/v1/sessions", headers={"Authorization": f"Bearer {sim.token}"})
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from quint_reports.simulator import mutate
+from quint_reports.simulator.defects import plant
+from quint_reports.simulator.docs_examples import add_doc_examples
+from quint_reports.simulator.faults import Faults
+from quint_reports.simulator.generate import Generator, generate
+from quint_reports.simulator.org import Org
+from quint_reports.simulator.server import SimServer, make_server
+from quint_reports.simulator.vocab import REFERENCE_TS, iso
+
+
+def default_token(seed: int) -> str:
+    """The service token a simulator with this seed accepts unless told otherwise."""
+    return "qt_sk_sim_" + hashlib.sha256(f"quint-simulator-token:{seed}".encode()).hexdigest()[:32]
+
+
+class Simulator:
+    """A deterministic Quint API on 127.0.0.1, with faults and planted defects on demand.
+
+    Args:
+        seed: everything served derives from it (same seed, same bytes).
+        sessions: how many sessions to serve in total (at least the doc examples and planted ones).
+        defects: plant every kind of data defect a few times (listed in ``manifest``).
+        faults: fault switches; ``Faults()`` (none) by default. Settable later via ``faults``.
+        page_size: when set, list endpoints answer in pages with a ``next`` link.
+        token: the bearer token to accept (default: derived from ``seed``).
+        doc_examples: serve the documentation's examples (and list their defects).
+        host: interface to bind.
+        port: port to bind, 0 for a free one.
+    """
+
+    def __init__(self, seed: int = 1, sessions: int = 200, *, defects: bool = False, faults: Faults | None = None,
+                 page_size: int | None = None, token: str | None = None, doc_examples: bool = True,
+                 host: str = "127.0.0.1", port: int = 0) -> None:
+        if page_size is not None and page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        self.seed = seed
+        self.page_size = page_size
+        self.defects = defects
+        self._token = token or default_token(seed)
+        self._faults = faults or Faults()
+        self._host, self._port = host, port
+        self.org = Org(REFERENCE_TS)
+        self.gen = Generator(self.org, seed)
+        self._defects: list[dict[str, str]] = []
+        self._extra: dict[str, Any] = {"hostile": [], "extra_fields": [], "unlisted": []}
+        if doc_examples:
+            self._defects += add_doc_examples(self.gen, seed)
+        if defects:
+            planted, extra = plant(self.gen, seed)
+            self._defects += planted
+            self._extra = extra
+        generate(self.org, self.gen, max(0, sessions - len(self.org.sessions)))
+        self.org.finalize()
+        self._mutations = 0
+        self._lock = threading.Lock()
+        self._stats: Counter[str] = Counter()
+        self._status: Counter[str] = Counter()
+        self._fault_counts: Counter[str] = Counter()
+        self._attempts: Counter[str] = Counter()
+        self._stopping = threading.Event()
+        self._server: SimServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def __repr__(self) -> str:
+        # No token here: reprs end up in logs and tracebacks.
+        state = "running at " + self.base_url if self._server else "stopped"
+        return f"<Simulator seed={self.seed} sessions={len(self.org.sessions)} defects={self.defects} {state}>"
+
+    # -- lifecycle ------------------------------------------------------
+    def start(self) -> Simulator:
+        """Bind and serve in a background thread; returns self."""
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        self._server = make_server(self, self._host, self._port)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="quint-simulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; hung and keep-alive connections are closed at once."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._stopping.set()
+        server.shutdown()
+        server.close_all()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def host_port(self) -> str:
+        """``host:port`` the server listens on."""
+        if self._server is None:
+            raise RuntimeError("the simulator is not running; call start() or use it as a context manager")
+        host, port = self._server.server_address[:2]
+        return f"{host}:{port}"
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``, without a trailing slash."""
+        return f"http://{self.host_port}"
+
+    @property
+    def port(self) -> int:
+        """The bound port."""
+        return int(self.host_port.rsplit(":", 1)[1])
+
+    @property
+    def token(self) -> str:
+        """The bearer token the simulator accepts."""
+        return self._token
+
+    @property
+    def faults(self) -> Faults:
+        """Current fault switches."""
+        return self._faults
+
+    @faults.setter
+    def faults(self, faults: Faults) -> None:
+        # New switches start a fresh attempt count, so each path may fault again from its first attempt.
+        with self._lock:
+            self._faults = faults
+            self._attempts.clear()
+
+    # -- data -----------------------------------------------------------
+    @property
+    def now(self) -> str:
+        """The simulated current time (moves forward with ``add_sessions`` and ``advance``)."""
+        return iso(self.org.now_ts)
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """What is served and what was planted (see DESIGN.md)."""
+        with self.org.lock:
+            distinct = sum(s.n_events for s in self.org.sessions)
+            return {
+                "seed": self.seed,
+                "sessions": len(self.org.sessions),
+                "listed_sessions": len(self.org.ordered),
+                "events": distinct,
+                "reference_time": self.now,
+                "defects_planted": self.defects,
+                "defects": copy.deepcopy(self._defects),
+                "missing": list(self.org.missing),
+                **copy.deepcopy(self._extra),
+            }
+
+    def write_manifest(self, path: str | os.PathLike[str]) -> Path:
+        """Write ``manifest`` as JSON to ``path``; return the path."""
+        out = Path(path)
+        out.write_text(json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return out
+
+    def truth(self) -> dict[str, Any]:
+        """What a perfect sync lands: every session detail, events list and children list as served."""
+        return self.org.truth()
+
+    def add_sessions(self, n: int) -> list[str]:
+        """Add ``n`` sessions (whole new trees) started after every existing one; return their ids."""
+        with self.org.lock:
+            self._mutations += 1
+            return mutate.add_sessions(self.gen, self.seed, self._mutations, n)
+
+    def advance(self, share: float) -> list[str]:
+        """Let a share of the not-ended sessions gain events and maybe end; return the changed ids."""
+        with self.org.lock:
+            self._mutations += 1
+            return mutate.advance(self.gen, self.seed, self._mutations, share)
+
+    # -- request accounting -----------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        """Requests so far: total, by endpoint name, by HTTP status, and injected faults by kind."""
+        with self._lock:
+            return {"requests": sum(self._stats.values()), "by_endpoint": dict(self._stats),
+                    "by_status": dict(self._status), "faults": dict(self._fault_counts)}
+
+    def reset_stats(self) -> None:
+        """Zero the request counters (the fault attempt counts are kept)."""
+        with self._lock:
+            self._stats.clear()
+            self._status.clear()
+            self._fault_counts.clear()
+
+    def _count(self, endpoint: str) -> None:
+        with self._lock:
+            self._stats[endpoint] += 1
+
+    def _count_status(self, status: int) -> None:
+        with self._lock:
+            self._status[str(status)] += 1
+
+    def _count_fault(self, kind: str) -> None:
+        with self._lock:
+            self._fault_counts[kind] += 1
+
+    def _attempt(self, key: str) -> int:
+        """How many times ``key`` was asked for before this request."""
+        with self._lock:
+            n = self._attempts[key]
+            self._attempts[key] = n + 1
+            return n
