@@ -1,0 +1,126 @@
+-- session_risk: each session's reported risk_summary beside the figures recomputed over its
+-- own events and over its whole subtree, and which of the two the API's figures match.
+-- Answers: can Quint's per-session summary be trusted, and does it include the children?
+-- Grain: one row per session.
+-- Inputs: int_sessions_merged, int_sessions_walked_to_ancestors, int_events_rolled_up_to_session.
+-- Rules (shared with check_findings):
+--   * total_events must equal the number of distinct events; max_risk the highest valid
+--     score (0 when there is none); avg_risk must be within 1 of the true mean
+--     (|reported - mean| < 1), so floor, ceiling and rounding to an integer all pass.
+--   * Each figure may instead match the events as served, repeats included (a repeated
+--     event id is data.duplicate_event, not also a summary mismatch).
+--   * When a session (or subtree) holds an event with an invalid risk score, its max and
+--     mean are unknown: those comparisons are NULL (not comparable), never a mismatch.
+--   * matches: 'both' (own and subtree agree, e.g. a leaf), 'own', 'subtree', 'neither',
+--     'missing' (no risk_summary); NULL when the session's events were not fetched.
+-- The subtree follows parent_id links (cycle-safe): the session and all its descendants.
+create or replace view session_risk as
+with merged as (
+    select * from int_sessions_merged
+),
+
+own as (
+    select * from int_events_rolled_up_to_session
+),
+
+walks as (
+    select session_id, ancestor_id from int_sessions_walked_to_ancestors
+    where not closes_cycle
+),
+
+subtree as (
+    select
+        walks.ancestor_id as session_id,
+        count(*) as subtree_sessions,
+        count(*) - count(own.session_id) as subtree_unfetched,
+        sum(own.events) as events,
+        sum(own.invalid_scores) as invalid_scores,
+        max(own.max_risk) as max_risk,
+        sum(own.sum_risk) / nullif(sum(own.scored_events), 0) as mean_risk,
+        sum(own.served_events) as served_events,
+        max(own.served_max_risk) as served_max_risk,
+        sum(own.served_sum_risk) / nullif(sum(own.served_scored_events), 0) as served_mean_risk
+    from walks
+    left join own on own.session_id = walks.session_id
+    group by walks.ancestor_id
+),
+
+compared as (
+    select
+        merged.session_id,
+        merged.risk_summary is not null as has_risk_summary,
+        merged.reported_total_events,
+        merged.reported_max_risk,
+        merged.reported_avg_risk,
+        own.session_id is not null as events_fetched,
+        own.events as own_events,
+        own.max_risk as own_max_risk,
+        own.mean_risk as own_mean_risk,
+        own.invalid_scores as own_invalid_scores,
+        subtree.subtree_sessions,
+        subtree.events as subtree_events,
+        subtree.max_risk as subtree_max_risk,
+        subtree.mean_risk as subtree_mean_risk,
+        subtree.invalid_scores as subtree_invalid_scores,
+        merged.reported_total_events in (own.events, own.served_events) as own_total_matches,
+        case when own.invalid_scores = 0 then
+            merged.reported_max_risk in (coalesce(own.max_risk, 0), coalesce(own.served_max_risk, 0))
+        end as own_max_matches,
+        case when own.invalid_scores = 0 then
+            abs(merged.reported_avg_risk - coalesce(own.mean_risk, 0)) < 1
+            or abs(merged.reported_avg_risk - coalesce(own.served_mean_risk, 0)) < 1
+        end as own_avg_matches,
+        subtree.subtree_unfetched = 0
+        and merged.reported_total_events in (subtree.events, subtree.served_events) as subtree_total_matches,
+        case when subtree.invalid_scores = 0 then
+            merged.reported_max_risk in (coalesce(subtree.max_risk, 0), coalesce(subtree.served_max_risk, 0))
+        end as subtree_max_matches,
+        case when subtree.invalid_scores = 0 then
+            abs(merged.reported_avg_risk - coalesce(subtree.mean_risk, 0)) < 1
+            or abs(merged.reported_avg_risk - coalesce(subtree.served_mean_risk, 0)) < 1
+        end as subtree_avg_matches
+    from merged
+    left join own on own.session_id = merged.session_id
+    left join subtree on subtree.session_id = merged.session_id
+),
+
+classified as (
+    select
+        *,
+        coalesce(own_total_matches, true) and coalesce(own_max_matches, true)
+        and coalesce(own_avg_matches, true) as own_agrees,
+        coalesce(subtree_total_matches, true) and coalesce(subtree_max_matches, true)
+        and coalesce(subtree_avg_matches, true) as subtree_agrees
+    from compared
+),
+
+final as (
+    select
+        session_id,
+        reported_total_events,
+        reported_max_risk,
+        reported_avg_risk,
+        own_events,
+        own_max_risk,
+        own_mean_risk,
+        own_invalid_scores,
+        subtree_sessions,
+        subtree_events,
+        subtree_max_risk,
+        subtree_mean_risk,
+        subtree_invalid_scores,
+        own_total_matches,
+        own_max_matches,
+        own_avg_matches,
+        case
+            when not has_risk_summary then 'missing'
+            when not events_fetched then null
+            when own_agrees and subtree_agrees then 'both'
+            when own_agrees then 'own'
+            when subtree_agrees then 'subtree'
+            else 'neither'
+        end as matches
+    from classified
+)
+
+select * from final;

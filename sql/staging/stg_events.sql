@@ -1,0 +1,65 @@
+-- stg_events: every event served by /v1/sessions/{id}/events, unnested and typed.
+-- Grain: one row per (owning session, position in its events list); duplicates kept.
+-- Inputs: raw_session_events (HTTP 200 only).
+-- A table, not a view: unnesting millions of events from JSON text is the expensive
+-- step, done once per apply; the `events` view and every rollup read this table.
+-- risk_level follows the documented bands: None 0-10, Low 11-30, Medium 31-55,
+-- High 56-80, Critical 81-100; NULL when the score is not valid.
+-- One JSON pass with an explicit structure (a second pass per event costs ~5x);
+-- fields outside the documented ones stay in raw_session_events.body, reachable
+-- as body -> 'events' -> (position - 1).
+-- A field that is null and one that is absent both read as NULL here.
+-- risk_score is an INTEGER only when the API sent a JSON integer in 0..100; the text
+-- as received stays in risk_score_raw (NULL when the field was absent or null).
+create or replace table stg_events as
+with source as (
+    select
+        session_id as owner_id,
+        try(from_json(body, '{"events": [{
+            "id": "VARCHAR", "session_id": "VARCHAR", "agent_id": "VARCHAR",
+            "action_type": "VARCHAR", "tool_name": "VARCHAR", "arguments": "JSON",
+            "risk_score": "JSON", "decision": "VARCHAR", "timestamp": "VARCHAR"
+        }]}')).events as evs
+    from raw_session_events
+    where http_status = 200
+),
+
+unnested as (
+    select
+        owner_id,
+        unnest(evs) as e,
+        generate_subscripts(evs, 1) as position
+    from source
+),
+
+final as (
+    select
+        e.id as event_id,
+        owner_id as session_id,
+        e.session_id as reported_session_id,
+        position,
+        e.agent_id as agent_id,
+        e.action_type as action_type,
+        e.tool_name as tool_name,
+        e.arguments as arguments,
+        case
+            when json_type(e.risk_score) in ('UBIGINT', 'BIGINT')
+                and e.risk_score::bigint between 0 and 100
+                then e.risk_score::integer
+        end as risk_score,
+        e.risk_score::varchar as risk_score_raw,
+        case
+            when risk_score is null then null
+            when risk_score <= 10 then 'None'
+            when risk_score <= 30 then 'Low'
+            when risk_score <= 55 then 'Medium'
+            when risk_score <= 80 then 'High'
+            else 'Critical'
+        end as risk_level,
+        e.decision as decision,
+        try_cast(e.timestamp as timestamptz) as event_at,
+        e.timestamp as event_at_raw,
+    from unnested
+)
+
+select * from final;

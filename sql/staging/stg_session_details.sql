@@ -1,0 +1,56 @@
+-- stg_session_details: session detail responses (HTTP 200) parsed into typed columns.
+-- Grain: one row per fetched session detail (raw_session_detail.session_id).
+-- Inputs: raw_session_detail.
+-- A table, not a view: every later layer reads it, and the published database is
+-- rebuilt by each sync, so parsing the JSON once per apply is the cheap option.
+-- Bodies that are not valid JSON yield NULL fields (they are quarantined by the sync).
+create or replace table stg_session_details as
+with source as (
+    select
+        session_id as resource_id,
+        fetched_at,
+        body
+    from raw_session_detail
+    where http_status = 200
+),
+
+parsed as (
+    select
+        resource_id,
+        fetched_at,
+        try(body::json) as raw,
+        try(from_json(body, '{
+            "id": "VARCHAR", "session_name": "VARCHAR", "model": "VARCHAR",
+            "signing_id": "VARCHAR", "state": "VARCHAR", "platform": "VARCHAR",
+            "parent_id": "VARCHAR", "started_at": "VARCHAR", "ended_at": "VARCHAR",
+            "children": "JSON", "risk_summary": "JSON"
+        }')) as r
+    from source
+),
+
+final as (
+    select
+        coalesce(r.id, resource_id) as session_id,
+        resource_id,
+        r.id as record_id,
+        r.session_name as session_name,
+        r.model as model,
+        r.signing_id as signing_id,
+        r.state as state,
+        r.platform as platform,
+        r.parent_id as parent_id,
+        try_cast(r.started_at as timestamptz) as started_at,
+        try_cast(r.ended_at as timestamptz) as ended_at,
+        r.started_at as started_at_raw,
+        r.ended_at as ended_at_raw,
+        r.children as children,
+        case when json_type(r.risk_summary) = 'OBJECT' then r.risk_summary end as risk_summary,
+        try_cast(r.risk_summary ->> 'total_events' as bigint) as reported_total_events,
+        try_cast(r.risk_summary ->> 'max_risk' as double) as reported_max_risk,
+        try_cast(r.risk_summary ->> 'avg_risk' as double) as reported_avg_risk,
+        fetched_at,
+        raw
+    from parsed
+)
+
+select * from final;
