@@ -93,7 +93,7 @@ async def list_sessions(api: ApiClient, since: datetime | None) -> Listing:
         RequestFailed: the list could not be fetched.
     """
     params = {"since": since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")} if since else None
-    items, pages = await api.get_list(LIST, "sessions", params, kind="sessions.list")
+    items, pages = await api.get_list(LIST, "sessions", params, kind=LIST)
     now = datetime.now(timezone.utc)
     listing = Listing()
     for page in pages:
@@ -168,6 +168,8 @@ class Fetcher:
         self._queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
         self._scheduled: set[str] = set()
         self._children_done: set[str] = set()
+        self._without_children: set[str] = set()
+        """Session jobs that decided not to fetch /children (no child was known then)."""
         self._hierarchy_refreshed: set[str] = set()
 
     async def run(self, ids: Iterable[str]) -> FetchOutcome:
@@ -228,6 +230,8 @@ class Fetcher:
             if wants_children and (job != "session" or sid not in self._children_done):
                 self._children_done.add(sid)
                 calls.append(self._children(result))
+            elif job == "session":
+                self._without_children.add(sid)
             await asyncio.gather(*calls)
         except RequestFailed as exc:
             return SessionResult(sid, job, failure=str(exc))
@@ -295,7 +299,7 @@ class Fetcher:
 
     def _note_parent(self, parent: str, child: str) -> None:
         self.parents.add(parent)
-        if parent in self._scheduled and parent not in self._children_done:
+        if parent in self._without_children and parent not in self._children_done:
             # Already fetched without /children before this child named it.
             self._children_done.add(parent)
             self._schedule("children", parent)
@@ -304,7 +308,7 @@ class Fetcher:
             if parent not in self._hierarchy_refreshed:
                 self._hierarchy_refreshed.add(parent)
                 self._schedule("hierarchy", parent)
-        else:
+        elif parent not in self._scheduled:
             self._reference(parent)
 
     def _reference(self, sid: str) -> None:

@@ -104,13 +104,25 @@ class Batch:
         return len(self.bodies) + len(self.listed) + len(self.quarantine)
 
 
-@dataclass(frozen=True)
-class BatchCounts:
-    """How the sessions of a batch compare with what was landed before it."""
+@dataclass
+class ChangeTally:
+    """New, updated and unchanged sessions over a whole run, whatever batches they landed in."""
 
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
+    seen: dict[str, str] = field(default_factory=dict)
+
+    def add(self, session_id: str, is_new: bool, is_changed: bool) -> None:
+        """Classify a session; a session new earlier in the run stays new, a change is never undone."""
+        before = self.seen.get(session_id)
+        if before == "new" or (before is None and is_new):
+            self.seen[session_id] = "new"
+        elif before == "updated" or is_changed:
+            self.seen[session_id] = "updated"
+        else:
+            self.seen[session_id] = "unchanged"
+
+    def count(self, kind: str) -> int:
+        """How many sessions are ``new``, ``updated`` or ``unchanged``."""
+        return sum(1 for v in self.seen.values() if v == kind)
 
 
 class Store:
@@ -164,8 +176,13 @@ class Store:
         return {r[0] for r in self.con.execute(read_sql("landing/known_parents.sql")).fetchall()}
 
     def write(
-        self, run_id: str, batch: Batch, state: dict[str, str] | None = None, prune_keep: set[str] | None = None
-    ) -> BatchCounts:
+        self,
+        run_id: str,
+        batch: Batch,
+        state: dict[str, str] | None = None,
+        prune_keep: set[str] | None = None,
+        tally: ChangeTally | None = None,
+    ) -> None:
         """Upsert a batch in one transaction, with ``_fetch_state`` entries and an optional prune.
 
         Args:
@@ -174,9 +191,8 @@ class Store:
             state: ``_fetch_state`` entries committed with the rows (the watermark).
             prune_keep: when given (a --full run's last batch), delete every row this run did not
                 write, except those of these session ids (whose fetch failed this run).
-
-        Returns:
-            The counts of new, updated and unchanged sessions in the batch.
+            tally: when given, each session of the batch is classified into it as new, updated or
+                unchanged, by comparing body hashes with the landed rows before the upsert.
         """
         now = datetime.now(timezone.utc)
         bodies = _body_table(run_id, batch.bodies)
@@ -190,8 +206,9 @@ class Store:
         try:
             con.begin()
             try:
-                row = con.execute(read_sql("landing/compare_batch.sql")).fetchone()
-                counts = BatchCounts(*(int(v or 0) for v in row)) if row else BatchCounts()
+                if tally is not None:
+                    for session_id, is_new, is_changed in con.execute(read_sql("landing/compare_batch.sql")).fetchall():
+                        tally.add(session_id, bool(is_new), bool(is_changed))
                 for kind in BODY_KINDS:
                     con.execute(read_sql(f"landing/upsert_session_{kind}.sql"))
                 con.execute(read_sql("landing/upsert_session_list.sql"))
@@ -208,7 +225,6 @@ class Store:
         finally:
             for name in ("batch_bodies", "batch_list", "batch_quarantine", "keep_sessions"):
                 con.unregister(name)
-        return counts
 
 
 def split_statements(sql: str) -> list[str]:

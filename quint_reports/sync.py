@@ -28,7 +28,7 @@ from quint_reports.fetch import Fetcher, Listing, SessionResult, list_sessions, 
 from quint_reports.progress import SyncProgress
 from quint_reports.publish import WorkDatabase
 from quint_reports.settings import Settings
-from quint_reports.store import WATERMARK_KEY, Batch, BatchCounts, Store
+from quint_reports.store import WATERMARK_KEY, Batch, ChangeTally, Store
 
 log = logging.getLogger("quint_reports.sync")
 
@@ -81,7 +81,7 @@ class _BatchWriter:
         self.batch_size = batch_size
         self.batch = Batch()
         self.pending = 0
-        self.counts = BatchCounts()
+        self.tally = ChangeTally()
         self.events = 0
         self.quarantined = 0
         self._lock = asyncio.Lock()
@@ -107,10 +107,7 @@ class _BatchWriter:
             batch, self.batch, self.pending = self.batch, Batch(), 0
             if not batch and state is None and prune_keep is None:
                 return
-            c = await asyncio.to_thread(self.store.write, self.run_id, batch, state, prune_keep)
-            self.counts = BatchCounts(
-                self.counts.new + c.new, self.counts.updated + c.updated, self.counts.unchanged + c.unchanged
-            )
+            await asyncio.to_thread(self.store.write, self.run_id, batch, state, prune_keep, self.tally)
 
 
 def _since_datetime(since: date | datetime | str | None) -> datetime | None:
@@ -219,8 +216,8 @@ async def sync_async(
         status = "partial" if outcome.failed else "success"
         result = SyncResult(
             run_id=run_id, db=work.db, mode=mode, status=status, sessions=outcome.sessions,
-            sessions_new=writer.counts.new, sessions_updated=writer.counts.updated,
-            sessions_unchanged=writer.counts.unchanged, events=writer.events, quarantined=writer.quarantined,
+            sessions_new=writer.tally.count("new"), sessions_updated=writer.tally.count("updated"),
+            sessions_unchanged=writer.tally.count("unchanged"), events=writer.events, quarantined=writer.quarantined,
             missing=len(outcome.missing), failed=len(outcome.failed), requests=api.stats.requests,
             retries=api.stats.retries, seconds=round(time.monotonic() - started, 3),
             requests_by_endpoint=dict(api.stats.by_kind), failures=dict(outcome.failed),

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import duckdb
 import pytest
 
-from quint_reports.store import WATERMARK_KEY, Batch, BodyRow, ListRow, QuarantineRow, Store
+from quint_reports.store import WATERMARK_KEY, Batch, BodyRow, ChangeTally, ListRow, QuarantineRow, Store
 
 T0 = datetime(2026, 4, 12, 14, 0, tzinfo=timezone.utc)
 DETAIL = "/v1/sessions/{id}"
@@ -36,19 +36,23 @@ def count(store: Store, table: str) -> int:
     return store.con.execute(f"select count(*) from {table}").fetchone()[0]  # type: ignore[index]
 
 
+def tally(store: Store, run_id: str, batch: Batch) -> tuple[int, int, int]:
+    t = ChangeTally()
+    store.write(run_id, batch, tally=t)
+    return t.count("new"), t.count("updated"), t.count("unchanged")
+
+
 def test_duplicates_within_a_batch_collapse_to_the_last(store: Store) -> None:
-    counts = store.write("r1", Batch(bodies=[detail("a", "active"), detail("b"), detail("a", "ended")]))
-    assert counts.new == 2
+    assert tally(store, "r1", Batch(bodies=[detail("a", "active"), detail("b"), detail("a", "ended")])) == (2, 0, 0)
     rows = store.con.execute("select session_id, body from raw_session_detail order by 1").fetchall()
     assert [r[0] for r in rows] == ["a", "b"] and json.loads(rows[0][1])["state"] == "ended"
 
 
 def test_rewrites_are_idempotent_and_counted(store: Store) -> None:
     store.write("r1", Batch(bodies=[detail("a"), events("a", 2), detail("b", "active")]))
-    again = store.write("r2", Batch(bodies=[detail("a"), events("a", 2), detail("b", "active")]))
-    assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
-    changed = store.write("r3", Batch(bodies=[detail("a"), events("a", 3), detail("b", "ended"), detail("c")]))
-    assert (changed.new, changed.updated, changed.unchanged) == (1, 2, 0)
+    assert tally(store, "r2", Batch(bodies=[detail("a"), events("a", 2), detail("b", "active")])) == (0, 0, 2)
+    changed = Batch(bodies=[detail("a"), events("a", 3), detail("b", "ended"), detail("c")])
+    assert tally(store, "r3", changed) == (1, 2, 0)
     assert count(store, "raw_session_detail") == 3 and count(store, "raw_session_events") == 1
     assert store.con.execute("select run_id from raw_session_events").fetchone() == ("r3",)
 
@@ -110,5 +114,12 @@ def test_prune_keeps_only_this_run_and_failed_sessions(store: Store) -> None:
 
 def test_a_large_batch_is_one_bulk_write(store: Store) -> None:
     bodies = [detail(f"s{i}", "active") for i in range(20_000)]
-    counts = store.write("r1", Batch(bodies=bodies))
-    assert counts.new == 20_000 and count(store, "raw_session_detail") == 20_000
+    assert tally(store, "r1", Batch(bodies=bodies)) == (20_000, 0, 0)
+    assert count(store, "raw_session_detail") == 20_000
+
+
+def test_a_session_new_in_one_batch_stays_new_in_the_next(store: Store) -> None:
+    run = ChangeTally()
+    store.write("r1", Batch(bodies=[detail("p")]), tally=run)
+    store.write("r1", Batch(bodies=[BodyRow("children", "p", T0, "/v1/sessions/{id}/children", 200, "{}")]), tally=run)
+    assert run.count("new") == 1 and run.count("updated") == 0

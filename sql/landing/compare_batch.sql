@@ -1,6 +1,6 @@
 -- Classify the sessions of a batch against what is already landed, before the batch is upserted.
--- Grain: one row for the whole batch: counts of sessions new (no detail landed yet), updated (some body
--- differs from the landed one) and unchanged. Input: the registered batch table batch_bodies.
+-- Grain: one row per session in the batch: is_new (no detail landed yet), is_changed (some body differs
+-- from the landed one). Input: the registered batch table batch_bodies.
 with incoming as (
     select kind, session_id, md5(body) as body_md5
     from batch_bodies
@@ -27,14 +27,10 @@ compared as (
     left join landed on landed.kind = incoming.kind and landed.session_id = incoming.session_id
 ),
 
-per_session as (
+final as (
     select session_id, bool_or(is_new) as is_new, bool_or(is_changed) as is_changed
     from compared
     group by session_id
 )
 
-select
-    count(*) filter (where is_new) as sessions_new,
-    count(*) filter (where not is_new and is_changed) as sessions_updated,
-    count(*) filter (where not is_new and not is_changed) as sessions_unchanged
-from per_session;
+select * from final;
