@@ -1,0 +1,66 @@
+-- int_window_grouped_by_day_between(since_ts, until_ts, by_model, by_platform): the daily
+-- risk series per group, shared by risk_by_model_day and risk_by_platform_day.
+-- Grain: one row per (model, platform, UTC day with events); a dimension not grouped
+-- by reads '' (by_model/by_platform are constant booleans).
+-- Inputs: int_window_events_between.
+-- ewma_daily_max: exponentially weighted mean of the daily maximum risk, alpha 0.3,
+-- over the days that have a valid score, up to and including this day:
+-- ewma(first day) = max(first day); ewma(d) = 0.3 * max(d) + 0.7 * ewma(previous day).
+create or replace macro int_window_grouped_by_day_between(since_ts, until_ts, by_model, by_platform) as table
+with events as (
+    select
+        case when by_model then model else '' end as model,
+        case when by_platform then platform else '' end as platform,
+        day,
+        session_id,
+        risk_score,
+        risk_level,
+        decision
+    from int_window_events_between(since_ts, until_ts)
+),
+
+daily as (
+    select
+        model,
+        platform,
+        day,
+        count(distinct session_id) as sessions,
+        count(*) as events,
+        count(risk_score) as scored_events,
+        avg(risk_score) as mean_risk,
+        max(risk_score) as max_risk,
+        count(*) filter (where risk_level in ('High', 'Critical')) as high_critical_events,
+        count(*) filter (where decision = 'block') as blocked_events
+    from events
+    group by model, platform, day
+),
+
+series as (
+    select
+        *,
+        list(max_risk::double order by day) filter (where max_risk is not null) over (
+            partition by model, platform order by day
+            rows between unbounded preceding and current row
+        ) as maxima
+    from daily
+),
+
+final as (
+    select
+        model,
+        platform,
+        day,
+        sessions,
+        events,
+        scored_events,
+        mean_risk,
+        max_risk,
+        high_critical_events,
+        high_critical_events / nullif(scored_events, 0) as high_critical_rate,
+        blocked_events,
+        case when len(maxima) > 0 then list_reduce(maxima, lambda acc, x: 0.3 * x + 0.7 * acc) end
+            as ewma_daily_max
+    from series
+)
+
+select * from final;
