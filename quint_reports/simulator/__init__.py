@@ -5,10 +5,11 @@ sessions and events), ``docs_examples`` (the documentation's examples),
 ``defects`` (planted defects and hostile strings), ``mutate`` (changes for
 incremental runs), ``org`` (data and cached bodies), ``queries`` (list
 filters, pagination, stats), ``faults``, ``server`` (HTTP), ``core``
-(``Simulator``) and ``pytest_plugin`` (the ``quint_simulator`` fixture).
+(``Simulator``), ``run`` (``simulate()``, the CLI's body) and ``pytest_plugin`` (the ``quint_simulator`` fixture).
 """
 
 from quint_reports.simulator.core import Simulator, default_token
 from quint_reports.simulator.faults import Faults
+from quint_reports.simulator.run import simulate
 
-__all__ = ["Faults", "Simulator", "default_token"]
+__all__ = ["Faults", "Simulator", "default_token", "simulate"]
