@@ -120,7 +120,7 @@ rates as (
     select
         *,
         (count_high + count_critical) / nullif(scored_events, 0) as p_hat,
-        1.96 as z
+        1.959963984540054 as z
     from totals
 ),
 

@@ -1,0 +1,118 @@
+"""The analyst API: the marts and per-session views as DataFrames, mirroring the CLI.
+
+Every function takes an open connection (``quint_reports.connect()``) and runs
+a fixed query from ``sql/queries/`` with bound parameters::
+
+    con = quint_reports.connect("quint.duckdb")
+    risk_by_model(con, days=30)            # last 30 days of events
+    risk_by_platform_day(con, since="2026-04-01", until="2026-05-01")
+    session_tree(con, "6ba7b810-9dad-11d1-80b4-00c04fd430c8")
+
+Windows bound event time: ``since`` inclusive, ``until`` exclusive, naive
+values and dates meaning UTC; ``days`` means the last N days up to now and
+excludes ``since``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import duckdb
+import pandas as pd
+
+from quint_reports._query import run_query
+from quint_reports.exceptions import ConfigError
+
+TimeBound = datetime | date | str | None
+"""A window bound: a datetime, a date (midnight UTC), an ISO 8601 string, or None (open)."""
+
+
+def _utc(value: TimeBound, name: str) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ConfigError(f"{name} {value!r} is not an ISO 8601 date or datetime, e.g. 2026-04-01") from exc
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def window(
+    days: int | None = None, since: TimeBound = None, until: TimeBound = None, now: datetime | None = None
+) -> tuple[datetime | None, datetime | None]:
+    """Resolve ``days`` or ``since``/``until`` into UTC bounds ``(since, until)``.
+
+    Raises:
+        ConfigError: ``days`` is combined with ``since``, is not positive, or a bound is unreadable.
+    """
+    if days is not None:
+        if since is not None:
+            raise ConfigError("give either days or since, not both")
+        if days <= 0:
+            raise ConfigError(f"days must be a positive number, got {days}")
+        since = (now or datetime.now(timezone.utc)) - timedelta(days=days)
+    return _utc(since, "since"), _utc(until, "until")
+
+
+def _mart(
+    con: duckdb.DuckDBPyConnection, name: str, days: int | None, since: TimeBound, until: TimeBound
+) -> pd.DataFrame:
+    return run_query(con, name, window(days, since, until))
+
+
+def risk_by_model(
+    con: duckdb.DuckDBPyConnection, days: int | None = None, since: TimeBound = None, until: TimeBound = None
+) -> pd.DataFrame:
+    """Risk profile per model over the window (columns as the ``risk_by_model`` view)."""
+    return _mart(con, "risk_by_model", days, since, until)
+
+
+def risk_by_platform(
+    con: duckdb.DuckDBPyConnection, days: int | None = None, since: TimeBound = None, until: TimeBound = None
+) -> pd.DataFrame:
+    """Risk profile per platform over the window (columns as the ``risk_by_platform`` view)."""
+    return _mart(con, "risk_by_platform", days, since, until)
+
+
+def risk_by_model_platform(
+    con: duckdb.DuckDBPyConnection, days: int | None = None, since: TimeBound = None, until: TimeBound = None
+) -> pd.DataFrame:
+    """Risk profile per (model, platform) over the window."""
+    return _mart(con, "risk_by_model_platform", days, since, until)
+
+
+def risk_by_model_day(
+    con: duckdb.DuckDBPyConnection, days: int | None = None, since: TimeBound = None, until: TimeBound = None
+) -> pd.DataFrame:
+    """Daily risk series per model over the window."""
+    return _mart(con, "risk_by_model_day", days, since, until)
+
+
+def risk_by_platform_day(
+    con: duckdb.DuckDBPyConnection, days: int | None = None, since: TimeBound = None, until: TimeBound = None
+) -> pd.DataFrame:
+    """Daily risk series per platform over the window."""
+    return _mart(con, "risk_by_platform_day", days, since, until)
+
+
+def session_risk(con: duckdb.DuckDBPyConnection, session_id: str) -> pd.DataFrame:
+    """One session's reported risk_summary beside its own and subtree figures (0 or 1 row)."""
+    return run_query(con, "session_risk", [session_id])
+
+
+def session_tree(con: duckdb.DuckDBPyConnection, session_id: str) -> pd.DataFrame:
+    """A session's ancestors (level < 0), itself (0) and descendants (level > 0)."""
+    return run_query(con, "session_tree", [session_id, session_id])
+
+
+def session_events(con: duckdb.DuckDBPyConnection, session_id: str) -> pd.DataFrame:
+    """One session's distinct events, in time order."""
+    return run_query(con, "session_events", [session_id])
+
+
+def findings(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every cross-check finding (see ``quint_reports.checks.check``)."""
+    return run_query(con, "findings")
