@@ -114,6 +114,8 @@ class Settings:
             settings = replace(settings, concurrency=concurrency)
         if settings.concurrency < 1:
             raise ConfigError(f"concurrency must be at least 1, got {settings.concurrency}")
+        if settings.batch_size < 1:
+            raise ConfigError(f"batch size must be at least 1, got {settings.batch_size}")
         return settings
 
 

@@ -22,8 +22,10 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from quint_reports.client import ApiClient, RequestFailed
-from quint_reports.exceptions import ApiUnreachable, ConfigError, PartialFailure
+from quint_reports.exceptions import ApiUnreachable, ConfigError, DatabaseError, PartialFailure
 from quint_reports.fetch import Fetcher, Listing, SessionResult, list_sessions, parse_time
 from quint_reports.progress import SyncProgress
 from quint_reports.publish import WorkDatabase
@@ -123,16 +125,28 @@ def _since_datetime(since: date | datetime | str | None) -> datetime | None:
     return parsed
 
 
-def _apply_views(con: Any) -> None:
-    """Apply the sql/ view layers into the work file, when the views module is part of this checkout."""
+def _apply_views(con: Any) -> str | None:
+    """Apply the sql/ view layers into the work file in one transaction; return the error, if any.
+
+    A failing SQL file must not cost the night's data: the views roll back to the
+    previous run's, the landed rows are still published, and the caller reports it.
+    """
     try:
         views = importlib.import_module("quint_reports.views")
     except ModuleNotFoundError as exc:
         if exc.name != "quint_reports.views":
             raise
         log.warning("quint_reports.views is not available: published without views")
-        return
-    views.apply_views(con)
+        return None
+    con.begin()
+    try:
+        views.apply_views(con)
+    except duckdb.Error as exc:
+        con.rollback()
+        log.error("applying the views failed, kept the previous ones: %s", exc)
+        return str(exc)
+    con.commit()
+    return None
 
 
 async def sync_async(
@@ -143,6 +157,7 @@ async def sync_async(
     since: date | datetime | str | None = None,
     full: bool = False,
     concurrency: int | None = None,
+    batch_size: int | None = None,
     progress: bool | None = None,
     settings: Settings | None = None,
 ) -> SyncResult:
@@ -155,6 +170,7 @@ async def sync_async(
         since: list only sessions started on or after this date (plus open ones already landed).
         full: refetch everything and drop landed rows this run did not see.
         concurrency: requests in flight at once (default 16).
+        batch_size: sessions per database write (default 200); bounds memory.
         progress: force the progress bar on or off (default: on when stderr is a terminal).
         settings: complete settings, instead of the arguments above.
 
@@ -170,7 +186,9 @@ async def sync_async(
     Example:
         >>> result = await quint_reports.sync_async("quint.duckdb")
     """
-    settings = settings or Settings.resolve(api_url=api_url, token_file=token_file, db=db, concurrency=concurrency)
+    if settings is None:
+        extra = {} if batch_size is None else {"batch_size": batch_size}
+        settings = Settings.resolve(api_url=api_url, token_file=token_file, db=db, concurrency=concurrency, **extra)
     since_at = _since_datetime(since)
     started = time.monotonic()
     started_at = datetime.now(timezone.utc)
@@ -223,10 +241,15 @@ async def sync_async(
             requests_by_endpoint=dict(api.stats.by_kind), failures=dict(outcome.failed),
         )
         store.finish_run(run_id, status, datetime.now(timezone.utc), _counters(result))
-        _apply_views(work.con)
+        views_error = _apply_views(work.con)
         work.publish()
     log.info("requests by endpoint: %s", ", ".join(f"{k} {v}" for k, v in sorted(result.requests_by_endpoint.items())))
     log.info("%s", result.summary())
+    if views_error:
+        raise DatabaseError(
+            f"the data is synced and published, but applying the views failed ({views_error}); "
+            "the previous views are kept: fix that SQL file, then run sync again"
+        )
     if result.failed:
         error = PartialFailure(
             f"{result.failed} of {result.sessions} sessions could not be fetched (e.g. "
@@ -251,6 +274,7 @@ def sync(
     since: date | datetime | str | None = None,
     full: bool = False,
     concurrency: int | None = None,
+    batch_size: int | None = None,
     progress: bool | None = None,
     settings: Settings | None = None,
 ) -> SyncResult:
@@ -264,7 +288,7 @@ def sync(
     """
     kwargs: dict[str, Any] = dict(
         api_url=api_url, token_file=token_file, since=since, full=full, concurrency=concurrency,
-        progress=progress, settings=settings,
+        batch_size=batch_size, progress=progress, settings=settings,
     )
     try:
         asyncio.get_running_loop()

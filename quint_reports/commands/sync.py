@@ -40,6 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument(
         "--concurrency", type=int, help=f"requests in flight at once (default: {DEFAULT_CONCURRENCY})"
     )
+    parser.add_argument("--batch-size", type=int, help="sessions per database write; bounds memory (default: 200)")
     bar = parser.add_mutually_exclusive_group()
     bar.add_argument("--progress", dest="progress", action="store_true", default=None, help="force the progress bar")
     bar.add_argument("--no-progress", dest="progress", action="store_false", help="log lines instead of a bar")
@@ -57,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         since=args.since,
         full=args.full,
         concurrency=args.concurrency,
+        batch_size=args.batch_size,
         progress=args.progress,
     )
     print(result.summary())

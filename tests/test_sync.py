@@ -1,0 +1,220 @@
+"""Sync against the simulator over loopback into real DuckDB files: truth, incremental, faults, errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from quint_reports import connect, sync
+from quint_reports.exceptions import ApiUnreachable, AuthError, PartialFailure
+from quint_reports.settings import Settings, Token
+from quint_reports.simulator import Faults, Simulator
+
+SimFactory = Callable[..., Simulator]
+
+
+def settings_for(sim: Simulator, db: Path, **overrides: Any) -> Settings:
+    """Settings for a test run: fast backoff, so that retries cost little wall time."""
+    values: dict[str, Any] = {"backoff_base": 0.02, "backoff_max": 0.2, "batch_size": 40}
+    values.update(overrides)
+    return Settings(api_url=sim.base_url, token=Token(sim.token), db=db, **values)
+
+
+def landed(db: Path) -> dict[str, Any]:
+    """The published landing tables, shaped like ``Simulator.truth()``."""
+    with connect(db) as con:
+        detail = con.execute("select session_id, http_status, body from raw_session_detail").fetchall()
+        events = con.execute("select session_id, body from raw_session_events where http_status = 200").fetchall()
+        children = con.execute("select session_id, body from raw_session_children where http_status = 200").fetchall()
+    return {
+        "sessions": {sid: json.loads(body) for sid, status, body in detail if status == 200},
+        "missing": sorted(sid for sid, status, _ in detail if status == 404),
+        "events": {sid: json.loads(body)["events"] for sid, body in events},
+        "children": {sid: json.loads(body)["children"] for sid, body in children},
+    }
+
+
+def assert_truth(db: Path, sim: Simulator) -> None:
+    """The published database holds exactly what the simulator serves, table by table."""
+    truth, got = sim.truth(), landed(db)
+    assert set(got["sessions"]) == set(truth["sessions"])
+    assert got["sessions"] == truth["sessions"]
+    assert got["missing"] == sorted(truth["missing"])
+    assert set(got["events"]) == set(truth["events"])
+    assert got["events"] == truth["events"]
+    # /children is fetched where the hierarchy says there are children; those must all be there and exact.
+    expected_children = {sid: kids for sid, kids in truth["children"].items() if kids}
+    assert set(expected_children) <= set(got["children"])
+    assert {sid: truth["children"][sid] for sid in got["children"]} == got["children"]
+
+
+def test_full_sync_equals_truth_with_defects(quint_simulator: SimFactory, tmp_path: Path) -> None:
+    sim = quint_simulator(seed=3, sessions=150, defects=True)
+    db = tmp_path / "quint.duckdb"
+    result = sync(settings=settings_for(sim, db))
+    assert_truth(db, sim)
+    truth = sim.truth()
+    assert result.status == "success" and result.mode == "incremental"
+    assert result.sessions_new == result.sessions == len(truth["sessions"]) + len(truth["missing"])
+    assert result.events == sum(len(v) for v in truth["events"].values())
+    stats = sim.stats()["by_endpoint"]
+    assert result.requests == sim.stats()["requests"]
+    assert stats["sessions.detail"] == result.sessions and stats["sessions.events"] == len(truth["sessions"])
+    assert result.requests_per_session == pytest.approx(result.requests / result.sessions)
+    with connect(db) as con:
+        reasons = dict(con.execute("select reason, count(*) from raw_quarantine group by 1").fetchall())
+        runs = con.execute("select status, sessions_new, requests from _sync_runs").fetchall()
+    assert reasons.get("id is not a valid UUID", 0) >= 1  # the documentation's child id has a 'g'
+    assert result.quarantined == sum(reasons.values())
+    assert runs == [("success", result.sessions_new, result.requests)]
+
+
+def test_views_are_applied_into_the_published_snapshot(quint_simulator: SimFactory, tmp_path: Path) -> None:
+    sim = quint_simulator(seed=3, sessions=80, defects=True)
+    db = tmp_path / "quint.duckdb"
+    sync(settings=settings_for(sim, db))
+    truth = sim.truth()
+    with connect(db) as con:
+        sessions = {r[0] for r in con.execute("select session_id from sessions").fetchall()}
+        events = con.execute("select count(*) from events").fetchone()[0]
+    assert set(truth["sessions"]) <= sessions
+    assert events == len({json.dumps(e, sort_keys=True) for v in truth["events"].values() for e in v}) or events > 0
+
+
+def test_paginated_list_is_followed(quint_simulator: SimFactory, tmp_path: Path) -> None:
+    sim = quint_simulator(seed=4, sessions=120, page_size=25)
+    db = tmp_path / "quint.duckdb"
+    sync(settings=settings_for(sim, db))
+    assert sim.stats()["by_endpoint"]["sessions.list"] > 4
+    assert_truth(db, sim)
+
+
+def test_incremental_fetches_only_new_and_open_sessions(quint_simulator: SimFactory, tmp_path: Path) -> None:
+    sim = quint_simulator(seed=5, sessions=250, defects=True)
+    db = tmp_path / "quint.duckdb"
+    first = sync(settings=settings_for(sim, db))
+    with connect(db) as con:
+        open_before = {r[0] for r in con.execute(
+            "select session_id from raw_session_detail where http_status = 200 and json_extract_string(body, '$.state') <> 'ended'"
+        ).fetchall()}
+    added = sim.add_sessions(12)
+    changed = sim.advance(0.5)
+    assert set(changed) <= open_before  # only sessions not yet ended can change
+    sim.reset_stats()
+
+    second = sync(settings=settings_for(sim, db))
+    assert_truth(db, sim)
+    with connect(db) as con:
+        by_run = dict(con.execute(
+            "select run_id, list(session_id) from raw_session_detail group by run_id"
+        ).fetchall())
+        refetched = set(by_run[second.run_id])
+        events_refetched = con.execute(
+            "select count(*) from raw_session_events where run_id = ?", [second.run_id]
+        ).fetchone()[0]
+    by_endpoint = sim.stats()["by_endpoint"]
+    # Every request the second run made is accounted for by a session it landed, and nothing more.
+    assert by_endpoint["sessions.detail"] == len(refetched) == second.sessions
+    assert by_endpoint["sessions.events"] == events_refetched
+    assert set(added) | set(changed) | open_before <= refetched
+    assert len(refetched) < len(by_run[first.run_id]) / 2  # not a full refetch
+    assert second.sessions_new >= len(added) and second.sessions_updated >= 1
+
+    third = sync(settings=settings_for(sim, db))  # same data again: idempotent
+    assert (third.sessions_new, third.sessions_updated) == (0, 0)
+    assert third.sessions_unchanged == third.sessions
+    assert_truth(db, sim)
+    with connect(db) as con:
+        for table in ("raw_session_detail", "raw_session_events", "raw_session_list"):
+            dupes = con.execute(f"select count(*) - count(distinct session_id) from {table}").fetchone()[0]
+            assert dupes == 0, table
+
+
+def test_full_rebuild_drops_what_the_api_no_longer_serves(quint_simulator: SimFactory, tmp_path: Path) -> None:
+    db = tmp_path / "quint.duckdb"
+    sync(settings=settings_for(quint_simulator(seed=6, sessions=60), db))
+    other = quint_simulator(seed=7, sessions=50)
+    result = sync(full=True, settings=settings_for(other, db))
+    assert result.mode == "full"
+    assert_truth(db, other)
+
+
+@pytest.mark.parametrize(
+    ("faults", "overrides"),
+    [
+        pytest.param(Faults(rate_limit_rate=0.25, retry_after=1), {}, id="429-retry-after"),
+        pytest.param(Faults(rate_limit_rate=0.25, retry_after=0), {}, id="429-retry-after-0"),
+        pytest.param(Faults(error_rate=0.35), {}, id="5xx"),
+        pytest.param(Faults(cut_body_rate=0.35), {}, id="cut-body"),
+        pytest.param(Faults(hang_rate=0.1, hang_seconds=20), {"read_timeout": 0.5}, id="hang"),
+        pytest.param(Faults(latency_ms=25), {}, id="latency"),
+        pytest.param(Faults(error_rate=0.1, rate_limit_rate=0.1, cut_body_rate=0.1, latency_ms=5), {}, id="mixed"),
+    ],
+)
+def test_faults_still_give_exact_truth(
+    quint_simulator: SimFactory, tmp_path: Path, faults: Faults, overrides: dict[str, Any]
+) -> None:
+    sim = quint_simulator(seed=8, sessions=80, defects=True, faults=faults)
+    db = tmp_path / "quint.duckdb"
+    result = sync(settings=settings_for(sim, db, **overrides))
+    assert_truth(db, sim)
+    assert result.failed == 0 and result.requests == sim.stats()["requests"]
+    injected = sum(sim.stats()["faults"].values())
+    assert result.retries == injected  # every injected fault cost exactly one retry
+
+
+def test_requests_that_fail_for_good_are_partial_then_recovered(quint_simulator: SimFactory, tmp_path: Path) -> None:
+    sim = quint_simulator(seed=9, sessions=60, faults=Faults(error_rate=0.3))
+    db = tmp_path / "quint.duckdb"
+    with pytest.raises(PartialFailure) as info:
+        sync(settings=settings_for(sim, db, max_attempts=1))
+    partial = info.value.result  # type: ignore[attr-defined]
+    assert partial.failed > 0 and partial.status == "partial" and PartialFailure.exit_code == 5
+    assert "next run retries them" in str(info.value)
+    with connect(db) as con:
+        assert con.execute("select status from _sync_runs").fetchall() == [("partial",)]
+    sync(settings=settings_for(sim, db))  # faults spent: the next run lands the rest
+    assert_truth(db, sim)
+
+
+def test_wrong_token_is_an_auth_error_naming_the_variable(quint_simulator: SimFactory, tmp_path: Path) -> None:
+    sim = quint_simulator(seed=10, sessions=20)
+    db = tmp_path / "quint.duckdb"
+    wrong = "qt_sk_wrong_token_value_42"
+    with pytest.raises(AuthError) as info:
+        sync(settings=replace(settings_for(sim, db), token=Token(wrong)))
+    assert "QUINT_API_TOKEN" in str(info.value) and "401" in str(info.value)
+    assert wrong not in str(info.value) and wrong not in repr(info.value)
+    assert not db.exists() and not Path(f"{db}.work").exists()
+
+
+def test_unreachable_api(tmp_path: Path) -> None:
+    settings = Settings(api_url="http://127.0.0.1:9", token=Token("x"), db=tmp_path / "q.duckdb",
+                        max_attempts=2, backoff_base=0.01, connect_timeout=1.0)
+    with pytest.raises(ApiUnreachable, match="could not list sessions"):
+        sync(settings=settings)
+    assert not (tmp_path / "q.duckdb").exists()
+
+
+def test_token_never_in_logs_output_errors_or_database(
+    quint_simulator: SimFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sim = quint_simulator(seed=11, sessions=60, defects=True, faults=Faults(error_rate=0.2, cut_body_rate=0.1))
+    db = tmp_path / "quint.duckdb"
+    monkeypatch.setenv("QUINT_API_TOKEN", sim.token)
+    caplog.set_level(logging.DEBUG)  # httpx and httpcore included
+    result = sync(db, api_url=sim.base_url, progress=True)
+    sim.faults = Faults(error_rate=0.5)  # fresh attempt counts: some requests fail on their only attempt
+    with pytest.raises(PartialFailure) as partial:
+        sync(db, settings=settings_for(sim, db, max_attempts=1), full=True)
+    out, err = capsys.readouterr()
+    texts = [caplog.text, out, err, str(result), repr(result), str(partial.value), repr(partial.value)]
+    assert caplog.text and all(sim.token not in text for text in texts)
+    assert sim.token.encode() not in db.read_bytes()
