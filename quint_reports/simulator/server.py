@@ -66,6 +66,9 @@ class Handler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server_version = "QuintSimulator/1.0"
+    # Headers and body go out in two writes; without TCP_NODELAY, Nagle plus delayed ACKs stall each
+    # keep-alive request for about 40 ms.
+    disable_nagle_algorithm = True
     sim: Simulator
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
