@@ -22,17 +22,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from quint_reports.checks import FAIL_ON, count_failing
 from quint_reports.exceptions import ConfigError, PartialFailure, QuintError
 from quint_reports.report_data import Window
 
 log = logging.getLogger(__name__)
-
-SEVERITIES: dict[str, tuple[str, ...]] = {
-    "error": ("error",),
-    "warning": ("error", "warning"),
-    "never": (),
-}
-"""``fail_on`` value -> the finding severities that make the run exit 1."""
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -97,8 +91,8 @@ def nightly(
     from quint_reports.publish import db_lock, resolve_db
     from quint_reports.report_data import resolve_window
 
-    if fail_on not in SEVERITIES:
-        raise ConfigError(f"--fail-on must be one of {', '.join(SEVERITIES)}, got {fail_on!r}")
+    if fail_on not in FAIL_ON:
+        raise ConfigError(f"--fail-on must be one of {', '.join(FAIL_ON)}, got {fail_on!r}")
     window = resolve_window(days, since, until)  # bad options fail before any work
     path = resolve_db(db)
     log_path = Path(log_file) if log_file else default_log_file(path)
@@ -168,7 +162,7 @@ def _check_and_report(db: Path, out: Path, window: Window, fail_on: str) -> tupl
     finally:
         con.close()
     findings = data.findings
-    failing = int(findings["severity"].isin(SEVERITIES[fail_on]).sum()) if len(findings) else 0
+    failing = count_failing(findings, fail_on)
     for check_id, count in findings["check"].value_counts().sort_index().items() if len(findings) else []:
         log.info("finding %s: %d", check_id, count)
     index = write_report(data, out)

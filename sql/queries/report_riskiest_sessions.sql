@@ -1,7 +1,7 @@
 -- report_riskiest_sessions: the riskiest sessions of an event-time window (fleet-wide, per
 -- model and per platform) and every member of their session trees, for the report.
 -- Grain: one row per session. Inputs: int_window_events_between, sessions.
--- Parameters: $since_ts, $until_ts (TIMESTAMPTZ or NULL: open), $fleet_top and $group_top
+-- Parameters: $1 since_ts, $2 until_ts (TIMESTAMPTZ or NULL: open), $3 fleet_top and $4 group_top
 -- (how many sessions to pick fleet-wide, and per model and per platform).
 -- Risk is ranked on the window's events: highest max, then highest mean, then id.
 -- events / max_risk / mean_risk are the window's figures (NULL: no event in the window).
@@ -15,7 +15,7 @@ with windowed as (
         count(*) as events,
         max(risk_score) as max_risk,
         avg(risk_score) as mean_risk
-    from int_window_events_between($since_ts::timestamptz, $until_ts::timestamptz)
+    from int_window_events_between($1::timestamptz, $2::timestamptz)
     group by session_id
 ),
 
@@ -35,7 +35,7 @@ ranked as (
 chosen as (
     select *
     from ranked
-    where fleet_rank <= $fleet_top or model_rank <= $group_top or platform_rank <= $group_top
+    where fleet_rank <= $3 or model_rank <= $4 or platform_rank <= $4
 ),
 
 chosen_roots as (
@@ -68,9 +68,9 @@ final as (
         windowed.mean_risk,
         chosen.window_model,
         chosen.window_platform,
-        coalesce(chosen.fleet_rank <= $fleet_top, false) as top_fleet,
-        coalesce(chosen.model_rank <= $group_top, false) as top_model,
-        coalesce(chosen.platform_rank <= $group_top, false) as top_platform
+        coalesce(chosen.fleet_rank <= $3, false) as top_fleet,
+        coalesce(chosen.model_rank <= $4, false) as top_model,
+        coalesce(chosen.platform_rank <= $4, false) as top_platform
     from members
     inner join sessions on sessions.session_id = members.session_id
     left join windowed on windowed.session_id = members.session_id
