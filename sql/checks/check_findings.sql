@@ -28,7 +28,7 @@
 --                                        and its /children endpoint (those fetched) disagree;
 --                                        a session naming itself is hierarchy.self_parent only
 --   hierarchy.child_outside_parent_window (warning) the child started before its parent started,
---                                        or after its parent ended
+--                                        started after its parent ended, or ended after it
 --   data.invalid_id                      (error) a session id or event id that is not a
 --                                        well-formed UUID (8-4-4-4-12 hex digits, any version)
 --   data.risk_score_invalid              (error) an event's risk_score is absent, null, text,
@@ -37,8 +37,11 @@
 --                                        session's events list; one per repeated id
 --   data.ended_before_started            (error) ended_at earlier than started_at
 --   data.missing_field                   (error) a required field is absent or null: sessions
---                                        id, model, platform, state, started_at; events id,
---                                        action_type, timestamp; one per record
+--                                        id, session_name, model, platform, state, started_at;
+--                                        events id, action_type, tool_name, timestamp; one per
+--                                        record. Not required (the documented examples omit them):
+--                                        signing_id, parent_id, ended_at; an event's session_id,
+--                                        agent_id, arguments, decision
 create or replace view check_findings as
 with sessions as (
     select * from sessions
@@ -71,7 +74,7 @@ summary_missing as (
         session_id,
         'session detail has no risk_summary' as detail,
         'risk_summary object' as expected,
-        coalesce(raw -> 'risk_summary', 'absent')::varchar as actual
+        coalesce((raw -> 'risk_summary')::varchar, 'absent') as actual
     from sessions
     where source = 'detail' and risk_summary is null
 ),
@@ -214,16 +217,17 @@ outside_window as (
         'hierarchy.child_outside_parent_window' as check,
         'warning' as severity,
         child.session_id,
-        'child started ' || child.started_at_raw || ', parent ' || parent.session_id || ' ran '
-        || parent.started_at_raw || ' to ' || coalesce(parent.ended_at_raw, 'now') as detail,
-        'started within the parent''s window' as expected,
-        child.started_at_raw as actual
+        'child ran ' || child.started_at_raw || ' to ' || coalesce(child.ended_at_raw, 'now')
+        || ', outside parent ' || parent.session_id as detail,
+        '[' || parent.started_at_raw || ', ' || coalesce(parent.ended_at_raw, 'now') || ']' as expected,
+        '[' || child.started_at_raw || ', ' || coalesce(child.ended_at_raw, 'now') || ']' as actual
     from sessions as child
     inner join sessions as parent on parent.session_id = child.parent_id
     where child.parent_id != child.session_id
         and (
             child.started_at < parent.started_at
             or child.started_at > parent.ended_at
+            or child.ended_at > parent.ended_at
         )
 ),
 
@@ -297,7 +301,7 @@ missing_session_field as (
         'error' as severity,
         session_id,
         'session lacks ' || array_to_string(missing, ', ') as detail,
-        'id, model, platform, state, started_at' as expected,
+        'id, session_name, model, platform, state, started_at' as expected,
         'missing ' || array_to_string(missing, ', ') as actual
     from (
         select
@@ -305,6 +309,7 @@ missing_session_field as (
             list_filter(
                 [
                     case when raw ->> 'id' is null then 'id' end,
+                    case when session_name is null then 'session_name' end,
                     case when model is null then 'model' end,
                     case when platform is null then 'platform' end,
                     case when state is null then 'state' end,
@@ -324,7 +329,7 @@ missing_event_field as (
         session_id,
         'event ' || coalesce(event_id, '#' || position) || ' lacks ' || array_to_string(missing, ', ')
         as detail,
-        'id, action_type, timestamp' as expected,
+        'id, action_type, tool_name, timestamp' as expected,
         'missing ' || array_to_string(missing, ', ') as actual
     from (
         select
@@ -335,12 +340,13 @@ missing_event_field as (
                 [
                     case when event_id is null then 'id' end,
                     case when action_type is null then 'action_type' end,
+                    case when tool_name is null then 'tool_name' end,
                     case when event_at_raw is null then 'timestamp' end
                 ],
                 f -> f is not null
             ) as missing
         from served_events
-        where event_id is null or action_type is null or event_at_raw is null
+        where event_id is null or action_type is null or tool_name is null or event_at_raw is null
     )
 ),
 

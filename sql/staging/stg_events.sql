@@ -42,10 +42,11 @@ final as (
         e.action_type as action_type,
         e.tool_name as tool_name,
         e.arguments as arguments,
+        -- try_cast: CASE does not short-circuit the cast of a text score such as "high".
         case
             when json_type(e.risk_score) in ('UBIGINT', 'BIGINT')
-                and e.risk_score::bigint between 0 and 100
-                then e.risk_score::integer
+                and try_cast(e.risk_score as bigint) between 0 and 100
+                then try_cast(e.risk_score as integer)
         end as risk_score,
         e.risk_score::varchar as risk_score_raw,
         case
