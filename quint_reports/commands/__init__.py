@@ -11,5 +11,6 @@ COMMANDS: tuple[str, ...] = (
     "check",
     "report",
     "nightly",
+    "demo",
 )
 """Command modules, in the order --help lists them."""
