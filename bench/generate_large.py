@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import argparse
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
+from quint_reports.simulator import vocab
 from quint_reports.sqlfiles import read_sql
 
 FAMILY = 8
@@ -33,34 +35,50 @@ CHUNK_SESSIONS = 10_000
 """Sessions generated per statement (a multiple of FAMILY): bounds memory."""
 
 RUN_ID = "bench-large-org"
-FETCHED_AT = "2026-11-01 00:00:00+00"
-FIRST_DAY = "2026-09-01 00:00:00"
-SPAN_DAYS = 56
+FETCHED_AT = "2026-05-01 00:00:00+00"
+WINDOW_START = datetime.fromtimestamp(vocab.REFERENCE_TS - vocab.WINDOW_DAYS * 86400, tz=timezone.utc)
+FIRST_DAY = WINDOW_START.strftime("%Y-%m-%d %H:%M:%S")
+SPAN_DAYS = vocab.WINDOW_DAYS - 1
 
-# Position in a family -> (parent position or NULL, depth). Position 0 is the
-# root; 7 is a second, lone root, so about a quarter of sessions are roots.
-FAMILY_SHAPE = "[NULL, 0, 0, 0, 1, 1, 4, NULL]"
-WINDOW_FROM = "[0.0, 0.05, 0.3, 0.6, 0.1, 0.2, 0.15, 0.0]"
-WINDOW_TO = "[1.0, 0.6, 0.9, 0.95, 0.5, 0.55, 0.45, 1.0]"
+# Position in a family -> parent position (NULL: a root). Three roots per family (0, 5, 7),
+# as the simulator has about 40% roots; 0 -> 1 -> 3 -> 4 reaches depth 3, 0 and 5 have siblings below.
+FAMILY_SHAPE = "[NULL, 0, 0, 1, 3, NULL, 5, NULL]"
+WINDOW_FROM = "[0.0, 0.05, 0.4, 0.1, 0.15, 0.0, 0.2, 0.0]"
+WINDOW_TO = "[1.0, 0.7, 0.95, 0.6, 0.5, 1.0, 0.8, 1.0]"
 """Each position's time window as shares of its family's duration, nested in its parent's."""
 
-MODELS = (
-    "['claude-sonnet-4-20250514', 'claude-opus-4-20250514', 'claude-3-5-haiku-20241022', "
-    "'gpt-4.1-2025-04-14', 'gpt-4o-2024-11-20', 'gemini-2.5-pro', 'o3-2025-04-16']"
-)
-PLATFORMS = "['claude-code', 'cursor', 'windsurf', 'copilot', 'cline']"
-SIGNING = (
-    "['com.anthropic.claude-code', 'com.todesktop.cursor', 'com.exafunction.windsurf', "
-    "'com.github.copilot', 'dev.cline.agent']"
-)
-ACTIONS = "['FILE_READ', 'FILE_READ', 'FILE_READ', 'PROCESS_EXEC', 'PROCESS_EXEC', 'FILE_WRITE', 'FILE_WRITE', 'NETWORK_CONNECT', 'FILE_DELETE']"
-TOOLS = {
-    "FILE_READ": "['cat', 'less', 'grep', 'head', 'rg']",
-    "PROCESS_EXEC": "['git', 'npm', 'python', 'pytest', 'make', 'bash', 'docker']",
-    "FILE_WRITE": "['node', 'python', 'sed', 'tee']",
-    "NETWORK_CONNECT": "['curl', 'wget', 'ssh', 'npm']",
-    "FILE_DELETE": "['rm', 'git', 'find']",
-}
+
+def _lit(value: object) -> str:
+    """A DuckDB literal for a str, a number, None or a (nested) list of them."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_lit(v) for v in value) + "]"
+    return repr(value)
+
+
+def _weighted(items: tuple[str, ...], weights: tuple[int, ...]) -> str:
+    """A list literal where each item appears ``weight`` times (one uniform draw picks one)."""
+    return _lit([item for item, w in zip(items, weights) for _ in range(w)])
+
+
+MODEL_TABLE = _weighted(tuple(m[0] for m in vocab.MODELS), vocab.MODEL_WEIGHTS)
+MODEL_NAMES = _lit([m[0] for m in vocab.MODELS])
+MODEL_DRIFT = _lit([[m[1], m[2]] for m in vocab.MODELS])
+PLATFORM_TABLE = _weighted(tuple(p[0] for p in vocab.PLATFORMS), vocab.PLATFORM_WEIGHTS)
+PLATFORM_NAMES = _lit([p[0] for p in vocab.PLATFORMS])
+PLATFORM_INFO = _lit([[p[1], p[2]] for p in vocab.PLATFORMS])
+PLATFORM_DRIFT = _lit([[p[3], p[4]] for p in vocab.PLATFORMS])
+ACTION_TABLE = _weighted(vocab.ACTION_TYPES, vocab.ACTION_WEIGHTS)
+ACTION_NAMES = _lit(list(vocab.ACTION_TYPES))
+ACTION_MEAN = _lit([vocab.ACTION_BASE_RISK[a] for a in vocab.ACTION_TYPES])
+TOOLS = {action: _lit(list(tools)) for action, tools in vocab.TOOLS.items()}
+FILE_ARGS = _lit([[p] for p in vocab.PATHS])
+EXEC_ARGS = _lit([list(a) for a in vocab.GIT_ARGS] + [["-sSL", u] for u in vocab.URLS] + [["test"], ["run", "build"]])
+NAMES = _lit([f"{v} {o}" for v in vocab.SESSION_VERBS for o in vocab.SESSION_OBJECTS])
+CHILD_NAMES = _lit(list(vocab.CHILD_NAMES))
 
 
 def _u(expr: str, salt: str) -> str:
@@ -77,29 +95,35 @@ def _uuid(expr: str) -> str:
     )
 
 
-def _sessions_sql(start: int, stop: int, total: int) -> str:
-    """One row per session of the range, with its weight for the event count."""
+def _normal(expr: str, salt: str) -> str:
+    """SQL for a deterministic standard normal draw (Box-Muller on two uniforms)."""
+    return f"(sqrt(-2 * ln(1 - {_u(expr, salt + '1')})) * cos(2 * pi() * {_u(expr, salt + '2')}))"
+
+
+def _sessions_sql(sessions: int) -> str:
+    """One row per session, with the weight its event count is drawn from."""
     return f"""
     with base as (
         select
             i,
             i // {FAMILY} as family,
             i % {FAMILY} as pos,
-            {_u('i // 8', 'fam')} as uf,
             {_u('i // 8', 'state')} as us,
-            {_u('i // 8', 'dur')} as ud,
-            {_u('i', 'model')} as um,
-            {_u('i', 'n')} as un
-        from range({start}, {stop}) as t(i)
+            {_u('i // 8', 'dur')} as ud
+        from range({sessions}) as t(i)
     ),
     shaped as (
         select
             *,
             ({FAMILY_SHAPE})[pos + 1] as parent_pos,
-            timestamp '{FIRST_DAY}' + to_microseconds(cast(family * {FAMILY} / {total} * {SPAN_DAYS} * 86400e6 as bigint))
+            -- families spread evenly over the window; sub-agents run on their parent's platform and model
+            list_position({MODEL_NAMES}, ({MODEL_TABLE})[1 + cast(floor({_u('i // 8', 'model')} * 100) as int)]) as m,
+            list_position({PLATFORM_NAMES}, ({PLATFORM_TABLE})[1 + cast(floor({_u('i // 8', 'platform')} * 100) as int)])
+                as p,
+            timestamp '{FIRST_DAY}' + to_microseconds(cast(family * {FAMILY} / {sessions} * {SPAN_DAYS} * 86400e6 as bigint))
                 as family_start,
-            -- the root's duration; every descendant's window nests inside its parent's
-            cast((40 + pow(ud, 3) * 240) * 60e6 as bigint) as family_us,
+            -- the root's duration (log-normal around 30 minutes); descendants' windows nest inside it
+            cast(least(8 * 3600, 120 + exp(ln(1800) + 0.9 * {_normal('i // 8', 'dur')})) * 1e6 as bigint) as family_us,
             ({WINDOW_FROM})[pos + 1] as w_from,
             ({WINDOW_TO})[pos + 1] as w_to
         from base
@@ -108,18 +132,23 @@ def _sessions_sql(start: int, stop: int, total: int) -> str:
         i,
         {_uuid("'s' || i")} as id,
         case when parent_pos is null then null else {_uuid(f"'s' || (family * {FAMILY} + parent_pos)")} end as parent_id,
-        'Session ' || i || ': ' || (['fix tests', 'refactor auth', 'add endpoint', 'upgrade deps', 'write docs'])[1 + i % 5]
-            as session_name,
-        ({MODELS})[1 + cast(floor(pow(um, 1.6) * 7) as int)] as model,
-        -- a family shares its platform: sub-agents run where their parent runs
-        ({PLATFORMS})[1 + cast(floor(pow(uf, 1.4) * 5) as int)] as platform,
-        ({SIGNING})[1 + cast(floor(pow(uf, 1.4) * 5) as int)] as signing_id,
-        case when us < 0.88 then 'ended' when us < 0.95 then 'active' else 'idle' end as state,
+        case when parent_pos is null then ({NAMES})[1 + cast(floor({_u('i', 'name')} * len({NAMES})) as int)]
+             else ({CHILD_NAMES})[1 + cast(floor({_u('i', 'name')} * len({CHILD_NAMES})) as int)] end as session_name,
+        ({MODEL_NAMES})[m] as model,
+        ({PLATFORM_NAMES})[p] as platform,
+        ({PLATFORM_INFO})[p][1] as signing_id,
+        ({PLATFORM_INFO})[p][2] as agent_id,
+        case when us < 0.86 then 'ended' when us < 0.93 then 'active' else 'idle' end as state,
         family_start + to_microseconds(cast(family_us * w_from as bigint)) as started_at,
-        case when us < 0.88 then family_start + to_microseconds(cast(family_us * w_to as bigint)) end as ended_at,
+        case when us < 0.86 then family_start + to_microseconds(cast(family_us * w_to as bigint)) end as ended_at,
         family_start + to_microseconds(cast(family_us * w_to as bigint)) as until_at,
-        -- heavy tail: a Pareto-like draw, scaled to the exact total later
-        1.0 / pow(greatest(un, 0.0005), 0.7) as weight
+        -- the session's risk factor: log-normal noise times the model's and platform's drift over the window
+        exp(0.35 * {_normal('i', 'factor')})
+            * (({MODEL_DRIFT})[m][1] + (({MODEL_DRIFT})[m][2] - ({MODEL_DRIFT})[m][1]) * family / ({sessions} / {FAMILY}))
+            * (({PLATFORM_DRIFT})[p][1] + (({PLATFORM_DRIFT})[p][2] - ({PLATFORM_DRIFT})[p][1]) * family / ({sessions} / {FAMILY}))
+            as factor,
+        -- events per session: log-normal with mean about 50 (the simulator's), capped at 4000
+        least(4000, exp(ln(50) - 0.72 + 1.2 * {_normal('i', 'n')})) as weight
     from shaped
     """
 
@@ -129,12 +158,12 @@ def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _plan_counts(con: duckdb.DuckDBPyConnection, sessions: int, events: int) -> None:
-    """Plan every session, with an event count heavy-tailed and summing to exactly ``events``."""
+    """Plan every session, with at least one event and counts summing to exactly ``events``."""
     con.execute(
         f"""
         create or replace temp table plan as
-        with s as ({_sessions_sql(0, sessions, sessions)}),
-        scaled as (select *, floor(weight * {events} / sum(weight) over ()) as n0 from s),
+        with s as ({_sessions_sql(sessions)}),
+        scaled as (select *, 1 + floor(weight * ({events} - {sessions}) / sum(weight) over ()) as n0 from s),
         short as (select {events} - sum(n0) as missing from scaled)
         select * exclude (weight, n0),
             cast(n0 + case when i < (select missing from short) then 1 else 0 end as integer) as n
@@ -144,34 +173,49 @@ def _plan_counts(con: duckdb.DuckDBPyConnection, sessions: int, events: int) -> 
 
 
 def _events_expr() -> str:
-    """SQL for the list of a session's events, built per row with a lambda over range(n)."""
+    """SQL for a session's planned events (action, score, decision draw), a lambda over range(n)."""
+    return f"""
+    list_transform(
+        list_transform(range(n), lambda j: struct_pack(
+            j := j,
+            a := list_position({ACTION_NAMES}, ({ACTION_TABLE})[1 + cast(floor({_u('i, j', 'act')} * 100) as int)]),
+            ur := {_u('i, j', 'risk')},
+            uk := {_u('i, j', 'spike')},
+            uz := {_u('i, j', 'dec')}
+        )),
+        lambda e: struct_pack(
+            j := e.j,
+            a := e.a,
+            -- exponential around the action's base risk times the session factor; rare spikes to high/critical
+            risk_score := cast(least(100, case when e.uk < 0.012 * factor then 56 + floor(e.ur * 45)
+                else floor(-ln(1 - e.ur) * ({ACTION_MEAN})[e.a] * factor) end) as integer),
+            uz := e.uz
+        )
+    )
+    """
+
+
+def _served_events() -> str:
+    """SQL for the events as served, from the planned list ``evs`` of a session row."""
     tool_case = " ".join(
         f"when '{action}' then ({tools})[1 + cast(floor({_u('i, e.j', 'tool')} * len({tools})) as int)]"
         for action, tools in TOOLS.items()
     )
     return f"""
-    list_transform(
-        list_transform(range(n), lambda j: struct_pack(
-            j := j,
-            action_type := ({ACTIONS})[1 + cast(floor({_u('i, j', 'act')} * 9) as int)],
-            -- most scores are low; about 6% reach high or critical
-            risk_score := cast(case when {_u('i, j', 'tail')} < 0.94 then floor(pow({_u('i, j', 'risk')}, 2.2) * 56)
-                                    else 56 + floor({_u('i, j', 'risk')} * 45) end as integer),
-            uz := {_u('i, j', 'dec')}
-        )),
-        lambda e: struct_pack(
-            id := {_uuid("'e' || i || '-' || e.j")},
-            session_id := id,
-            agent_id := platform,
-            action_type := e.action_type,
-            tool_name := case e.action_type {tool_case} end,
-            arguments := case when e.action_type like 'FILE_%' then ['/repo/src/module_' || (e.j % 97) || '.py']
-                              else ['--run', 'step-' || (e.j % 13)] end,
-            risk_score := e.risk_score,
-            decision := case when (e.risk_score > 80 and e.uz < 0.7) or e.uz < 0.01 then 'block' else 'allow' end,
-            "timestamp" := {_fmt(f"started_at + to_microseconds(cast((epoch_us(until_at) - epoch_us(started_at)) * (e.j + 0.5) / n as bigint))")}
-        )
-    )
+    list_transform(evs, lambda e: struct_pack(
+        id := {_uuid("'e' || i || '-' || e.j")},
+        session_id := id,
+        agent_id := agent_id,
+        action_type := ({ACTION_NAMES})[e.a],
+        tool_name := case ({ACTION_NAMES})[e.a] {tool_case} end,
+        arguments := case when ({ACTION_NAMES})[e.a] like 'FILE_%'
+            then ({FILE_ARGS})[1 + cast(floor({_u('i, e.j', 'arg')} * len({FILE_ARGS})) as int)]
+            else ({EXEC_ARGS})[1 + cast(floor({_u('i, e.j', 'arg')} * len({EXEC_ARGS})) as int)] end,
+        risk_score := e.risk_score,
+        decision := case when (e.risk_score > 80 and e.uz < 0.7) or (e.risk_score between 56 and 80 and e.uz < 0.15)
+            or e.uz < 0.002 then 'block' else 'allow' end,
+        "timestamp" := {_fmt("started_at + to_microseconds(cast((epoch_us(until_at) - epoch_us(started_at)) * (e.j + 0.5) / n as bigint))")}
+    ))
     """
 
 
@@ -189,7 +233,7 @@ def _write_chunk(con: duckdb.DuckDBPyConnection, start: int, stop: int) -> None:
     con.execute(
         f"""
         create or replace temp table recs as
-        select i, id, parent_id, struct_pack({fields}) as rec,
+        select i, id, parent_id, agent_id, started_at, until_at, n, struct_pack({fields}) as rec,
             struct_pack({fields.replace('signing_id := signing_id,', '')}) as child_rec,
             {_events_expr()} as evs
         from plan where i >= {start} and i < {stop}
@@ -199,7 +243,8 @@ def _write_chunk(con: duckdb.DuckDBPyConnection, start: int, stop: int) -> None:
     con.execute(
         f"""
         insert into raw_session_events
-        select id, {common}, '/v1/sessions/{{id}}/events', 200, to_json(struct_pack(events := evs))::varchar from recs
+        select id, {common}, '/v1/sessions/{{id}}/events', 200, to_json(struct_pack(events := {_served_events()}))::varchar
+        from recs
         """
     )
     con.execute(
@@ -211,9 +256,9 @@ def _write_chunk(con: duckdb.DuckDBPyConnection, start: int, stop: int) -> None:
     con.execute(
         f"""
         insert into raw_session_children
-        select r.id, {common}, '/v1/sessions/{{id}}/children', 200,
-            to_json(struct_pack(children := coalesce(k.children, [])))::varchar
-        from recs r left join kids k on k.parent_id = r.id
+        select k.parent_id, {common}, '/v1/sessions/{{id}}/children', 200,
+            to_json(struct_pack(children := k.children))::varchar
+        from kids k
         """
     )
     con.execute(

@@ -21,6 +21,9 @@ from typing import Any
 KILL_GRACE_S = 5.0
 """How long a child gets after SIGTERM before SIGKILL."""
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
+"""Children run from the checkout's root, so ``python -m bench.<module>`` finds the package."""
+
 
 @dataclass
 class Measured:
@@ -29,6 +32,7 @@ class Measured:
     returncode: int
     wall_s: float
     peak_rss_mb: float
+    cpu_s: float
     timed_out: bool
     result: dict[str, Any] = field(default_factory=dict)
     progress: dict[str, Any] = field(default_factory=dict)
@@ -68,16 +72,18 @@ def run_child(
         child_env = dict(os.environ if env is None else env)
         started = time.perf_counter()
         with open(stderr_path, "wb") as stderr:
-            proc = subprocess.Popen(argv, env=child_env, stdout=subprocess.DEVNULL, stderr=stderr)
+            proc = subprocess.Popen(argv, env=child_env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
             status, rusage, timed_out = _wait(proc, timeout_s)
         wall = time.perf_counter() - started
         # ru_maxrss is in KiB on Linux.
         peak_mb = rusage.ru_maxrss / 1024 if rusage is not None else 0.0
+        cpu = rusage.ru_utime + rusage.ru_stime if rusage is not None else 0.0
         tail = stderr_path.read_text(encoding="utf-8", errors="replace")[-3000:]
         return Measured(
             returncode=status,
             wall_s=wall,
             peak_rss_mb=peak_mb,
+            cpu_s=cpu,
             timed_out=timed_out,
             result=_read_json(result_path),
             progress=_read_json(progress_path),
@@ -102,3 +108,14 @@ def _wait(proc: subprocess.Popen[bytes], timeout_s: float | None) -> tuple[int, 
             proc.kill()
             deadline = None
         time.sleep(0.02)
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU seconds a running process has used so far (Linux), else None."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # After the command name: state is field 3, utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

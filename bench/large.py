@@ -1,0 +1,174 @@
+"""The SQL-and-report stage on a large organisation, in its own process: ``python -m bench.large``.
+
+Given a database whose landing tables are filled (see ``bench.generate_large``),
+it times, as a nightly run would do them: applying the ``sql/`` layers (per
+file, through a timing wrapper around the connection), running all checks,
+building every mart through the analyst API, and rendering the full report.
+Then, untimed, it profiles the slowest SQL file with DuckDB's JSON profiler
+and, optionally, the report rendering with cProfile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+TOP_OPERATORS = 8
+"""Operators listed from the slowest SQL file's profile."""
+
+
+class TimedConnection:
+    """Wraps a DuckDB connection; times each ``execute`` and labels it with the SQL's first comment."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+        self.timings: list[tuple[str, float, str]] = []
+
+    def execute(self, sql: str, *args: Any, **kwargs: Any) -> Any:
+        """Run ``sql`` on the wrapped connection and record how long it took."""
+        started = time.perf_counter()
+        result = self._con.execute(sql, *args, **kwargs)
+        label = sql.lstrip().splitlines()[0].lstrip("- ").split(":")[0] if sql.strip() else "?"
+        self.timings.append((label, time.perf_counter() - started, sql))
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+def _progress(path: Path, step: str, started: float) -> None:
+    path.write_text(json.dumps({"step": step, "elapsed_s": time.perf_counter() - started}), encoding="utf-8")
+
+
+def profile_sql(db: Path, sql: str) -> dict[str, Any]:
+    """Re-run one SQL file with DuckDB's profiler; return its latency and slowest operators."""
+    with tempfile.TemporaryDirectory(prefix="qbench-prof-") as tmp:
+        out = Path(tmp) / "profile.json"
+        with duckdb.connect(str(db)) as con:
+            con.execute("pragma enable_profiling = 'json'")
+            con.execute(f"pragma profiling_output = '{out}'")
+            con.execute(sql)
+            con.execute("pragma disable_profiling")
+        tree = json.loads(out.read_text(encoding="utf-8"))
+    operators: list[dict[str, Any]] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        name = node.get("operator_name") or node.get("operator_type")
+        if name:
+            info = node.get("extra_info") or {}
+            detail = info.get("Table") or info.get("Function") or info.get("Aggregates") or ""
+            operators.append({
+                "operator": str(name).strip(),
+                "seconds": float(node.get("operator_timing") or 0.0),
+                "rows": int(node.get("operator_cardinality") or 0),
+                "detail": str(detail)[:80],
+            })
+        for child in node.get("children", []):
+            walk(child)
+
+    walk(tree)
+    operators.sort(key=lambda op: op["seconds"], reverse=True)
+    return {
+        "latency_s": float(tree.get("latency") or 0.0),
+        "cpu_time_s": float(tree.get("cpu_time") or 0.0),
+        "peak_buffer_memory_mb": float(tree.get("system_peak_buffer_memory") or 0) / 1e6,
+        "operators": operators[:TOP_OPERATORS],
+    }
+
+
+def run_stage(db: Path, out: Path, progress: Path) -> dict[str, Any]:
+    """Apply views, check, build marts, render the report; return the timings."""
+    from quint_reports import analysis
+    from quint_reports.checks import check
+    from quint_reports.publish import connect
+    from quint_reports.report import report
+    from quint_reports.report_data import MARTS
+    from quint_reports.views import apply_views
+
+    started = time.perf_counter()
+    _progress(progress, "apply_views", started)
+    t0 = time.perf_counter()
+    with duckdb.connect(str(db)) as con:
+        timed = TimedConnection(con)
+        # As sync does it: every layer in one transaction, then a checkpoint.
+        con.begin()
+        apply_views(timed)  # type: ignore[arg-type]
+        con.commit()
+        con.execute("checkpoint")
+    apply_s = time.perf_counter() - t0
+
+    _progress(progress, "checks", started)
+    con = connect(db)
+    try:
+        t0 = time.perf_counter()
+        findings = check(con)
+        checks_s = time.perf_counter() - t0
+        _progress(progress, "marts", started)
+        marts: dict[str, float] = {}
+        rows: dict[str, int] = {}
+        for name in MARTS:
+            t0 = time.perf_counter()
+            frame = getattr(analysis, name)(con)
+            marts[name] = time.perf_counter() - t0
+            rows[name] = len(frame)
+    finally:
+        con.close()
+
+    _progress(progress, "report", started)
+    t0 = time.perf_counter()
+    report(db, out)
+    report_s = time.perf_counter() - t0
+    total = time.perf_counter() - started
+    slowest = sorted(timed.timings, key=lambda t: t[1], reverse=True)
+    return {
+        "apply_views_s": apply_s,
+        "checks_s": checks_s,
+        "findings": len(findings),
+        "marts_s": sum(marts.values()),
+        "marts": marts,
+        "mart_rows": rows,
+        "report_s": report_s,
+        "total_s": total,
+        "sql_files": [{"file": label, "seconds": seconds} for label, seconds, _ in slowest],
+        "slowest_sql": slowest[0][2] if slowest else "",
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the stage on ``--db`` and write the result JSON."""
+    parser = argparse.ArgumentParser(prog="python -m bench.large")
+    parser.add_argument("--db", required=True, type=Path)
+    parser.add_argument("--out", required=True, type=Path, help="report folder")
+    parser.add_argument("--profile-report", help="after the timed stage, cProfile the report into this file")
+    parser.add_argument("--result", required=True, type=Path)
+    parser.add_argument("--progress", required=True, type=Path)
+    args = parser.parse_args(argv)
+
+    result = run_stage(args.db, args.out, args.progress)
+    result["db_bytes"] = args.db.stat().st_size
+    result["report_bytes"] = sum(p.stat().st_size for p in args.out.rglob("*") if p.is_file())
+    # Untimed from here: where the time of the slowest SQL file goes.
+    slowest_sql = result.pop("slowest_sql")
+    if slowest_sql:
+        result["slowest_sql_profile"] = profile_sql(args.db, slowest_sql)
+    if args.profile_report:
+        from quint_reports.report import report
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        report(args.db, args.out.with_name(args.out.name + "-profiled"))
+        profiler.disable()
+        profiler.dump_stats(args.profile_report)
+    args.result.write_text(json.dumps(result), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
