@@ -1,0 +1,225 @@
+"""A report built from a simulated organisation: its pages and exports equal the marts."""
+
+from __future__ import annotations
+
+import math
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote
+
+import pandas as pd
+import pytest
+from report_db import simulated_db
+
+from quint_reports import analysis
+from quint_reports.cli import main
+from quint_reports.publish import connect
+from quint_reports.report import report
+from quint_reports.report_data import fleet_summary
+
+
+class Page(HTMLParser):
+    """Collects ``data-kpi`` values, ``data-table`` rows (by ``data-col``), links, the title and provenance."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.kpis: dict[str, str] = {}
+        self.tables: dict[str, list[dict[str, str]]] = {}
+        self.links: list[str] = []
+        self.scripts: list[str] = []
+        self.h1 = ""
+        self.spans: dict[str, str] = {}
+        self._field: tuple[str, str] | None = None
+        self._table: str | None = None
+        self._body = False
+        self._text: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "a" and a.get("href"):
+            self.links.append(str(a["href"]))
+        if tag == "script" and a.get("src"):
+            self.scripts.append(str(a["src"]))
+        if tag == "table" and a.get("data-table"):
+            self._table = str(a["data-table"])
+            self.tables[self._table] = []
+        if tag == "tbody" and self._table:
+            self._body = True
+        if tag == "tr" and self._table and self._body:
+            self.tables[self._table].append({})
+        for kind, key in (("kpi", a.get("data-kpi")), ("col", a.get("data-col")), ("h1", "h1" if tag == "h1" else None),
+                          ("span", next((k for k in ("data-window", "data-snapshot") if k in a), None))):
+            if key:
+                self._field, self._text = (kind, key), []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self._table, self._body = None, False
+        if self._field and tag in ("dd", "td", "h1", "span"):
+            kind, key = self._field
+            text = "".join(self._text).strip()
+            if kind == "kpi":
+                self.kpis[key] = text
+            elif kind == "col" and self._table:
+                self.tables[self._table][-1][key] = text
+            elif kind == "h1":
+                self.h1 = text
+            else:
+                self.spans[key] = text
+            self._field = None
+
+    def handle_data(self, data: str) -> None:
+        if self._field:
+            self._text.append(data)
+
+
+def number(text: str) -> float:
+    """Parse a rendered cell: ``12``, ``12.34``, ``12.34%`` (as a share) or ``–`` (NaN)."""
+    text = text.split()[0] if text else text
+    if text in ("–", ""):
+        return math.nan
+    return float(text[:-1]) / 100 if text.endswith("%") else float(text)
+
+
+def close(shown: str, value: float) -> bool:
+    parsed = number(shown)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return math.isnan(parsed)
+    tolerance = 0.00005 if shown.strip().split()[0].endswith("%") else 0.005
+    return abs(parsed - float(value)) <= tolerance + 1e-9
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    db = simulated_db(tmp_path_factory.getbasetemp())
+    out = tmp_path_factory.mktemp("report") / "report"
+    return db, report(db, out)
+
+
+@pytest.fixture(scope="module")
+def marts(built: tuple[Path, Path]) -> dict[str, pd.DataFrame]:
+    con = connect(built[0])
+    try:
+        return {name: getattr(analysis, name)(con) for name in (
+            "risk_by_model", "risk_by_platform", "risk_by_model_day", "risk_by_platform_day", "risk_by_model_platform")}
+    finally:
+        con.close()
+
+
+def test_one_page_per_model_and_platform_linked_from_the_index(built: tuple[Path, Path], marts: dict) -> None:
+    index = built[1]
+    root = index.parent
+    page = Page(index.read_text())
+    for kind in ("model", "platform"):
+        names = set(marts[f"risk_by_{kind}"][kind])
+        files = sorted((root / kind).glob("*.html"))
+        assert len(files) == len(names) >= 4
+        hrefs = [unquote(h) for h in page.links if h.startswith(f"{kind}/")]
+        assert sorted(root / h for h in set(hrefs)) == files
+        titles = {Page(f.read_text()).h1.removeprefix(f"{kind.capitalize()}: ") for f in files}
+        assert titles == names  # every name, hostile ones included, shown as text
+    assert {"openai/gpt-4o", "<script>window.__pwned=1</script>", "../../models/evil"} <= set(marts["risk_by_model"]["model"])
+
+
+def test_index_numbers_equal_the_marts(built: tuple[Path, Path], marts: dict) -> None:
+    page = Page(built[1].read_text())
+    for kind in ("model", "platform"):
+        mart = marts[f"risk_by_{kind}"].set_index(kind)
+        rows = page.tables[f"risk_by_{kind}"]
+        assert len(rows) == len(mart)
+        for row in rows:
+            expected = mart.loc[row["name"]]
+            for col in ("sessions", "events", "mean_risk", "p90_risk", "max_risk", "high_critical_rate",
+                        "blocked_share", "ewma_daily_max"):
+                assert close(row[col], expected[col]), (kind, row["name"], col, row[col], expected[col])
+            low, high = row["high_critical_ci"].split(" – ")
+            assert close(low, expected["high_critical_ci_low"]) and close(high, expected["high_critical_ci_high"])
+            assert row["trend"] == expected["trend"]
+    fleet = fleet_summary(marts["risk_by_model"])
+    assert int(page.kpis["sessions"]) == fleet["sessions"] == marts["risk_by_platform"]["sessions"].sum()
+    assert int(page.kpis["events"]) == fleet["events"] == marts["risk_by_platform"]["events"].sum()
+    assert close(page.kpis["high_critical_rate"], fleet["high_critical_rate"])
+
+
+def test_group_pages_numbers_equal_the_marts(built: tuple[Path, Path], marts: dict) -> None:
+    root = built[1].parent
+    for kind in ("model", "platform"):
+        mart = marts[f"risk_by_{kind}"].set_index(kind)
+        for path in (root / kind).glob("*.html"):
+            page = Page(path.read_text())
+            expected = mart.loc[page.h1.removeprefix(f"{kind.capitalize()}: ")]
+            for key in ("sessions", "root_sessions", "events", "events_per_session", "mean_risk", "median_risk",
+                        "p90_risk", "p99_risk", "max_risk", "high_critical_rate", "blocked_share", "ewma_daily_max"):
+                assert close(page.kpis[key], expected[key]), (path.name, key)
+            low, high = re.findall(r"CI ([\d.]+%) – ([\d.]+%)", page.kpis["high_critical_rate"])[0]
+            assert close(low, expected["high_critical_ci_low"]) and close(high, expected["high_critical_ci_high"])
+            assert page.kpis["trend"] == expected["trend"]
+            cross = marts["risk_by_model_platform"]
+            cross = cross[cross[kind] == expected.name]
+            assert len(page.tables["risk_by_model_platform"]) == len(cross)
+            assert page.scripts == ["../assets/plotly.min.js"]
+
+
+def test_csv_exports_equal_the_marts_with_formulas_neutralised(built: tuple[Path, Path], marts: dict) -> None:
+    data = built[1].parent / "data"
+    for name, mart in marts.items():
+        csv = pd.read_csv(data / f"{name}.csv", keep_default_na=False, na_values=[""])
+        assert list(csv.columns) == list(mart.columns) and len(csv) == len(mart)
+        for col in mart.columns:
+            if pd.api.types.is_numeric_dtype(mart[col]):
+                assert csv[col].to_numpy() == pytest.approx(mart[col].to_numpy(dtype=float), nan_ok=True), (name, col)
+            else:
+                shown = csv[col].astype(str).tolist()
+                assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in shown), (name, col)
+                # Neutralising only prepends a quote: strip it and the exact text returns.
+                original = [str(v) if v is not None and v == v else "nan" for v in mart[col]]
+                restored = [v[1:] if v.startswith("'") and not o.startswith("'") else v for v, o in zip(shown, original)]
+                assert restored == original or col in ("first_day", "last_day", "day"), (name, col)
+        assert len(pd.read_parquet(data / f"{name}.parquet")) == len(mart)
+    assert "'=1+1" in pd.read_csv(data / "risk_by_model.csv")["model"].tolist()
+
+
+def test_provenance_on_every_page(built: tuple[Path, Path]) -> None:
+    for path in built[1].parent.rglob("*.html"):
+        page = Page(path.read_text())
+        assert page.spans["data-window"] == "all data"
+        assert re.match(r"sync run \S+ \(\w+, \w+\) finished \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", page.spans["data-snapshot"])
+
+
+def test_offline_no_external_urls(built: tuple[Path, Path]) -> None:
+    for path in built[1].parent.rglob("*.html"):
+        text = path.read_text()
+        # Attributes that load or link something may only point inside the report.
+        for url in re.findall(r"""(?:src|href|action)\s*=\s*["']?([^"'\s>]+)""", text):
+            assert not re.match(r"^(https?:|//|ftp:|data:text/html)", url), (path.name, url)
+        assert "cdn.plot.ly" not in text and "mathjax" not in text.lower()
+
+
+def test_window_and_size(built: tuple[Path, Path], tmp_path: Path) -> None:
+    db = built[0]
+    index = report(db, tmp_path / "w", since="2026-04-20", until="2026-04-25")
+    page = Page(index.read_text())
+    assert page.spans["data-window"] == "2026-04-20 00:00 UTC to 2026-04-25 00:00 UTC"
+    con = connect(db)
+    try:
+        windowed = analysis.risk_by_model(con, since="2026-04-20", until="2026-04-25")
+    finally:
+        con.close()
+    assert int(page.kpis["events"]) == windowed["events"].sum() < int(Page(built[1].read_text()).kpis["events"])
+    total = sum(p.stat().st_size for p in built[1].parent.rglob("*") if p.is_file())
+    assert total < 8_000_000, f"report is {total} bytes"
+
+
+def test_cli_writes_nothing_outside_out(built: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = set(tmp_path.rglob("*"))
+    assert main(["report", "--db", str(built[0]), "--out", str(tmp_path / "cli"), "--days", "36500"]) == 0
+    assert capsys.readouterr().out.strip() == str(tmp_path / "cli" / "index.html")
+    after = set(tmp_path.rglob("*")) - before
+    assert after and all(p == tmp_path / "cli" or p.is_relative_to(tmp_path / "cli") for p in after)
+    with pytest.raises(SystemExit) as exc:  # argparse refuses --days with --since
+        main(["report", "--db", str(built[0]), "--out", str(tmp_path / "x"), "--days", "3", "--since", "2026-01-01"])
+    assert exc.value.code == 2
+    assert main(["report", "--db", str(built[0]), "--out", str(tmp_path / "x"), "--days", "3", "--until", "2026-01-01"]) == 2
+    assert not (tmp_path / "x").exists()
