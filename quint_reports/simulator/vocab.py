@@ -96,6 +96,8 @@ HOSTILE_ARGUMENTS = (
 )
 
 _DAY_PREFIX: dict[int, str] = {}
+_CLOCK: list[str] = []
+"""``HH:MM:SS`` for every second of a day, built on first use (formatting is the slow part of 500,000 events)."""
 
 
 def iso(ts: int) -> str:
@@ -110,10 +112,11 @@ def iso(ts: int) -> str:
     day, sec = divmod(ts, 86400)
     prefix = _DAY_PREFIX.get(day)
     if prefix is None:
-        # strftime per call is the slow part of generating 500,000 events.
         prefix = datetime.fromtimestamp(day * 86400, tz=timezone.utc).strftime("%Y-%m-%d")
         _DAY_PREFIX[day] = prefix
-    return f"{prefix}T{sec // 3600:02d}:{sec % 3600 // 60:02d}:{sec % 60:02d}Z"
+    if not _CLOCK:
+        _CLOCK.extend(f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60))
+    return f"{prefix}T{_CLOCK[sec]}Z"
 
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
