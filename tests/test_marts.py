@@ -1,0 +1,222 @@
+"""The risk marts agree with an independent pandas computation over the same landed records."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.fixtures.raw import T0, RawLanding, applied, event, session
+
+MODELS = ("claude-sonnet-4-20250514", "gpt-4.1", None)
+PLATFORMS = ("claude-code", "cursor")
+ACTIONS = ("FILE_READ", "FILE_WRITE", "PROCESS_EXEC", "NETWORK_CONNECT")
+TOOLS = ("cat", "git", "curl", "node", "rm")
+ALPHA = 0.3
+Z = 1.959963984540054
+
+
+def build(seed: int = 7) -> tuple[RawLanding, list[dict[str, Any]], list[dict[str, Any]]]:
+    """A random organisation over ten days; returns the landing and the records it holds."""
+    rng = random.Random(seed)
+    landing = RawLanding()
+    sessions: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for i in range(40):
+        name = f"s{i}"
+        parent = f"s{i - 1}" if i % 4 == 3 else None
+        start = rng.randrange(0, 10 * 24 * 60)
+        record = session(name, parent=parent, start_min=start, end_min=start + 600,
+                         model=MODELS[i % 3], platform=PLATFORMS[rng.randrange(2)])
+        if record["model"] is None:
+            del record["model"]
+        evs = []
+        for n in range(rng.randrange(1, 25)):
+            score: Any = min(100, int(rng.expovariate(1 / 25)))
+            if rng.random() < 0.04:
+                score = rng.choice([None, "x", 120, 3.5])
+            decision = rng.choice(["allow", "allow", "allow", "block", None])
+            evs.append(event(name, n, score, minute=start + rng.randrange(0, 600), action=rng.choice(ACTIONS),
+                             tool=rng.choice(TOOLS), decision=decision))
+        if i == 5:
+            evs.append(dict(evs[0]))                      # a repeat: counted once
+            evs.append(event(name, 99, 50, timestamp="not a time"))  # no valid time: left out
+        landing.add(record, evs, risk_summary=None)
+        sessions.append(record)
+        events.extend(evs)
+    return landing, sessions, events
+
+
+def level(score: float) -> str | None:
+    if math.isnan(score):
+        return None
+    return "None" if score <= 10 else "Low" if score <= 30 else "Medium" if score <= 55 else \
+        "High" if score <= 80 else "Critical"
+
+
+def frame(sessions: list[dict[str, Any]], events: list[dict[str, Any]]) -> pd.DataFrame:
+    """The distinct, timestamped events with their session's model and platform, in pandas."""
+    owners = {s["id"]: s for s in sessions}
+    seen, out = set(), []
+    for e in events:
+        if (e["session_id"], e["id"]) in seen:
+            continue
+        seen.add((e["session_id"], e["id"]))
+        try:
+            at = datetime.fromisoformat(e["timestamp"].replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        s = owners[e["session_id"]]
+        score = e["risk_score"]
+        valid = isinstance(score, int) and not isinstance(score, bool) and 0 <= score <= 100
+        out.append({
+            "session_id": e["session_id"], "model": s.get("model") or "(unknown)", "platform": s["platform"],
+            "is_root": s["parent_id"] is None, "at": at, "day": at.astimezone(timezone.utc).date(),
+            "risk": float(score) if valid else math.nan, "decision": e.get("decision"),
+            "action": e["action_type"], "tool": e["tool_name"],
+        })
+    df = pd.DataFrame(out)
+    df["level"] = df["risk"].map(level)
+    return df
+
+
+def ewma(values: list[float]) -> float:
+    values = [v for v in values if not math.isnan(v)]
+    acc = values[0]
+    for v in values[1:]:
+        acc = ALPHA * v + (1 - ALPHA) * acc
+    return acc
+
+
+def top(series: pd.Series, total: int) -> str:
+    counts = series.value_counts()
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+    return ", ".join(f"{label} ({round(100 * n / total)}%)" for label, n in ordered)
+
+
+def expected_daily(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    out = []
+    for key, g in df.groupby(keys + ["day"]):
+        scored = g["risk"].notna().sum()
+        hc = g["level"].isin(["High", "Critical"]).sum()
+        out.append(dict(zip(keys + ["day"], key), sessions=g["session_id"].nunique(), events=len(g),
+                        mean_risk=g["risk"].mean(), max_risk=g["risk"].max(), high_critical_events=hc,
+                        high_critical_rate=hc / scored if scored else math.nan,
+                        blocked_events=(g["decision"] == "block").sum()))
+    daily = pd.DataFrame(out).sort_values(keys + ["day"]).reset_index(drop=True)
+    daily["ewma_daily_max"] = [
+        ewma(list(daily.loc[(daily[keys] == row[keys]).all(axis=1) & (daily["day"] <= row["day"]), "max_risk"]))
+        for _, row in daily.iterrows()
+    ]
+    return daily
+
+
+def expected_overall(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    daily = expected_daily(df, keys)
+    out = []
+    for key, g in df.groupby(keys):
+        key = key if isinstance(key, tuple) else (key,)
+        risk = g["risk"].dropna()
+        n = len(risk)
+        counts = {lv: (g["level"] == lv).sum() for lv in ("None", "Low", "Medium", "High", "Critical")}
+        p = (counts["High"] + counts["Critical"]) / n
+        half = Z * math.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2))
+        d = daily[(daily[keys] == pd.Series(dict(zip(keys, key)))).all(axis=1)]
+        ordinals = np.array([day.toordinal() for day in d["day"]], dtype=float)
+        slope = np.polyfit(ordinals, d["mean_risk"].to_numpy(), 1)[0] if len(d) > 1 else math.nan
+        decided = g["decision"].notna().sum()
+        out.append(dict(
+            zip(keys, key), sessions=g["session_id"].nunique(),
+            root_sessions=g.loc[g["is_root"], "session_id"].nunique(), events=len(g),
+            events_per_session=len(g) / g["session_id"].nunique(), mean_risk=risk.mean(),
+            median_risk=np.quantile(risk, 0.5), p90_risk=np.quantile(risk, 0.9), p99_risk=np.quantile(risk, 0.99),
+            max_risk=risk.max(), **{f"count_{lv.lower()}": c for lv, c in counts.items()},
+            **{f"share_{lv.lower()}": c / n for lv, c in counts.items()}, high_critical_rate=p,
+            high_critical_ci_low=(p + Z**2 / (2 * n) - half) / (1 + Z**2 / n),
+            high_critical_ci_high=(p + Z**2 / (2 * n) + half) / (1 + Z**2 / n),
+            blocked_events=(g["decision"] == "block").sum(),
+            blocked_share=(g["decision"] == "block").sum() / decided,
+            top_action_types=top(g["action"], len(g)), top_tools=top(g["tool"], len(g)),
+            ewma_daily_max=ewma(list(d["max_risk"])), trend_slope=slope,
+            trend="riskier" if slope > 0.1 else "safer" if slope < -0.1 else "steady",
+            first_day=g["day"].min(), last_day=g["day"].max(),
+        ))
+    return pd.DataFrame(out).sort_values(keys).reset_index(drop=True)
+
+
+def assert_same(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    assert list(got.columns) == list(want.columns) or set(want.columns) <= set(got.columns)
+    assert len(got) == len(want)
+    for column in want.columns:
+        g, w = got[column].tolist(), want[column].tolist()
+        for a, b in zip(g, w):
+            if isinstance(b, (float, np.floating)) and not isinstance(b, bool):
+                assert (a is None or (isinstance(a, float) and math.isnan(a))) if math.isnan(b) \
+                    else a == pytest.approx(float(b), rel=1e-9, abs=1e-9), column
+            elif hasattr(b, "toordinal"):
+                assert pd.Timestamp(a).date() == b, column
+            else:
+                assert a == b, column
+
+
+@pytest.fixture(scope="module")
+def org() -> Iterator[tuple[duckdb.DuckDBPyConnection, pd.DataFrame]]:
+    landing, sessions, events = build()
+    con = applied(landing)
+    yield con, frame(sessions, events)
+    con.close()
+
+
+def fetch(con: duckdb.DuckDBPyConnection, mart: str, keys: list[str]) -> pd.DataFrame:
+    return con.table(mart).order(", ".join(keys)).to_arrow_table().to_pandas()
+
+
+@pytest.mark.parametrize(
+    ("mart", "keys"),
+    [("risk_by_model", ["model"]), ("risk_by_platform", ["platform"]),
+     ("risk_by_model_platform", ["model", "platform"])],
+)
+def test_overall_marts_match_pandas(org: tuple[duckdb.DuckDBPyConnection, pd.DataFrame], mart: str,
+                                    keys: list[str]) -> None:
+    con, df = org
+    assert_same(fetch(con, mart, keys), expected_overall(df, keys))
+
+
+@pytest.mark.parametrize(("mart", "keys"), [("risk_by_model_day", ["model"]), ("risk_by_platform_day", ["platform"])])
+def test_daily_marts_match_pandas(org: tuple[duckdb.DuckDBPyConnection, pd.DataFrame], mart: str,
+                                  keys: list[str]) -> None:
+    con, df = org
+    assert_same(fetch(con, mart, keys + ["day"]), expected_daily(df, keys))
+
+
+def test_window_macros_bound_event_time(org: tuple[duckdb.DuckDBPyConnection, pd.DataFrame]) -> None:
+    con, df = org
+    since, until = T0 + timedelta(days=3), T0 + timedelta(days=6, hours=5)
+    window = df[(df["at"] >= since) & (df["at"] < until)]
+    got = con.execute("select * from risk_by_platform_between(?, ?) order by platform", [since, until])
+    assert_same(got.to_arrow_table().to_pandas(), expected_overall(window, ["platform"]))
+    open_ended = con.execute("select sum(events) from risk_by_model_day_between(?, null)", [since]).fetchone()
+    assert open_ended == (int((df["at"] >= since).sum()),)
+
+
+def test_unknown_model_stays_visible(org: tuple[duckdb.DuckDBPyConnection, pd.DataFrame]) -> None:
+    con, _ = org
+    assert "(unknown)" in {r[0] for r in con.execute("select model from risk_by_model").fetchall()}
+
+
+def test_trend_classification() -> None:
+    # One model whose daily mean climbs 2 points a day, one that falls, one flat.
+    landing = RawLanding()
+    for name, step in (("up", 2), ("down", -2), ("flat", 0)):
+        record = session(name, start_min=0, end_min=14 * 24 * 60, model=name)
+        evs = [event(name, d, 50 + step * d, minute=d * 24 * 60 + 5) for d in range(10)]
+        landing.add(record, evs)
+    got = dict(applied(landing).execute("select model, trend from risk_by_model").fetchall())
+    assert got == {"up": "riskier", "down": "safer", "flat": "steady"}
