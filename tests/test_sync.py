@@ -81,10 +81,11 @@ def test_views_are_applied_into_the_published_snapshot(quint_simulator: SimFacto
     sync(settings=settings_for(sim, db))
     truth = sim.truth()
     with connect(db) as con:
-        sessions = {r[0] for r in con.execute("select session_id from sessions").fetchall()}
-        events = con.execute("select count(*) from events").fetchone()[0]
-    assert set(truth["sessions"]) <= sessions
-    assert events == len({json.dumps(e, sort_keys=True) for v in truth["events"].values() for e in v}) or events > 0
+        sessions = [r[0] for r in con.execute("select session_id from sessions").fetchall()]
+        event_ids = {r[0] for r in con.execute("select event_id from events where event_id is not null").fetchall()}
+    assert sorted(sessions) == sorted(truth["sessions"])
+    served = {e["id"] for v in truth["events"].values() for e in v if isinstance(e, dict) and isinstance(e.get("id"), str)}
+    assert event_ids == served
 
 
 def test_paginated_list_is_followed(quint_simulator: SimFactory, tmp_path: Path) -> None:
@@ -96,16 +97,16 @@ def test_paginated_list_is_followed(quint_simulator: SimFactory, tmp_path: Path)
 
 
 def test_incremental_fetches_only_new_and_open_sessions(quint_simulator: SimFactory, tmp_path: Path) -> None:
-    sim = quint_simulator(seed=5, sessions=250, defects=True)
+    sim = quint_simulator(seed=5, sessions=180, defects=True)
     db = tmp_path / "quint.duckdb"
     first = sync(settings=settings_for(sim, db))
     with connect(db) as con:
         open_before = {r[0] for r in con.execute(
-            "select session_id from raw_session_detail where http_status = 200 and json_extract_string(body, '$.state') <> 'ended'"
+            "select session_id from raw_session_detail where http_status = 200 and coalesce(json_extract_string(body, '$.state'), '') <> 'ended'"
         ).fetchall()}
     added = sim.add_sessions(12)
     changed = sim.advance(0.5)
-    assert set(changed) <= open_before  # only sessions not yet ended can change
+    assert set(changed) <= open_before | set(added)  # only sessions not yet ended can change
     sim.reset_stats()
 
     second = sync(settings=settings_for(sim, db))
