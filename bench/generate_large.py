@@ -19,6 +19,7 @@ its events.
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -304,8 +305,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", required=True, type=Path)
     parser.add_argument("--sessions", type=int, default=100_000)
     parser.add_argument("--events", type=int, default=5_000_000)
+    parser.add_argument("--result", type=Path, help="write the figures here as JSON")
+    parser.add_argument("--progress", type=Path, help="accepted for bench.procs.run_child; unused")
     args = parser.parse_args(argv)
-    print(generate(args.db, args.sessions, args.events))
+    figures = generate(args.db, args.sessions, args.events)
+    if args.result:
+        args.result.write_text(json.dumps(figures), encoding="utf-8")
+    else:
+        print(figures)
     return 0
 
 

@@ -1,0 +1,284 @@
+"""Render the benchmark results (the dicts of ``bench.stages``) as RESULTS.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TARGET_BOUND_RATIO = 1.3
+"""Full sync within this factor of the latency bound (25 ms, concurrency 32)."""
+TARGET_DLT_SPEEDUP = 3.0
+"""Full sync at least this many times faster than dlt on the same data."""
+TARGET_LARGE_S = 60.0
+"""Views, checks, marts and report of the large organisation within this many seconds."""
+TARGET_LARGE_RSS_MB = 2048.0
+"""... with a peak RSS under this."""
+
+
+def _s(seconds: float | None) -> str:
+    if seconds is None:
+        return "n/a"
+    return f"{seconds:.2f}" if seconds < 10 else f"{seconds:.1f}" if seconds < 100 else f"{seconds:.0f}"
+
+
+def _time(row: dict[str, Any] | None) -> str:
+    """Wall time, or for a run stopped at its cap the estimate from its measured rate."""
+    if row is None:
+        return "n/a"
+    if not row["ok"]:
+        return "failed"
+    if row["capped"]:
+        return f"~{_s(row['est_seconds'])} (est.)"
+    return _s(row["seconds"])
+
+
+def _ratio(ours: dict[str, Any], peer: dict[str, Any] | None) -> str:
+    if peer is None or not peer["ok"] or not ours["ok"] or not peer["est_seconds"]:
+        return "n/a"
+    value = ours["est_seconds"] / peer["est_seconds"]
+    estimated = ours["capped"] or peer["capped"]
+    return f"{value:.2f}{' (est.)' if estimated else ''}"
+
+
+def _pct(part: float | None, whole: float) -> str:
+    return "n/a" if part is None or whole <= 0 else f"{100 * part / whole:.0f}%"
+
+
+def same_data(runs: list[dict[str, Any]]) -> list[str]:
+    """Per simulator: did every loader that finished land the same sessions and events as ours?"""
+    lines = []
+    keys = sorted({(r["size"], r["latency_ms"]) for r in runs})
+    for size, latency in keys:
+        done = [r for r in runs if r["size"] == size and r["latency_ms"] == latency and r["ok"] and not r["capped"]]
+        counts = {(r["sessions"], r["events"]) for r in done}
+        names = sorted({f"{r['loader']}" for r in done})
+        if len(counts) == 1:
+            sessions, events = counts.pop()
+            lines.append(f"- {size} sessions, {latency} ms: every finished run ({', '.join(names)}) landed "
+                         f"{sessions} sessions and {events} events.")
+        else:
+            detail = "; ".join(f"{r['loader']} c={r['concurrency']}: {r['sessions']}/{r['events']}" for r in done)
+            lines.append(f"- {size} sessions, {latency} ms: **loaders disagree** ({detail}).")
+    return lines
+
+
+def sync_tables(matrix: dict[str, Any]) -> list[str]:
+    """One table per (size, latency): ours per concurrency, with the bound and both peers beside it."""
+    runs = matrix["runs"]
+    out: list[str] = []
+    for sim in matrix["simulators"]:
+        size, latency = sim["sessions"], sim["latency_ms"]
+        ours_rows = [r for r in runs if r["loader"] == "ours" and r["size"] == size and r["latency_ms"] == latency]
+        naive = next((r for r in runs if r["loader"] == "naive" and r["size"] == size and r["latency_ms"] == latency), None)
+        out += [
+            f"### {size:,} sessions ({sim['events']:,} events), {latency} ms per request",
+            "",
+            "| concurrency | ours s | sessions/s | requests/s | requests/session | peak RSS MB | loader CPU | server CPU "
+            "| latency bound s | ours / bound | naive s | ours / naive | dlt s | dlt RSS MB | ours / dlt |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for row in ours_rows:
+            dlt = next((r for r in runs if r["loader"] == "dlt" and r["size"] == size and r["latency_ms"] == latency
+                        and r["concurrency"] == row["concurrency"]), None)
+            bound = row["latency_bound_s"]
+            vs_bound = f"{row['est_seconds'] / bound:.2f}" if bound else "n/a"
+            rps = f"{row['requests_per_session']:.2f}" if row["requests_per_session"] else "n/a"
+            dlt_rss = f"{dlt['peak_rss_mb']:.0f}" if dlt else "n/a"
+            out.append(
+                f"| {row['concurrency']} | {_time(row)} | {row['sessions_per_s']:.0f} | {row['requests_per_s']:.0f} "
+                f"| {rps} | {row['peak_rss_mb']:.0f} | {_pct(row['cpu_s'], row['seconds'])} "
+                f"| {_pct(row['server_cpu_s'], row['seconds'])} | {_s(bound) if latency else '0'} | {vs_bound} "
+                f"| {_time(naive)} | {_ratio(row, naive)} | {_time(dlt)} | {dlt_rss} | {_ratio(row, dlt)} |"
+            )
+        out.append("")
+        peers = [r for r in runs if r["loader"] != "ours" and r["size"] == size and r["latency_ms"] == latency]
+        out.append("Peers in detail: " + "; ".join(
+            f"{r['loader']}{'' if r['loader'] == 'naive' else ' c=' + str(r['concurrency'])}: {_time(r)} s, "
+            f"{r['sessions_per_s']:.0f} sessions/s, {r['requests_per_s']:.0f} requests/s, "
+            f"{r['peak_rss_mb']:.0f} MB, CPU {_pct(r['cpu_s'], r['seconds'])}"
+            + (f" (stopped at {r['cap_s']:.0f} s after {r['sessions_done']} sessions)" if r["capped"] else "")
+            for r in peers) + ".")
+        out.append("")
+    return out
+
+
+def _incremental(inc: dict[str, Any]) -> list[str]:
+    rows = [("full sync (before the changes)", inc["first_full"]), ("incremental sync", inc["incremental"]),
+            ("full sync (after the changes)", inc["full_after"])]
+    out = [
+        f"{inc['sessions']:,} sessions, {inc['latency_ms']} ms per request, concurrency {inc['concurrency']}; "
+        f"then {inc['added']} new sessions (1%) and {inc['changed']} open sessions changed "
+        f"(`advance(0.05)`: 5% of the not-ended ones).",
+        "",
+        "| run | seconds | requests | requests by endpoint (server side) | sessions landed | events landed |",
+        "|---|---:|---:|---|---:|---:|",
+    ]
+    for label, row in rows:
+        by = ", ".join(f"{k} {v}" for k, v in sorted(row["requests_by_endpoint"].items()))
+        out.append(f"| {label} | {_time(row)} | {row['requests']} | {by} | {row['sessions']} | {row['events']} |")
+    full, part = inc["full_after"], inc["incremental"]
+    if full["ok"] and part["ok"] and full["seconds"]:
+        out += ["", f"Incremental / full on the same data: time {part['seconds'] / full['seconds']:.2f}, "
+                f"requests {part['requests'] / max(1, full['requests']):.2f}."]
+    return out + [""]
+
+
+def _large(large: dict[str, Any]) -> list[str]:
+    stage = large["stage"]
+    out = [
+        f"{large['sessions']:,} sessions and {large['events']:,} events generated straight into the landing tables "
+        f"by DuckDB (`bench/generate_large.py`, not part of the timing: {_s(large['generate_s'])} s, "
+        f"peak RSS {large['generate_peak_rss_mb']:.0f} MB; landed database {large['landed_bytes'] / 1e9:.2f} GB).",
+        "",
+        "| step | seconds |",
+        "|---|---:|",
+        f"| apply the views (`apply_views`, one transaction, then CHECKPOINT) | {_s(stage['apply_views_s'])} |",
+        f"| run all checks (`checks.check`, {stage['findings']} findings) | {_s(stage['checks_s'])} |",
+        f"| build all marts (`analysis.risk_by_*`, {len(stage['marts'])} marts) | {_s(stage['marts_s'])} |",
+        f"| render the full report (`report.report`: reads marts and findings again, writes HTML and exports) "
+        f"| {_s(stage['report_s'])} |",
+        f"| **total** | **{_s(stage['total_s'])}** |",
+        "",
+        f"Peak RSS of the stage's process: **{large['peak_rss_mb']:.0f} MB** (CPU {_s(large['cpu_s'])} s, "
+        f"profiling runs included). Database on disk after the views: {stage['db_bytes'] / 1e9:.2f} GB; "
+        f"report folder {stage['report_bytes'] / 1e6:.1f} MB.",
+        "",
+        "Slowest SQL files while applying the views: "
+        + ", ".join(f"`{f['file']}` {_s(f['seconds'])} s" for f in stage["sql_files"][:6]) + ".",
+        "",
+        "Marts: " + ", ".join(f"`{k}` {_s(v)} s" for k, v in stage["marts"].items()) + ".",
+        "",
+    ]
+    return out
+
+
+def _profile_table(summary: dict[str, Any], key: str, rows: int = 12) -> list[str]:
+    out = ["| function | calls | own s | cumulative s |", "|---|---:|---:|---:|"]
+    for row in summary.get(key, [])[:rows]:
+        out.append(f"| `{row['function']}` | {row['calls']} | {row['own_s']:.2f} | {row['cumulative_s']:.2f} |")
+    return out
+
+
+def _profiles(matrix: dict[str, Any] | None, large: dict[str, Any] | None) -> list[str]:
+    out: list[str] = []
+    prof = matrix.get("profile") if matrix else None
+    if prof and prof.get("profile"):
+        run = prof["run"]
+        out += [
+            f"### Full sync, {run['sessions_total']:,} sessions, 0 ms, concurrency {run['concurrency']} (cProfile)",
+            "",
+            f"Profiled run: {_s(run['seconds'])} s under the profiler, loader CPU {_pct(run['cpu_s'], run['seconds'])}"
+            f" of wall time, simulator CPU {_pct(run['server_cpu_s'], run['seconds'])}.",
+            "",
+            "By own time:",
+            "",
+            *_profile_table(prof["profile"], "by_own"),
+            "",
+            "By cumulative time:",
+            "",
+            *_profile_table(prof["profile"], "by_cumulative"),
+            "",
+        ]
+    if large:
+        sql = large["stage"].get("slowest_sql_profile")
+        if sql:
+            out += [
+                f"### Slowest SQL file of the large organisation: `{large['stage']['sql_files'][0]['file']}` "
+                "(DuckDB profiler, re-run after the timed stage)",
+                "",
+                f"Latency {_s(sql['latency_s'])} s, CPU {_s(sql['cpu_time_s'])} s (2 threads), "
+                f"peak buffer memory {sql['peak_buffer_memory_mb']:.0f} MB.",
+                "",
+                "| operator | seconds | rows | detail |",
+                "|---|---:|---:|---|",
+                *[f"| {op['operator']} | {op['seconds']:.2f} | {op['rows']:,} | {op['detail']} |" for op in sql["operators"]],
+                "",
+            ]
+        if large.get("report_profile"):
+            out += ["### Rendering the report of the large organisation (cProfile, a second render)", "",
+                    "By cumulative time:", "", *_profile_table(large["report_profile"], "by_cumulative"), ""]
+    return out
+
+
+def targets(matrix: dict[str, Any] | None, large: dict[str, Any] | None) -> list[str]:
+    """Each target, its figure and whether it is met."""
+    out = ["| target | figure | met |", "|---|---|---|"]
+    if matrix:
+        runs = matrix["runs"]
+        for size in sorted({r["size"] for r in runs}):
+            ours = next((r for r in runs if r["loader"] == "ours" and r["size"] == size and r["latency_ms"] == 25
+                         and r["concurrency"] == 32), None)
+            if ours and ours["latency_bound_s"]:
+                ratio = ours["est_seconds"] / ours["latency_bound_s"]
+                out.append(f"| full sync within {TARGET_BOUND_RATIO}x of the latency bound (25 ms, c=32), "
+                           f"{size:,} sessions | {ratio:.2f}x ({_s(ours['est_seconds'])} s vs "
+                           f"{_s(ours['latency_bound_s'])} s) | {'yes' if ratio <= TARGET_BOUND_RATIO else 'no'} |")
+            for latency in sorted({r["latency_ms"] for r in runs}):
+                pairs = []
+                for row in runs:
+                    if row["loader"] != "ours" or row["size"] != size or row["latency_ms"] != latency:
+                        continue
+                    dlt = next((r for r in runs if r["loader"] == "dlt" and r["size"] == size
+                                and r["latency_ms"] == latency and r["concurrency"] == row["concurrency"]), None)
+                    if dlt and dlt["ok"] and row["ok"] and row["est_seconds"]:
+                        pairs.append((row["concurrency"], dlt["est_seconds"] / row["est_seconds"]))
+                if pairs:
+                    worst = min(p[1] for p in pairs)
+                    text = ", ".join(f"c={c}: {v:.1f}x" for c, v in pairs)
+                    out.append(f"| at least {TARGET_DLT_SPEEDUP:.0f}x faster than dlt, {size:,} sessions, {latency} ms "
+                               f"| {text} | {'yes' if worst >= TARGET_DLT_SPEEDUP else 'no (worst ' + f'{worst:.1f}x)'} |")
+    if large:
+        total, rss = large["stage"]["total_s"], large["peak_rss_mb"]
+        out.append(f"| {large['events']:,}-event views + checks + marts + report under {TARGET_LARGE_S:.0f} s "
+                   f"| {_s(total)} s | {'yes' if total < TARGET_LARGE_S else 'no'} |")
+        out.append(f"| ... with peak RSS under {TARGET_LARGE_RSS_MB / 1024:.0f} GB | {rss:.0f} MB "
+                   f"| {'yes' if rss < TARGET_LARGE_RSS_MB else 'no'} |")
+    return out + [""]
+
+
+def render(results: dict[str, Any]) -> str:
+    """The whole RESULTS.md."""
+    machine, matrix = results["machine"], results.get("sync")
+    inc, large = results.get("incremental"), results.get("large")
+    out = [
+        "# Benchmarks",
+        "",
+        f"Written by `{results['command']}` on {results['date']} (run took {_s(results['seconds'])} s). "
+        "Figures are from one run; nothing here is edited by hand.",
+        "",
+        "## Machine",
+        "",
+        *[f"- {k}: {v}" for k, v in machine.items()],
+        "",
+        "## How it is measured",
+        "",
+        "- The simulator (`quint_reports.simulator.Simulator`, clean data, seed "
+        f"{results['plan']['seed']}) runs in a process of its own (`bench/simhost.py`), so it never shares a GIL with "
+        "the loader. Its latency switch delays every request; concurrency is the loader's requests in flight.",
+        "- Each loader runs in a child process (`bench/child.py`): the time is that of the load call alone (imports "
+        "excluded), peak RSS is the child's `ru_maxrss` (from `wait4`), CPU is the child's user+system time as a "
+        "share of wall time; server CPU is the simulator process's, over the same run.",
+        "- Requests are counted in the loader's process by wrapping `send` of httpx and requests, so retries count "
+        "and all loaders are counted alike. Sessions/s counts sessions whose detail the simulator served.",
+        "- **ours**: `quint_reports.sync(full=True, concurrency=c)` into a fresh database: list, fan-out, bulk "
+        "landing, views applied, snapshot published. **naive**: one httpx client, one request after another, one "
+        "INSERT per session and `executemany` per session's events (row by row), no views. **dlt**: "
+        "`rest_api_source` with the sessions list and dependent resources (detail, events, children) bound by "
+        "`{resources.sessions.id}`, `parallelized=True`, bearer auth, `single_page` paginator, "
+        "`EXTRACT__WORKERS` = c, into DuckDB via `pipeline.run` (extract, normalize, load), no views.",
+        f"- Latency bound = requests x latency / concurrency. A run still going after {results['plan']['cap_s']:.0f} s "
+        "is stopped there: its sessions/s is measured up to the cap and its full time is estimated from it, "
+        "marked *(est.)*; ratios involving an estimate are marked too.",
+        "",
+    ]
+    if matrix or large:
+        out += ["## Targets", "", *targets(matrix, large)]
+    if matrix:
+        out += ["## 1. Full sync", "", *sync_tables(matrix), "Same data:", "", *same_data(matrix["runs"]), ""]
+    if inc:
+        out += ["## 2. Incremental sync", "", *_incremental(inc)]
+    if large:
+        out += ["## 3. SQL and reports at scale", "", *_large(large)]
+    profiles = _profiles(matrix, large)
+    if profiles:
+        out += ["## 4. Where the time goes", "", *profiles]
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,226 @@
+"""The benchmark stages: full-sync matrix with peers, incremental sync, large organisation, profile.
+
+Each stage returns plain dicts (JSON-ready); ``bench.results_md`` renders them.
+Every loader and the large-org stage run in child processes (``bench.procs``);
+the simulator runs in its own process (``bench.simproc``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.procs import run_child
+from bench.simproc import SimHost
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one benchmark run measures, and its time caps."""
+
+    sizes: tuple[int, ...] = (2_000, 10_000)
+    latencies_ms: tuple[int, ...] = (0, 25)
+    concurrencies: tuple[int, ...] = (1, 8, 32, 64)
+    cap_s: float = 60.0
+    """A loader run still going after this long is stopped; its rate up to then is reported."""
+    seed: int = 1
+    incremental_sessions: int = 10_000
+    incremental_latency_ms: int = 25
+    incremental_concurrency: int = 32
+    new_share: float = 0.01
+    advance_share: float = 0.05
+    large_sessions: int = 100_000
+    large_events: int = 5_000_000
+    profile: bool = True
+    profile_concurrency: int = 32
+
+
+FULL = Plan()
+SMOKE = Plan(
+    sizes=(30,),
+    latencies_ms=(0,),
+    concurrencies=(8,),
+    incremental_sessions=100,
+    incremental_latency_ms=0,
+    incremental_concurrency=8,
+    large_sessions=1_000,
+    large_events=50_000,
+    profile=False,
+)
+
+
+def _fresh(path: Path) -> Path:
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
+
+
+def run_loader(
+    sim: SimHost,
+    loader: str,
+    concurrency: int,
+    work: Path,
+    cap_s: float | None,
+    *,
+    db: Path | None = None,
+    incremental: bool = False,
+    profile: Path | None = None,
+) -> dict[str, Any]:
+    """Run one loader against ``sim`` in a child process; return its figures.
+
+    A run stopped at ``cap_s`` reports how many sessions the simulator had served
+    details for by then (every loader fetches each session's detail once), so its
+    sessions/s is measured, and its full time is an estimate marked as such.
+    """
+    run_dir = _fresh(work / f"{loader}-c{concurrency}{'-inc' if incremental else ''}")
+    db = db or run_dir / "db.duckdb"
+    args = [loader, "--api-url", sim.base_url, "--db", str(db), "--work-dir", str(run_dir),
+            "--concurrency", str(concurrency)]
+    if incremental:
+        args.append("--incremental")
+    if profile is not None:
+        args += ["--profile", str(profile)]
+    env = dict(os.environ, QUINT_API_TOKEN=sim.token)
+    sim.command("reset_stats")
+    server_cpu_before = sim.cpu_seconds()
+    measured = run_child("bench.child", args, env=env, timeout_s=cap_s)
+    server_cpu_after = sim.cpu_seconds()
+    stats = sim.command("stats")
+    total = int(sim.info["listed_sessions"])
+    done = int(stats.get("by_endpoint", {}).get("sessions.detail", 0))
+    result = measured.result
+    capped = measured.timed_out
+    seconds = float(result.get("seconds") or measured.progress.get("elapsed_s") or measured.wall_s)
+    requests = int(result.get("requests") or measured.progress.get("requests") or stats.get("requests", 0))
+    row: dict[str, Any] = {
+        "loader": loader,
+        "sessions_total": total,
+        "events_total": int(sim.info["events"]),
+        "latency_ms": sim.latency_ms,
+        "concurrency": concurrency,
+        "incremental": incremental,
+        "seconds": seconds,
+        "capped": capped,
+        "cap_s": cap_s,
+        "requests": requests,
+        "server_requests": int(stats.get("requests", 0)),
+        "requests_by_endpoint": stats.get("by_endpoint", {}),
+        "sessions_done": done,
+        "sessions": result.get("sessions"),
+        "events": result.get("events"),
+        "peak_rss_mb": measured.peak_rss_mb,
+        "cpu_s": measured.cpu_s,
+        "server_cpu_s": (server_cpu_after - server_cpu_before)
+        if server_cpu_before is not None and server_cpu_after is not None else None,
+        "ok": measured.returncode == 0 or capped,
+        "error": "" if measured.returncode == 0 or capped else measured.stderr_tail.strip().splitlines()[-1:],
+    }
+    row["sessions_per_s"] = done / seconds if seconds > 0 else 0.0
+    row["requests_per_s"] = requests / seconds if seconds > 0 else 0.0
+    row["requests_per_session"] = requests / done if done else None
+    row["est_seconds"] = total / row["sessions_per_s"] if capped and row["sessions_per_s"] else seconds
+    est_requests = row["requests_per_session"] * total if capped and row["requests_per_session"] else requests
+    row["latency_bound_s"] = est_requests * sim.latency_ms / 1000 / concurrency
+    if db.parent == run_dir:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    return row
+
+
+def sync_matrix(plan: Plan, work: Path, log: Any) -> dict[str, Any]:
+    """Full syncs of every size and latency: ours at each concurrency, the naive peer, dlt at each concurrency."""
+    runs: list[dict[str, Any]] = []
+    sims: list[dict[str, Any]] = []
+    profile: dict[str, Any] | None = None
+    for size in plan.sizes:
+        for latency in plan.latencies_ms:
+            with SimHost(seed=plan.seed, sessions=size, latency_ms=latency) as sim:
+                sims.append({"sessions": size, "latency_ms": latency, "start_s": sim.start_seconds,
+                             "listed_sessions": sim.info["listed_sessions"], "events": sim.info["events"]})
+                log(f"simulator: {size} sessions, {latency} ms, started in {sim.start_seconds:.1f} s")
+                jobs = [("ours", c) for c in plan.concurrencies] + [("naive", 1)]
+                jobs += [("dlt", c) for c in plan.concurrencies]
+                for loader, concurrency in jobs:
+                    row = run_loader(sim, loader, concurrency, work, plan.cap_s)
+                    row["size"] = size
+                    runs.append(row)
+                    log(_describe(row))
+                if plan.profile and size == max(plan.sizes) and latency == 0:
+                    profile = profile_sync(sim, plan.profile_concurrency, work, log)
+    return {"runs": runs, "simulators": sims, "profile": profile}
+
+
+def profile_sync(sim: SimHost, concurrency: int, work: Path, log: Any) -> dict[str, Any]:
+    """One extra, untimed-for-the-table run of ours under cProfile (CPU-bound: 0 ms latency)."""
+    from bench.profiles import summarize
+
+    out = work / "sync.prof"
+    row = run_loader(sim, "ours", concurrency, work, None, profile=out)
+    log(f"profiled: {_describe(row)}")
+    return {"run": row, "profile": summarize(out) if out.exists() else {}}
+
+
+def incremental(plan: Plan, work: Path, log: Any) -> dict[str, Any]:
+    """Full sync, then 1% new sessions and 5% of the open ones changed: incremental, then full again."""
+    size, latency, concurrency = plan.incremental_sessions, plan.incremental_latency_ms, plan.incremental_concurrency
+    db = _fresh(work / "incremental") / "db.duckdb"
+    with SimHost(seed=plan.seed, sessions=size, latency_ms=latency) as sim:
+        first = run_loader(sim, "ours", concurrency, work, None, db=db)
+        log(f"incremental stage, first full: {_describe(first)}")
+        added = sim.command("add_sessions", n=max(1, round(size * plan.new_share)))["ids"]
+        changed = sim.command("advance", share=plan.advance_share)["ids"]
+        sim.info.update(sim.command("manifest"))
+        inc = run_loader(sim, "ours", concurrency, work, None, db=db, incremental=True)
+        log(f"incremental: {_describe(inc)}")
+        again = run_loader(sim, "ours", concurrency, work, None, db=db)
+        log(f"full after the changes: {_describe(again)}")
+    return {"sessions": size, "latency_ms": latency, "concurrency": concurrency, "added": added,
+            "changed": changed, "first_full": first, "incremental": inc, "full_after": again}
+
+
+def large(plan: Plan, work: Path, log: Any) -> dict[str, Any]:
+    """Generate the large organisation (timed on its own), then time views, checks, marts and report."""
+    stage = _fresh(work / "large")
+    db = stage / "large.duckdb"
+    gen = run_child("bench.generate_large", ["--db", str(db), "--sessions", str(plan.large_sessions),
+                                             "--events", str(plan.large_events)], timeout_s=None)
+    if gen.returncode != 0:
+        raise RuntimeError(f"generating the large organisation failed: {gen.stderr_tail}")
+    landed_bytes = db.stat().st_size
+    log(f"generated {plan.large_sessions} sessions / {plan.large_events} events in {gen.wall_s:.1f} s")
+    args = ["--db", str(db), "--out", str(stage / "report")]
+    if plan.profile:
+        args += ["--profile-report", str(stage / "report.prof")]
+    measured = run_child("bench.large", args, timeout_s=None)
+    if measured.returncode != 0:
+        raise RuntimeError(f"the large-org stage failed: {measured.stderr_tail}")
+    result = dict(measured.result)
+    log(f"large org: total {result.get('total_s', 0):.1f} s, peak RSS {measured.peak_rss_mb:.0f} MB")
+    profile = None
+    if plan.profile and (stage / "report.prof").exists():
+        from bench.profiles import summarize
+
+        profile = summarize(stage / "report.prof")
+    return {
+        "sessions": plan.large_sessions,
+        "events": plan.large_events,
+        "generate_s": gen.wall_s,
+        "generate_peak_rss_mb": gen.peak_rss_mb,
+        "landed_bytes": landed_bytes,
+        "peak_rss_mb": measured.peak_rss_mb,
+        "cpu_s": measured.cpu_s,
+        "stage": result,
+        "report_profile": profile,
+    }
+
+
+def _describe(row: dict[str, Any]) -> str:
+    state = "CAPPED" if row["capped"] else ("ok" if row["ok"] else f"FAILED {row['error']}")
+    return (
+        f"{row['loader']:<5} n={row['sessions_total']} {row['latency_ms']}ms c={row['concurrency']}: "
+        f"{row['seconds']:.1f} s {state}, {row['sessions_per_s']:.0f} sessions/s, {row['requests']} requests, "
+        f"rss {row['peak_rss_mb']:.0f} MB, landed {row['sessions']}/{row['events']}"
+    )
