@@ -101,7 +101,7 @@ class Browser:
                 raise TimeoutError(f"no {method} within {self.timeout}s")
             self._events.append(json.loads(self.ws.recv()))
 
-    def load(self, path: Path, settle: float = 0.5) -> PageLoad:
+    def load(self, path: Path, settle: float = 0.25) -> PageLoad:
         """Open ``path`` (file://), wait for the load event, return errors and requests."""
         url = path.resolve().as_uri()
         self._events.clear()
