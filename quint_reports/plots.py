@@ -226,14 +226,19 @@ def parse_top_items(text: str | None) -> list[tuple[str, float]]:
     return [(m.group(1), float(m.group(2))) for m in _TOP_ITEM.finditer(text)]
 
 
-def plot_session_tree(sessions: pd.DataFrame, title: str = "Session tree") -> go.Figure:
+def plot_session_tree(
+    sessions: pd.DataFrame, title: str = "Session tree", risk_col: str = "max_risk", size_col: str = "events"
+) -> go.Figure:
     """A session hierarchy as a treemap, coloured by maximum risk.
 
     Args:
         sessions: One row per session with ``session_id``, ``parent_id``,
-            ``session_name``, ``max_risk`` and ``events``. A parent missing from
-            the frame makes its child a root (orphans stay visible).
+            ``session_name`` and the two columns below. A parent missing from
+            the frame makes its child a root (orphans stay visible); a parent
+            cycle is cut so that its members stay visible too.
         title: Figure title (escaped here).
+        risk_col: The column colouring each box (0-100), e.g. ``own_max_risk``.
+        size_col: The event count sizing each box, e.g. ``own_events``.
 
     Returns:
         A treemap; box size is 1 + the session's own events.
@@ -246,14 +251,14 @@ def plot_session_tree(sessions: pd.DataFrame, title: str = "Session tree") -> go
     _break_cycles(parent_of)
     parents = [parent_of[i] for i in ids]
     names = _names(sessions["session_name"])
-    risk = pd.to_numeric(sessions["max_risk"], errors="coerce").fillna(0)
+    risk = pd.to_numeric(sessions[risk_col], errors="coerce").fillna(0)
     fig = _figure(title, height=420)
     fig.add_trace(
         go.Treemap(
             ids=[escape_plotly(i) for i in ids],
             parents=[escape_plotly(p) for p in parents],
             labels=[f"{n or '(unnamed)'}<br>max {r:.0f}" for n, r in zip(names, risk)],
-            values=pd.to_numeric(sessions["events"], errors="coerce").fillna(0) + 1,
+            values=pd.to_numeric(sessions[size_col], errors="coerce").fillna(0) + 1,
             branchvalues="remainder",
             marker={"colors": risk, "colorscale": [[b[3] / 100, b[4]] for b in BANDS], "cmin": 0, "cmax": 100},
             customdata=[escape_plotly(i) for i in ids],
@@ -278,13 +283,15 @@ def _break_cycles(parent_of: dict[str, str]) -> None:
         done.update(path)
 
 
-def plot_event_timeline(events: pd.DataFrame, title: str = "Events") -> go.Figure:
+def plot_event_timeline(events: pd.DataFrame, title: str = "Events", time_col: str = "event_at") -> go.Figure:
     """One session's events over time, coloured by band.
 
     Args:
-        events: Rows of the ``events`` view for one session (``timestamp``,
-            ``risk_score``, ``action_type``, ``tool_name``, ``arguments``).
+        events: Rows of the ``events`` view for one session (``event_at``,
+            ``risk_score``, ``action_type``, ``tool_name``, ``arguments``),
+            e.g. from :func:`quint_reports.analysis.session_events`.
         title: Figure title (escaped here).
+        time_col: The timestamp column.
 
     Returns:
         A scatter plot of risk score against time.
@@ -302,7 +309,7 @@ def plot_event_timeline(events: pd.DataFrame, title: str = "Events") -> go.Figur
         ]
         fig.add_trace(
             go.Scatter(
-                x=part["timestamp"],
+                x=part[time_col],
                 y=part["risk_score"],
                 mode="markers",
                 name=band,
@@ -312,6 +319,32 @@ def plot_event_timeline(events: pd.DataFrame, title: str = "Events") -> go.Figur
             )
         )
     fig.update_layout(yaxis={"title": {"text": "risk score"}, "range": [-2, 102]})
+    return fig
+
+
+def plot_reported_vs_recomputed(risk: pd.DataFrame | pd.Series, title: str = "Reported vs recomputed") -> go.Figure:
+    """The API's risk_summary beside the figures recomputed over the session and its subtree.
+
+    Args:
+        risk: One row of the ``session_risk`` view (a Series, or a one-row frame),
+            e.g. from :func:`quint_reports.analysis.session_risk`.
+        title: Figure title (escaped here).
+
+    Returns:
+        Grouped bars for total events, max risk and average risk.
+    """
+    row = risk.iloc[0] if isinstance(risk, pd.DataFrame) else risk
+    metrics = ["total events", "max risk", "avg risk"]
+    series = {
+        "reported": ("reported_total_events", "reported_max_risk", "reported_avg_risk"),
+        "own events": ("own_events", "own_max_risk", "own_mean_risk"),
+        "subtree": ("subtree_events", "subtree_max_risk", "subtree_mean_risk"),
+    }
+    fig = _figure(title)
+    for name, columns in series.items():
+        values = [pd.to_numeric(row.get(c), errors="coerce") for c in columns]
+        fig.add_trace(go.Bar(x=metrics, y=values, name=name, texttemplate="%{y:.4~g}", textposition="outside"))
+    fig.update_layout(barmode="group")
     return fig
 
 

@@ -40,15 +40,25 @@ def snapshot_label(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def riskiest_sessions(
-    con: duckdb.DuckDBPyConnection, window: Window, fleet_top: int = FLEET_TOP, group_top: int = GROUP_TOP
+    con: duckdb.DuckDBPyConnection,
+    window: Window | None = None,
+    fleet_top: int = FLEET_TOP,
+    group_top: int = GROUP_TOP,
 ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """The riskiest sessions of the window with their trees, and who is top where.
+
+    Args:
+        con: An open connection (``quint_reports.connect()``).
+        window: Event-time window (see :func:`~quint_reports.report_data.resolve_window`); None: all data.
+        fleet_top: How many sessions to pick fleet-wide.
+        group_top: How many sessions to pick per model and per platform.
 
     Returns:
         The sessions frame (see ``sql/queries/report_riskiest_sessions.sql``) and
         ``{"fleet": [ids], "model:<name>": [ids], "platform:<name>": [ids]}``,
         each list riskiest first.
     """
+    window = window or Window()
     frame = run_query(con, "report_riskiest_sessions", [window.since, window.until, fleet_top, group_top])
     top: dict[str, list[str]] = {"fleet": frame.loc[frame["top_fleet"], "session_id"].astype(str).tolist()}
     for kind in ("model", "platform"):

@@ -108,10 +108,19 @@ def test_session_tree_keeps_orphans_and_survives_cycles() -> None:
 
 def test_event_timeline_colours_by_band_and_escapes_arguments() -> None:
     events = pd.DataFrame({
-        "timestamp": [datetime(2026, 11, 1, 10, m) for m in range(3)], "risk_score": [5, 60, 95],
+        "event_at": [datetime(2026, 11, 1, 10, m) for m in range(3)], "risk_score": [5, 60, 95],
         "action_type": ["FILE_READ", "PROCESS_EXEC", "NETWORK_CONNECT"], "tool_name": ["cat", "git", "curl"],
         "arguments": [["/etc/hosts"], ["commit", "-m", PAYLOAD], ["http://evil"]],
     })
     fig = plots.plot_event_timeline(events)
     assert [t.name for t in fig.data] == ["None", "High", "Critical"]
     assert "<img" not in _all_text(fig) and "&lt;img" in fig.data[1].hovertext[0]
+
+
+def test_reported_vs_recomputed() -> None:
+    row = pd.Series({"reported_total_events": 47, "reported_max_risk": 35, "reported_avg_risk": 8,
+                     "own_events": 3, "own_max_risk": 15, "own_mean_risk": 10.67,
+                     "subtree_events": 5, "subtree_max_risk": 40, "subtree_mean_risk": 12.0})
+    fig = plots.plot_reported_vs_recomputed(row)
+    assert [t.name for t in fig.data] == ["reported", "own events", "subtree"]
+    assert list(fig.data[0].y) == [47, 35, 8] and list(fig.data[1].y) == [3, 15, 10.67]
