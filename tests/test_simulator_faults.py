@@ -62,9 +62,8 @@ def test_cut_body_is_a_client_error(quint_simulator: Callable[..., Simulator]) -
 
 def test_hang_times_out_and_does_not_block_stop(quint_simulator: Callable[..., Simulator]) -> None:
     sim = quint_simulator(sessions=20, faults=Faults(hang_rate=1.0, hang_seconds=60, max_faults_per_path=3))
-    with _client(sim, timeout=0.3) as api:
-        with pytest.raises(httpx.ReadTimeout):
-            api.get("/v1/sessions")
+    with _client(sim, timeout=0.3) as api, pytest.raises(httpx.ReadTimeout):
+        api.get("/v1/sessions")
     # A hang still in progress when the server stops:
     outcome: list[BaseException | int] = []
 

@@ -13,7 +13,6 @@ import httpx
 
 from quint_reports.cli import build_parser
 from quint_reports.simulator import Simulator
-
 from tests.test_simulator_manifest import find
 
 

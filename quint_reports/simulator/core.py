@@ -120,7 +120,7 @@ class Simulator:
         if self._server is None:
             raise RuntimeError("the simulator is not running; call start() or use it as a context manager")
         host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+        return f"{host!s}:{port}"
 
     @property
     def base_url(self) -> str:

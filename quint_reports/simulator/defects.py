@@ -16,7 +16,14 @@ from typing import Any
 from quint_reports.simulator.generate import WINDOW_START, Generator, new_uuid
 from quint_reports.simulator.org import MISSING, Session
 from quint_reports.simulator.vocab import (
-    HOSTILE_ARGUMENTS, HOSTILE_MODELS, HOSTILE_PLATFORMS, HOSTILE_SESSION_NAMES, WINDOW_DAYS, iso, jdump, parse_iso,
+    HOSTILE_ARGUMENTS,
+    HOSTILE_MODELS,
+    HOSTILE_PLATFORMS,
+    HOSTILE_SESSION_NAMES,
+    WINDOW_DAYS,
+    iso,
+    jdump,
+    parse_iso,
 )
 
 Entry = dict[str, str]
@@ -77,9 +84,10 @@ def _risk_summary(p: Planter) -> None:
     for k, delta in enumerate((4, -1, 12)):
         s = p.leaf(n=10 + k)
         own = s.risk_summary()
-        s.summary = {**own, "total_events": own["total_events"] + delta}
+        total = s.n_events
+        s.summary = {**own, "total_events": total + delta}
         p.note("risk_summary.total_events_mismatch", s, f"risk_summary.total_events off by {delta:+d}",
-               own["total_events"], s.summary["total_events"])
+               total, total + delta)
     for _ in range(3):
         s = p.leaf()
         own = s.risk_summary()
@@ -197,11 +205,12 @@ def _extras_and_hostile(p: Planter) -> None:
     hostile: list[tuple[str, str]] = [("session_name", v) for v in HOSTILE_SESSION_NAMES]
     hostile += [("model", v) for v in HOSTILE_MODELS] + [("platform", v) for v in HOSTILE_PLATFORMS]
     previous: Session | None = None
-    for i, (field, value) in enumerate(hostile):
+    for field, value in hostile:
         if field == "session_name" and value.startswith("../") and previous is not None:
             s = p.leaf(parent=previous, start=previous.started_ts + 30, end=previous.started_ts + 90, name=value)
         else:
-            s = p.leaf(**{"name" if field == "session_name" else field: value})
+            s = p.leaf(name=value) if field == "session_name" else (
+                p.leaf(model=value) if field == "model" else p.leaf(platform=value))
         p.hostile.append({"session_id": s.id, "field": field, "value": value})
         previous = s
     for args in HOSTILE_ARGUMENTS:

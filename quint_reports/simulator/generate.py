@@ -15,9 +15,24 @@ from typing import Any
 
 from quint_reports.simulator.org import Org, Session
 from quint_reports.simulator.vocab import (
-    ACTION_BASE_RISK, ACTION_TYPES, ACTION_WEIGHTS, CHILD_NAMES, GIT_ARGS, MODEL_WEIGHTS, MODELS, PATHS,
-    PLATFORM_WEIGHTS, PLATFORMS, REFERENCE_TS, SESSION_OBJECTS, SESSION_VERBS, TOOLS, URLS, WINDOW_DAYS,
-    iso, jdump,
+    ACTION_BASE_RISK,
+    ACTION_TYPES,
+    ACTION_WEIGHTS,
+    CHILD_NAMES,
+    GIT_ARGS,
+    MODEL_WEIGHTS,
+    MODELS,
+    PATHS,
+    PLATFORM_WEIGHTS,
+    PLATFORMS,
+    REFERENCE_TS,
+    SESSION_OBJECTS,
+    SESSION_VERBS,
+    TOOLS,
+    URLS,
+    WINDOW_DAYS,
+    iso,
+    jdump,
 )
 
 WINDOW_START = REFERENCE_TS - WINDOW_DAYS * 86400
@@ -146,8 +161,7 @@ class Generator:
             score = int(expo(means[action]))
             if rand() < spike:
                 score = 56 + int(rand() * 45)
-            if score > 100:
-                score = 100
+            score = min(score, 100)
             u = rand()
             blocked = (score > 80 and u < 0.7) or (55 < score <= 80 and u < 0.15) or u < 0.002
             o = 32 * i

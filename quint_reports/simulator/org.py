@@ -13,6 +13,7 @@ import json
 import threading
 from array import array
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,9 @@ MISSING: Any = object()
 """Marker: the session's detail carries no ``risk_summary`` key at all."""
 
 _CACHE_MAX_BYTES = 16 * 1024 * 1024
-"""Bodies larger than this are rebuilt per request instead of cached."""
+"""Query results larger than this are rebuilt per request instead of cached."""
+_QUERY_CACHE_BYTES = 128 * 1024 * 1024
+"""Budget for cached query results (filtered lists)."""
 
 
 @dataclass(eq=False)
@@ -103,7 +106,9 @@ class Org:
         self.actions, self.tools, self.decisions, self.agents = Codes(), Codes(), Codes(), Codes()
         self._cols: dict[str, np.ndarray] | None = None
         self._ids: dict[str, int] | None = None
-        self._cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self._bodies: dict[tuple[Any, ...], bytes] = {}
+        self._queries: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self._query_bytes = 0
 
     # -- building -------------------------------------------------------
     def add_session(self, sid: str, record: dict[str, Any], link: str | None, started_ts: int,
@@ -194,7 +199,9 @@ class Org:
                 self.children_of.setdefault(s.link, []).append(s)
         self._cols = None
         self._ids = None
-        self._cache.clear()
+        self._bodies.clear()
+        self._queries.clear()
+        self._query_bytes = 0
 
     # -- records --------------------------------------------------------
     def child_record(self, s: Session) -> dict[str, Any]:
@@ -219,18 +226,28 @@ class Org:
         return out
 
     # -- bodies ---------------------------------------------------------
-    def cached(self, key: tuple[Any, ...], build: Any) -> bytes:
-        """Return a cached body, building it with ``build()`` on a miss."""
+    def cached(self, key: tuple[Any, ...], build: Callable[[], bytes]) -> bytes:
+        """Return a cached body, building it with ``build()`` on a miss.
+
+        Per-resource bodies (key starting with ``detail``, ``children`` or ``record``) stay until the
+        next change; query results are kept least-recently-used within a byte budget.
+        """
         with self.lock:
-            body = self._cache.get(key)
+            per_resource = key[0] in ("detail", "children", "record")
+            store = self._bodies if per_resource else self._queries
+            body = store.get(key)
             if body is not None:
-                self._cache.move_to_end(key)
+                if not per_resource:
+                    self._queries.move_to_end(key)
                 return body
             body = build()
-            if len(body) <= _CACHE_MAX_BYTES:
-                self._cache[key] = body
-                if len(self._cache) > 4096:
-                    self._cache.popitem(last=False)
+            if per_resource:
+                self._bodies[key] = body
+            elif len(body) <= _CACHE_MAX_BYTES:
+                self._queries[key] = body
+                self._query_bytes += len(body)
+                while self._query_bytes > _QUERY_CACHE_BYTES:
+                    self._query_bytes -= len(self._queries.popitem(last=False)[1])
             return body
 
     def detail_body(self, sid: str) -> bytes | None:

@@ -191,7 +191,7 @@ def event_stats(org: Org) -> bytes:
             "window_hours": 24,
             "since": iso(since),
             "until": iso(until),
-            "total_events": int(len(rows)),
+            "total_events": len(rows),
             "by_action_type": {names[int(c)]: int(k) for c, k in zip(*np.unique(action, return_counts=True))},
             "by_decision": {decisions[int(c)]: int(k) for c, k in zip(*np.unique(decision, return_counts=True))},
             "risk_distribution": {b: int(((valid >= lo) & (valid <= hi)).sum()) for b, (lo, hi) in bands.items()},

@@ -71,7 +71,7 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     sim: Simulator
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Log nothing: request lines and headers may hold secrets."""
 
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None, cut: bool = False) -> None:
@@ -89,7 +89,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.wfile.write(body)
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         """Route, authenticate, maybe misbehave, then answer."""
         sim = self.sim
         url = urlsplit(self.path)
