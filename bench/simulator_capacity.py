@@ -123,7 +123,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--latency", type=int, nargs="+", default=[0, 25])
     args = parser.parse_args()
-    print(f"cpu cores: {os.cpu_count()}, python {sys.version.split()[0]}")
+    # Other work on the machine skews every figure: print the load next to them.
+    print(f"cpu cores: {os.cpu_count()}, python {sys.version.split()[0]}, load average {os.getloadavg()}")
     for defects in (False, True):
         print(f"generation defects={defects}:", generation(args.sessions, defects))
     for latency in args.latency:

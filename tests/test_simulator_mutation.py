@@ -104,3 +104,19 @@ def test_simulate_command_serves_until_interrupted(tmp_path: Path) -> None:
         proc.kill()
     assert proc.returncode == 0
     assert token not in err and token not in out
+
+
+_DIGEST = """
+import hashlib, json
+from quint_reports.simulator import Simulator
+sim = Simulator(seed=9, sessions=120, defects=True)
+sim.add_sessions(5)
+sim.advance(0.3)
+print(hashlib.sha256(json.dumps([sim.truth(), sim.manifest], sort_keys=True).encode()).hexdigest())
+"""
+
+
+def test_same_seed_same_data_across_processes() -> None:
+    digests = {subprocess.run([sys.executable, "-c", _DIGEST], env={**os.environ, "PYTHONHASHSEED": str(h)},
+                              capture_output=True, text=True, check=True).stdout for h in (1, 2)}
+    assert len(digests) == 1

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 Route = tuple[str, Callable[["Simulator", dict[str, str], str, str], tuple[int, bytes]]]
 
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="quint"'}
 NOT_FOUND = b'{"error": "Not found", "code": "not_found"}'
 _SEGMENT = "([^/]+)"
 
@@ -109,10 +110,11 @@ class Handler(BaseHTTPRequestHandler):
         if name not in ("health", "ready"):
             header = self.headers.get("Authorization")
             if not header:
-                return self._answer(401, b'{"error": "Authorization header required"}')
+                return self._answer(401, b'{"error": "Authorization header required"}', _CHALLENGE)
             scheme, _, given = header.partition(" ")
             if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), sim.token.encode()):
-                return self._answer(401, b'{"error": "Invalid or expired token", "code": "unauthorized"}')
+                return self._answer(401, b'{"error": "Invalid or expired token", "code": "unauthorized"}',
+                                    _CHALLENGE)
             fault = decide(faults, sim.seed, self.path, sim._attempt(self.path))
             if fault is not None:
                 sim._count_fault(fault[0])
