@@ -231,10 +231,6 @@ outside_window as (
         )
 ),
 
-uuid_pattern as (
-    select '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' as pattern
-),
-
 invalid_session_id as (
     select
         'data.invalid_id' as check,
@@ -243,8 +239,11 @@ invalid_session_id as (
         'session id is not a UUID' as detail,
         'UUID' as expected,
         session_id as actual
-    from sessions, uuid_pattern
-    where not regexp_full_match(session_id, uuid_pattern.pattern)
+    from sessions
+    -- The pattern stays a literal: a pattern from a column is compiled again for every row.
+    where not regexp_full_match(
+        session_id, '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
+    )
 ),
 
 invalid_event_id as (
@@ -255,8 +254,10 @@ invalid_event_id as (
         'event id ' || event_id || ' is not a UUID' as detail,
         'UUID' as expected,
         event_id as actual
-    from events, uuid_pattern
-    where event_id is not null and not regexp_full_match(event_id, uuid_pattern.pattern)
+    from events
+    where event_id is not null and not regexp_full_match(
+        event_id, '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
+    )
 ),
 
 invalid_score as (
