@@ -212,11 +212,12 @@ def test_unknown_model_stays_visible(org: tuple[duckdb.DuckDBPyConnection, pd.Da
 
 
 def test_trend_classification() -> None:
-    # One model whose daily mean climbs 2 points a day, one that falls, one flat.
+    # Daily means climbing 2 points a day, falling, flat, and a single day (no slope).
     landing = RawLanding()
     for name, step in (("up", 2), ("down", -2), ("flat", 0)):
         record = session(name, start_min=0, end_min=14 * 24 * 60, model=name)
         evs = [event(name, d, 50 + step * d, minute=d * 24 * 60 + 5) for d in range(10)]
         landing.add(record, evs)
-    got = dict(applied(landing).execute("select model, trend from risk_by_model").fetchall())
-    assert got == {"up": "riskier", "down": "safer", "flat": "steady"}
+    landing.add(session("once", model="once"), [event("once", 1, 90)])
+    got = dict(applied(landing).execute("select model, (trend, trend_slope) from risk_by_model").fetchall())
+    assert got == {"up": ("riskier", 2), "down": ("safer", -2), "flat": ("steady", 0), "once": ("steady", None)}

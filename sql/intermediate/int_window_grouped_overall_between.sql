@@ -15,7 +15,7 @@
 --   ewma_daily_max: the EWMA (alpha 0.3) of the daily maximum risk on the last day.
 --   trend_slope: least-squares slope of the daily mean risk against the day number, in
 --     risk points per day; trend 'riskier' above +0.1, 'safer' below -0.1, else 'steady'
---     (also 'steady' when fewer than two days leave the slope undefined).
+--     (trend_slope NULL and trend 'steady' when fewer than two days have a mean).
 create or replace macro int_window_grouped_overall_between(since_ts, until_ts, by_model, by_platform) as table
 with events as (
     select
@@ -110,7 +110,10 @@ trends as (
     select
         model,
         platform,
-        regr_slope(mean_risk, day - date '1970-01-01') as trend_slope,
+        -- One day gives NaN, not NULL, and NaN compares above every number in DuckDB.
+        case when regr_count(mean_risk, day - date '1970-01-01') >= 2 then
+            regr_slope(mean_risk, day - date '1970-01-01')
+        end as trend_slope,
         arg_max(ewma_daily_max, day) filter (where ewma_daily_max is not null) as ewma_daily_max
     from daily
     group by model, platform
