@@ -342,12 +342,13 @@ missing_event_field as (
                     case when event_id is null then 'id' end,
                     case when action_type is null then 'action_type' end,
                     case when tool_name is null then 'tool_name' end,
-                    case when event_at_raw is null then 'timestamp' end
+                    case when event_at is null and event_at_raw is null then 'timestamp' end
                 ],
                 f -> f is not null
             ) as missing
         from served_events
-        where event_id is null or action_type is null or tool_name is null or event_at_raw is null
+        where event_id is null or action_type is null or tool_name is null
+            or (event_at is null and event_at_raw is null)
     )
 ),
 

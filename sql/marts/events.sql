@@ -3,9 +3,10 @@
 -- Grain: one row per (session_id, event_id); a repeated id keeps its first occurrence.
 -- Inputs: int_events_deduplicated.
 -- session_id is the session whose events list served the event (filled even when the
--- event omits it; the event's own claim is reported_session_id). risk_score is NULL unless
--- the API sent an integer 0-100 (the text as received is risk_score_raw); decision may be
--- NULL. Fields beyond these: raw_session_events.body -> 'events' -> (position - 1).
+-- event omits it; reported_session_id is set only when the event names another session).
+-- risk_score is NULL unless the API sent an integer 0-100 (then risk_score_raw holds the
+-- text as received); event_at_raw likewise holds a timestamp that did not parse; decision
+-- may be NULL. Fields beyond these: raw_session_events.body -> 'events' -> (position - 1).
 create or replace view events as
 with deduplicated as (
     select * from int_events_deduplicated

@@ -9,8 +9,11 @@
 -- fields outside the documented ones stay in raw_session_events.body, reachable
 -- as body -> 'events' -> (position - 1).
 -- A field that is null and one that is absent both read as NULL here.
--- risk_score is an INTEGER only when the API sent a JSON integer in 0..100; the text
--- as received stays in risk_score_raw (NULL when the field was absent or null).
+-- risk_score is an INTEGER only when the API sent a JSON integer in 0..100; otherwise the
+-- text as received is in risk_score_raw (NULL when the field was absent or null).
+-- To keep millions of rows lean, the *_raw columns and reported_session_id hold a value
+-- only where it says something the typed columns do not: a score or timestamp that did
+-- not parse, an event claiming another session than the one that served it.
 create or replace table stg_events as
 with source as (
     select
@@ -36,7 +39,7 @@ final as (
     select
         e.id as event_id,
         owner_id as session_id,
-        e.session_id as reported_session_id,
+        nullif(e.session_id, owner_id) as reported_session_id,
         position,
         e.agent_id as agent_id,
         e.action_type as action_type,
@@ -48,7 +51,7 @@ final as (
                 and try_cast(e.risk_score as bigint) between 0 and 100
                 then try_cast(e.risk_score as integer)
         end as risk_score,
-        e.risk_score::varchar as risk_score_raw,
+        case when risk_score is null then e.risk_score::varchar end as risk_score_raw,
         case
             when risk_score is null then null
             when risk_score <= 10 then 'None'
@@ -59,7 +62,7 @@ final as (
         end as risk_level,
         e.decision as decision,
         try_cast(e.timestamp as timestamptz) as event_at,
-        e.timestamp as event_at_raw,
+        case when event_at is null then e.timestamp end as event_at_raw,
     from unnested
 )
 
