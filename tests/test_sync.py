@@ -15,6 +15,7 @@ from quint_reports import connect, sync
 from quint_reports.exceptions import ApiUnreachable, AuthError, PartialFailure
 from quint_reports.settings import Settings, Token
 from quint_reports.simulator import Faults, Simulator
+from quint_reports.state import state_reset, state_show
 
 SimFactory = Callable[..., Simulator]
 
@@ -219,3 +220,17 @@ def test_token_never_in_logs_output_errors_or_database(
     texts = [caplog.text, out, err, str(result), repr(result), str(partial.value), repr(partial.value)]
     assert caplog.text and all(sim.token not in text for text in texts)
     assert sim.token.encode() not in db.read_bytes()
+
+
+def test_state_show_and_reset(quint_simulator: SimFactory, tmp_path: Path) -> None:
+    sim = quint_simulator(seed=12, sessions=40)
+    db = tmp_path / "quint.duckdb"
+    first = sync(settings=settings_for(sim, db))
+    shown = state_show(db)
+    assert shown["watermark"] and [r["run_id"] for r in shown["runs"]] == [first.run_id]
+    state_reset(db)
+    assert state_show(db)["watermark"] is None
+    sim.reset_stats()
+    again = sync(settings=settings_for(sim, db))
+    assert sim.stats()["by_endpoint"]["sessions.detail"] == again.sessions == first.sessions  # listed everything
+    assert again.sessions_unchanged == again.sessions

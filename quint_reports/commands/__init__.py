@@ -8,6 +8,7 @@ calls the public function of the same name: the logic lives elsewhere.
 COMMANDS: tuple[str, ...] = (
     "simulate",
     "sync",
+    "state",
     "check",
     "report",
     "nightly",
