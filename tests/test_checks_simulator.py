@@ -32,6 +32,11 @@ def test_every_planted_defect_is_found_and_nothing_else(quint_simulator: SimFact
     manifest = sim.manifest["defects"]
     assert {e["check"] for e in manifest} == set(findings["check"])  # every kind is planted and found
     assert pairs(findings.to_dict("records")) == pairs(manifest)
+    # The summary checks also agree with the manifest on the figures themselves.
+    mismatches = ("risk_summary.total_events_mismatch", "risk_summary.max_risk_mismatch", "risk_summary.avg_risk_mismatch")
+    figures = Counter((e["check"], e["session_id"], e["expected"], e["actual"]) for e in manifest if e["check"] in mismatches)
+    found = findings[findings["check"].isin(mismatches)]
+    assert Counter(zip(found["check"], found["session_id"], found["expected"], found["actual"])) == figures
 
 
 def test_clean_organisation_gives_no_findings(quint_simulator: SimFactory, tmp_path: Path) -> None:

@@ -102,10 +102,10 @@ max_mismatch as (
         'risk_summary.max_risk_mismatch' as check,
         'error' as severity,
         session_id,
-        'risk_summary.max_risk ' || reported_max_risk || ' but the highest event score is '
+        'risk_summary.max_risk ' || printf('%g', reported_max_risk) || ' but the highest event score is '
         || coalesce(own_max_risk, 0) as detail,
         coalesce(own_max_risk, 0)::varchar as expected,
-        reported_max_risk::varchar as actual
+        printf('%g', reported_max_risk) as actual
     from summary_compared
     where not own_max_matches
 ),
@@ -115,10 +115,10 @@ avg_mismatch as (
         'risk_summary.avg_risk_mismatch' as check,
         'error' as severity,
         session_id,
-        'risk_summary.avg_risk ' || reported_avg_risk || ' is 1 or more away from the mean score '
-        || round(coalesce(own_mean_risk, 0), 2) as detail,
-        round(coalesce(own_mean_risk, 0), 2)::varchar as expected,
-        reported_avg_risk::varchar as actual
+        'risk_summary.avg_risk ' || printf('%g', reported_avg_risk) || ' is 1 or more away from the mean score '
+        || printf('%.2f', coalesce(own_mean_risk, 0)) as detail,
+        printf('%.2f', coalesce(own_mean_risk, 0)) as expected,
+        printf('%g', reported_avg_risk) as actual
     from summary_compared
     where not own_avg_matches
 ),

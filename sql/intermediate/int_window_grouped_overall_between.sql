@@ -151,20 +151,21 @@ final as (
         rates.count_high / nullif(rates.scored_events, 0) as share_high,
         rates.count_critical / nullif(rates.scored_events, 0) as share_critical,
         rates.p_hat as high_critical_rate,
-        (
+        -- greatest/least: at a rate of 0 or 1 rounding can step a hair outside [0, 1].
+        greatest(0, (
             rates.p_hat + rates.z ^ 2 / (2 * rates.scored_events)
             - rates.z * sqrt(
                 rates.p_hat * (1 - rates.p_hat) / rates.scored_events
                 + rates.z ^ 2 / (4 * rates.scored_events ^ 2)
             )
-        ) / (1 + rates.z ^ 2 / rates.scored_events) as high_critical_ci_low,
-        (
+        ) / (1 + rates.z ^ 2 / rates.scored_events)) as high_critical_ci_low,
+        least(1, (
             rates.p_hat + rates.z ^ 2 / (2 * rates.scored_events)
             + rates.z * sqrt(
                 rates.p_hat * (1 - rates.p_hat) / rates.scored_events
                 + rates.z ^ 2 / (4 * rates.scored_events ^ 2)
             )
-        ) / (1 + rates.z ^ 2 / rates.scored_events) as high_critical_ci_high,
+        ) / (1 + rates.z ^ 2 / rates.scored_events)) as high_critical_ci_high,
         rates.blocked_events,
         rates.blocked_events / nullif(rates.decided_events, 0) as blocked_share,
         tops.top_action_types,
