@@ -78,7 +78,11 @@ def _names(values: Sequence[object] | pd.Series) -> list[str]:
 
 def _figure(title: str, height: int = 360) -> go.Figure:
     fig = go.Figure()
-    fig.update_layout(template=TEMPLATE, title={"text": escape_plotly(title)}, height=height)
+    fig.update_layout(template=TEMPLATE, height=height)
+    if title:
+        fig.update_layout(title={"text": escape_plotly(title)})
+    else:  # the page's own heading names the figure: give the plot the room
+        fig.update_layout(margin={"t": 40})
     return fig
 
 
@@ -117,6 +121,8 @@ def plot_daily_trend(days: pd.DataFrame, group: str | None = None, title: str = 
                 )
             )
     fig.update_layout(yaxis={"title": {"text": "risk score"}, "range": [0, 100]}, hovermode="x unified")
+    if group is not None:  # many groups: a legend beside the plot, not above it
+        fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1, "yanchor": "top"})
     return fig
 
 
@@ -161,12 +167,13 @@ def plot_model_comparison(
             ``high_critical_ci_low``, ``high_critical_ci_high``, ``events``).
         group: The column naming each point.
         fleet_rate: The fleet's rate, drawn as a reference line when given.
-        title: Figure title (escaped here).
+        title: Figure title (escaped here); ``None`` names the metric, ``""`` shows none.
 
     Returns:
         A dot plot with asymmetric error bars, in percent.
     """
-    fig = _figure(title or f"High + critical events per {group} (95% CI)", height=max(240, 80 + 36 * len(frame)))
+    default = f"High + critical events per {group} (95% CI)"
+    fig = _figure(default if title is None else title, height=max(240, 80 + 36 * len(frame)))
     rate = frame["high_critical_rate"] * 100
     fig.add_trace(
         go.Scatter(

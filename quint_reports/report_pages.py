@@ -22,8 +22,9 @@ from markupsafe import Markup
 from quint_reports import plots
 from quint_reports.report_data import ReportData, fleet_summary
 
-PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["sendDataToCloud"]}
-"""Figure options: no plotly logo link (it points to an external site)."""
+PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "displayModeBar": False, "responsive": True}
+"""Figure options: no mode bar (it covered legends; drag still zooms, a double click resets)
+and no plotly logo link (it points to an external site)."""
 
 TOP_FINDINGS = 50
 """Findings listed on the index page; the CSV holds all of them."""
@@ -189,13 +190,13 @@ def render_index(data: ReportData, hrefs: Mapping[str, Mapping[str, str]]) -> st
         if len(findings) else pd.DataFrame(columns=["check", "severity", "count"])
     )
     tree, top_ids = data.trees("fleet")
-    fleet_rows = pd.DataFrame([{"group": "fleet", **fleet}])
+    fleet_rows = pd.DataFrame([{"group": "(whole fleet)", **fleet}])
     figures = {
-        "bands": figure_html(plots.plot_band_distribution(pd.concat([fleet_rows.rename(columns={"group": "model"}), by_model]), "model", "Share of events per band"), "fig-bands"),
-        "trend": figure_html(plots.plot_daily_trend(data.marts["risk_by_model_day"], group="model", title="EWMA of daily max risk"), "fig-trend"),
-        "compare_models": figure_html(plots.plot_model_comparison(by_model, "model", fleet["high_critical_rate"]), "fig-compare-models"),
-        "compare_platforms": figure_html(plots.plot_model_comparison(by_platform, "platform", fleet["high_critical_rate"]), "fig-compare-platforms"),
-        "tree": figure_html(plots.plot_session_tree(tree, "Riskiest sessions in their trees"), "fig-tree"),
+        "bands": figure_html(plots.plot_band_distribution(pd.concat([fleet_rows.rename(columns={"group": "model"}), by_model]), "model", ""), "fig-bands"),
+        "trend": figure_html(plots.plot_daily_trend(data.marts["risk_by_model_day"], group="model", title=""), "fig-trend"),
+        "compare_models": figure_html(plots.plot_model_comparison(by_model, "model", fleet["high_critical_rate"], ""), "fig-compare-models"),
+        "compare_platforms": figure_html(plots.plot_model_comparison(by_platform, "platform", fleet["high_critical_rate"], ""), "fig-compare-platforms"),
+        "tree": figure_html(plots.plot_session_tree(tree, ""), "fig-tree"),
     }
     context = {
         **_meta(data, "", "Quint risk report: fleet overview"),
@@ -245,14 +246,14 @@ def render_group(data: ReportData, kind: str, name: str, hrefs: Mapping[str, Map
     cross = data.marts["risk_by_model_platform"]
     cross = cross[cross[kind].astype(str) == name]
     tree, top_ids = data.trees(f"{kind}:{name}")
-    pair = pd.DataFrame([{kind: name, **row}, {kind: "fleet", **fleet}])
+    pair = pd.DataFrame([{**row, kind: name}, {**fleet, kind: "(whole fleet)"}])
     figures = {
-        "trend": figure_html(plots.plot_daily_trend(days, None, f"Daily risk: {name}"), "fig-trend"),
-        "bands": figure_html(plots.plot_band_distribution(pair, kind, "Share of events per band"), "fig-bands"),
-        "actions": figure_html(plots.plot_top_items(row.get("top_action_types"), "Top action types"), "fig-actions"),
-        "tools": figure_html(plots.plot_top_items(row.get("top_tools"), "Top tools"), "fig-tools"),
-        "compare": figure_html(plots.plot_model_comparison(mart, kind, fleet["high_critical_rate"]), "fig-compare"),
-        "tree": figure_html(plots.plot_session_tree(tree, "Riskiest sessions in their trees"), "fig-tree"),
+        "trend": figure_html(plots.plot_daily_trend(days, None, ""), "fig-trend"),
+        "bands": figure_html(plots.plot_band_distribution(pair, kind, ""), "fig-bands"),
+        "actions": figure_html(plots.plot_top_items(row.get("top_action_types"), ""), "fig-actions"),
+        "tools": figure_html(plots.plot_top_items(row.get("top_tools"), ""), "fig-tools"),
+        "compare": figure_html(plots.plot_model_comparison(mart, kind, fleet["high_critical_rate"], ""), "fig-compare"),
+        "tree": figure_html(plots.plot_session_tree(tree, ""), "fig-tree"),
     }
     comparison = []
     for key, label, kind_fmt in COMPARISON:

@@ -161,12 +161,13 @@ class Browser:
         self.close()
 
 
-if __name__ == "__main__":  # manual use: python tests/browser.py page.html shot.png
+if __name__ == "__main__":  # python tests/browser.py PAGE [SHOT.png [HEIGHT|full]]
     import sys
 
-    with Browser() as browser:
-        loaded = browser.load(Path(sys.argv[1]))
+    height = sys.argv[3] if len(sys.argv) > 3 else "1500"
+    with Browser(height=900 if height == "full" else int(height)) as browser:
+        loaded = browser.load(Path(sys.argv[1]), settle=1.0)
         print(json.dumps({"errors": loaded.errors, "requests": loaded.requests}, indent=1))
         if len(sys.argv) > 2:
-            browser.screenshot(Path(sys.argv[2]), full_page=True)
+            browser.screenshot(Path(sys.argv[2]), full_page=height == "full")
     os._exit(0)
