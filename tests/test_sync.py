@@ -234,3 +234,15 @@ def test_state_show_and_reset(quint_simulator: SimFactory, tmp_path: Path) -> No
     again = sync(settings=settings_for(sim, db))
     assert sim.stats()["by_endpoint"]["sessions.detail"] == again.sessions == first.sessions  # listed everything
     assert again.sessions_unchanged == again.sessions
+
+
+def test_since_lists_only_sessions_started_from_that_day(quint_simulator: SimFactory, tmp_path: Path) -> None:
+    sim = quint_simulator(seed=13, sessions=60)
+    starts = sorted(s["started_at"] for s in sim.truth()["sessions"].values())
+    cut = starts[len(starts) // 2][:10]  # a day in the middle
+    db = tmp_path / "quint.duckdb"
+    sync(since=cut, settings=settings_for(sim, db))
+    with connect(db) as con:
+        listed = [r[0] for r in con.execute("select record->>'$.started_at' from raw_session_list").fetchall()]
+    assert listed and all(s >= cut for s in listed)
+    assert len(listed) == sum(1 for s in starts if s[:10] >= cut)
