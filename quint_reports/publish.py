@@ -29,6 +29,8 @@ from quint_reports.store import split_statements
 _held: dict[Path, tuple[int, int]] = {}
 """Locks this process holds: path -> (fd, depth), so that nightly can hold the lock around sync."""
 _held_guard = threading.Lock()
+_writing: set[Path] = set()
+"""Databases a WorkDatabase of this process is writing: the lock is re-entrant, the work file is not."""
 
 
 def resolve_db(db: str | os.PathLike[str] | None = None) -> Path:
@@ -115,6 +117,15 @@ class WorkDatabase:
     def __enter__(self) -> WorkDatabase:
         self._lock = db_lock(self.db)
         self._lock.__enter__()
+        with _held_guard:
+            busy = self.db in _writing
+            _writing.add(self.db)
+        if busy:
+            self._lock.__exit__(None, None, None)
+            self._lock = None
+            raise LockHeld(
+                f"another sync in this process (PID {os.getpid()}) is writing {self.db}; wait for it to finish"
+            )
         try:
             wal = _wal(self.db)
             if wal.exists():
@@ -171,6 +182,8 @@ class WorkDatabase:
 
     def _release(self) -> None:
         if self._lock is not None:
+            with _held_guard:
+                _writing.discard(self.db)
             self._lock.__exit__(None, None, None)
             self._lock = None
 

@@ -105,6 +105,15 @@ def test_the_lock_is_reentrant_within_a_process(db: Path) -> None:
     publish_rows(db, 1)
 
 
+def test_two_writers_in_one_process_are_refused_too(db: Path) -> None:
+    with WorkDatabase(db):
+        with pytest.raises(LockHeld, match="in this process"):
+            WorkDatabase(db).__enter__()
+    publish_rows(db, 2)  # the refused one took nothing with it
+    with connect(db) as con:
+        assert rows(con) == 2
+
+
 def test_a_reader_process_keeps_its_snapshot_and_never_blocks_the_writer(db: Path) -> None:
     publish_rows(db, 3)
     reader = Helper(f"""
