@@ -94,8 +94,11 @@ def write_report(data: ReportData, out: Path) -> Path:
     out = Path(out).absolute()
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
         raise ConfigError(f"{out} exists and is not a quint report folder: choose an empty or new --out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    except OSError as exc:
+        raise ConfigError(f"cannot create the report folder beside {out}: {exc.strerror}") from None
     try:
         links = page_links(data)
         frames = {name: data.marts[name] for name in MARTS}
@@ -111,6 +114,9 @@ def write_report(data: ReportData, out: Path) -> Path:
         _write_text(tmp, MARKER, f"quint report built {data.built_at.isoformat()}\n")
         os.chmod(tmp, 0o755)  # mkdtemp makes it private; a report is meant to be shared
         _swap(tmp, out)
+    except OSError as exc:  # disk full, permissions: the operator must fix the destination
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ConfigError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -34,6 +34,21 @@ def test_clean_organisation_exits_0(quint_simulator, tmp_path: Path, monkeypatch
     log = (tmp_path / "nightly.log").read_text()
     assert "nightly run done" in log and "exit 0" in log
     assert sim.token not in log
+    for path in (tmp_path / "report").rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".csv"):
+            assert sim.token not in path.read_text(), path
+
+
+def test_unwritable_report_folder_exits_2_after_a_sync(quint_simulator, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    sim = quint_simulator(seed=3, sessions=20, defects=False, doc_examples=False)
+    monkeypatch.setenv("QUINT_API_TOKEN", sim.token)
+    (tmp_path / "blocker").write_text("a file where the report's parent folder should be")
+    code = main(["nightly", "--db", str(tmp_path / "q.duckdb"), "--out", str(tmp_path / "blocker" / "report"),
+                 "--log-file", str(tmp_path / "nightly.log"), "--api-url", sim.base_url])
+    assert code == 2
+    assert (tmp_path / "q.duckdb").is_file(), "the sync itself was published"
+    assert "failed (exit 2)" in (tmp_path / "nightly.log").read_text()
 
 
 def test_findings_exit_1_and_still_report(quint_simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -35,11 +35,24 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the nightly job, print the report path, return its exit code."""
+    import sys
+
+    from quint_reports.exceptions import QuintError
     from quint_reports.nightly import nightly
 
-    result = nightly(
-        db=args.db, out=args.out, days=args.days, since=args.since, until=args.until, fail_on=args.fail_on,
-        log_file=args.log_file, api_url=args.api_url, token_file=args.token_file, full=args.full,
-    )
+    try:
+        result = nightly(
+            db=args.db, out=args.out, days=args.days, since=args.since, until=args.until, fail_on=args.fail_on,
+            log_file=args.log_file, api_url=args.api_url, token_file=args.token_file, full=args.full,
+        )
+    except QuintError:
+        raise
+    except Exception as exc:  # a bug, not an outcome: never let cron read it as 1 ("findings")
+        print(f"quint-reports: internal error ({type(exc).__name__}); the traceback is in the log", file=sys.stderr)
+        return INTERNAL_ERROR
     print(result.index)
     return result.exit_code
+
+
+INTERNAL_ERROR = 70
+"""Exit code of an unexpected error (EX_SOFTWARE), distinct from every outcome of EXIT_CODES."""
