@@ -88,8 +88,12 @@ def figure_html(fig: go.Figure, div_id: str) -> Markup:
                               div_id=div_id, config=PLOTLY_CONFIG))
 
 
+def _interval(row: Mapping[str, Any]) -> str:
+    return f"{fmt(row['high_critical_ci_low'], 'pct')} – {fmt(row['high_critical_ci_high'], 'pct')}"
+
+
 def _kpis(row: Mapping[str, Any]) -> list[dict[str, str]]:
-    ci = f"95% CI {fmt(row['high_critical_ci_low'], 'pct')} – {fmt(row['high_critical_ci_high'], 'pct')}"
+    ci = f"95% CI {_interval(row)}"
     items = [
         ("sessions", "sessions", "int", ""), ("root_sessions", "root sessions", "int", ""),
         ("events", "events", "int", ""), ("events_per_session", "events / session", "num", ""),
@@ -113,7 +117,7 @@ def _group_rows(frame: pd.DataFrame, group: str, hrefs: Mapping[str, str]) -> li
             "name": name, "sessions": fmt(rec["sessions"], "int"), "events": fmt(rec["events"], "int"),
             "mean_risk": fmt(rec["mean_risk"]), "p90_risk": fmt(rec["p90_risk"]), "max_risk": fmt(rec["max_risk"]),
             "high_critical_rate": fmt(rec["high_critical_rate"], "pct"),
-            "high_critical_ci": f"{fmt(rec['high_critical_ci_low'], 'pct')} – {fmt(rec['high_critical_ci_high'], 'pct')}",
+            "high_critical_ci": _interval(rec),
             "blocked_share": fmt(rec["blocked_share"], "pct"), "ewma_daily_max": fmt(rec["ewma_daily_max"]),
             "trend": fmt(rec["trend"], "text"),
             "_class": "", "_depth": 0, "_links": {"name": hrefs[name]} if name in hrefs else {},
@@ -175,6 +179,35 @@ def _meta(data: ReportData, root: str, title: str) -> dict[str, Any]:
     }
 
 
+def _row(cells: Mapping[str, Any], css: str = "") -> dict[str, Any]:
+    return {**cells, "_class": css, "_depth": 0, "_links": {}}
+
+
+def _findings_context(findings: pd.DataFrame) -> dict[str, Any]:
+    """The findings summary (per check and severity) and the first ``TOP_FINDINGS`` findings."""
+    rows = findings.to_dict("records")
+    counts: dict[tuple[str, str], int] = {}
+    for r in rows:
+        key = (str(r["check"]), str(r["severity"]))
+        counts[key] = counts.get(key, 0) + 1
+    # Errors first, then the most frequent checks.
+    ordered = sorted(counts.items(), key=lambda item: (item[0][1] != "error", -item[1], item[0][0]))
+    return {
+        "finding_total": len(rows),
+        "finding_errors": sum(n for (_, sev), n in counts.items() if sev == "error"),
+        "finding_warnings": sum(n for (_, sev), n in counts.items() if sev == "warning"),
+        "finding_summary_columns": [Col("check", "check", False), Col("severity", "severity", False),
+                                    Col("count", "findings")],
+        "finding_summary_rows": [
+            _row({"check": c, "severity": sev, "count": str(n)}, f"sev-{sev}") for (c, sev), n in ordered
+        ],
+        "finding_columns": FINDING_COLUMNS,
+        "finding_rows": [
+            _row({c.key: fmt(r.get(c.key), "text") for c in FINDING_COLUMNS}) for r in rows[:TOP_FINDINGS]
+        ],
+    }
+
+
 def render_index(data: ReportData, hrefs: Mapping[str, Mapping[str, str]]) -> str:
     """The fleet overview page, ``index.html``.
 
@@ -184,37 +217,31 @@ def render_index(data: ReportData, hrefs: Mapping[str, Mapping[str, str]]) -> st
     """
     by_model, by_platform = data.marts["risk_by_model"], data.marts["risk_by_platform"]
     fleet = fleet_summary(by_model)
-    findings = data.findings
-    summary = (
-        findings.groupby(["check", "severity"]).size().reset_index(name="count").sort_values(["severity", "count"], ascending=[True, False])
-        if len(findings) else pd.DataFrame(columns=["check", "severity", "count"])
-    )
+    rate = fleet["high_critical_rate"]
     tree, top_ids = data.trees("fleet")
-    fleet_rows = pd.DataFrame([{"group": "(whole fleet)", **fleet}])
+    with_fleet = pd.concat([pd.DataFrame([{**fleet, "model": "(whole fleet)"}]), by_model])
     figures = {
-        "bands": figure_html(plots.plot_band_distribution(pd.concat([fleet_rows.rename(columns={"group": "model"}), by_model]), "model", ""), "fig-bands"),
-        "trend": figure_html(plots.plot_daily_trend(data.marts["risk_by_model_day"], group="model", title=""), "fig-trend"),
-        "compare_models": figure_html(plots.plot_model_comparison(by_model, "model", fleet["high_critical_rate"], ""), "fig-compare-models"),
-        "compare_platforms": figure_html(plots.plot_model_comparison(by_platform, "platform", fleet["high_critical_rate"], ""), "fig-compare-platforms"),
+        "bands": figure_html(plots.plot_band_distribution(with_fleet, "model", ""), "fig-bands"),
+        "trend": figure_html(plots.plot_daily_trend(data.marts["risk_by_model_day"], "model", ""), "fig-trend"),
+        "compare_models": figure_html(plots.plot_model_comparison(by_model, "model", rate, ""), "fig-compare-models"),
+        "compare_platforms": figure_html(
+            plots.plot_model_comparison(by_platform, "platform", rate, ""), "fig-compare-platforms"
+        ),
         "tree": figure_html(plots.plot_session_tree(tree, ""), "fig-tree"),
     }
     context = {
         **_meta(data, "", "Quint risk report: fleet overview"),
-        "fleet_kpis": _kpis(fleet), "figures": figures,
+        **_findings_context(data.findings),
+        "fleet_kpis": _kpis(fleet),
+        "figures": figures,
         "model_links": [{"name": n, "href": h} for n, h in hrefs["model"].items()],
         "platform_links": [{"name": n, "href": h} for n, h in hrefs["platform"].items()],
         "group_columns": GROUP_COLUMNS,
         "model_rows": _group_rows(by_model, "model", hrefs["model"]),
         "platform_rows": _group_rows(by_platform, "platform", hrefs["platform"]),
-        "top_count": len(top_ids), "session_columns": SESSION_COLUMNS,
+        "top_count": len(top_ids),
+        "session_columns": SESSION_COLUMNS,
         "session_rows": tree_rows(tree, top_ids),
-        "finding_total": len(findings),
-        "finding_errors": int((findings["severity"] == "error").sum()) if len(findings) else 0,
-        "finding_warnings": int((findings["severity"] == "warning").sum()) if len(findings) else 0,
-        "finding_summary_columns": [Col("check", "check", False), Col("severity", "severity", False), Col("count", "findings")],
-        "finding_summary_rows": [{**{k: fmt(v, "text") for k, v in r.items()}, "_class": f"sev-{r['severity']}", "_depth": 0, "_links": {}} for r in summary.to_dict("records")],
-        "finding_columns": FINDING_COLUMNS,
-        "finding_rows": [{**{c.key: fmt(r.get(c.key), "text") for c in FINDING_COLUMNS}, "_class": "", "_depth": 0, "_links": {}} for r in findings.head(TOP_FINDINGS).to_dict("records")],
         "exports": list(data.extra.get("exports", [])),
     }
     return _env().get_template("index.html").render(**context)
@@ -259,17 +286,19 @@ def render_group(data: ReportData, kind: str, name: str, hrefs: Mapping[str, Map
     for key, label, kind_fmt in COMPARISON:
         mine, theirs = row.get(key), fleet.get(key)
         delta = float(mine) - float(theirs) if mine is not None and theirs is not None else math.nan
-        comparison.append({
+        comparison.append(_row({
             "metric": label, "this": fmt(mine, kind_fmt), "fleet": fmt(theirs, kind_fmt),
             "difference": ("+" if delta > 0 else "") + fmt(delta, kind_fmt),
-            "_class": "", "_depth": 0, "_links": {},
-        })
+        }))
     other_links = hrefs[other]
     cross_rows = _group_rows(cross.drop(columns=[kind]).rename(columns={other: "name"}), "name", other_links)
     context = {
         **_meta(data, "../", f"{kind.capitalize()}: {name}"),
         "group_kpis": _kpis(row), "figures": figures, "kind_plural": f"{kind}s", "other_kind": other,
-        "comparison_columns": [Col("metric", "metric", False), Col("this", "this " + kind), Col("fleet", "fleet"), Col("difference", "difference")],
+        "comparison_columns": [
+            Col("metric", "metric", False), Col("this", f"this {kind}"), Col("fleet", "fleet"),
+            Col("difference", "difference"),
+        ],
         "comparison_rows": comparison,
         "cross_columns": GROUP_COLUMNS, "cross_rows": cross_rows,
         "session_columns": SESSION_COLUMNS, "session_rows": tree_rows(tree, top_ids),

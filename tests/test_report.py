@@ -13,6 +13,7 @@ import pytest
 from report_db import simulated_db
 
 from quint_reports import analysis
+from quint_reports.checks import check
 from quint_reports.cli import main
 from quint_reports.publish import connect
 from quint_reports.report import report
@@ -160,6 +161,25 @@ def test_group_pages_numbers_equal_the_marts(built: tuple[Path, Path], marts: di
             cross = cross[cross[kind] == expected.name]
             assert len(page.tables["risk_by_model_platform"]) == len(cross)
             assert page.scripts == ["../assets/plotly.min.js"]
+            fleet = fleet_summary(marts["risk_by_model"])
+            for row in page.tables["fleet_comparison"]:
+                key = {"events per session": "events_per_session", "mean risk": "mean_risk", "max risk": "max_risk",
+                       "critical share": "share_critical", "high + critical rate": "high_critical_rate",
+                       "blocked share": "blocked_share"}[row["metric"]]
+                assert close(row["this"], expected[key]) and close(row["fleet"], fleet[key]), (path.name, key)
+
+
+def test_findings_summary_equals_the_checks(built: tuple[Path, Path]) -> None:
+    con = connect(built[0])
+    try:
+        findings = check(con)
+    finally:
+        con.close()
+    page = Page(built[1].read_text())
+    shown = {(r["check"], r["severity"]): int(r["count"]) for r in page.tables["finding_summary"]}
+    assert shown == findings.groupby(["check", "severity"]).size().to_dict()
+    assert len(page.tables["check_findings"]) == min(len(findings), 50)
+    assert len(pd.read_csv(built[1].parent / "data" / "check_findings.csv")) == len(findings) > 10
 
 
 def test_csv_exports_equal_the_marts_with_formulas_neutralised(built: tuple[Path, Path], marts: dict) -> None:
