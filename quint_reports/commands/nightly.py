@@ -15,8 +15,8 @@ def register(subparsers: Any) -> None:
         help="sync, run the checks and write the report, under one lock, logging to a file",
         description="Sync (incremental unless --full), run the checks and write the report, holding the "
         "database's writer lock so runs never overlap. The report is written even when checks find "
-        "something. Exit 0: clean; 1: findings at or above --fail-on; 2-7: failed (see quint-reports --help); "
-        "5: partial sync, reported anyway.\n\n"
+        "something. Exit 0: clean; 1: findings at or above --fail-on; 5: partial sync, reported anyway; "
+        "2-7: failed (see quint-reports --help); 70: internal error (traceback in the log).\n\n"
         "example (crontab): 15 2 * * * cd /srv/quint && .venv/bin/quint-reports nightly --token-file token "
         "--db quint.duckdb --out report --days 30",
         formatter_class=argparse.RawDescriptionHelpFormatter,
