@@ -13,6 +13,7 @@ import pytest
 
 from quint_reports.cli import main
 from quint_reports.publish import lock_path
+from quint_reports.simulator import Faults
 
 
 def _nightly(tmp_path: Path, *extra: str) -> int:
@@ -105,3 +106,16 @@ def test_lock_held_by_another_process_exits_6(tmp_path: Path, monkeypatch: pytes
         holder.kill()
         holder.wait()
     assert "failed (exit 6)" in (tmp_path / "nightly.log").read_text()
+
+
+def test_partial_sync_exits_5_and_still_reports(quint_simulator, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every attempt of a path fails with probability 0.6, up to any number of times: with 6
+    # attempts per request some sessions fail for good (the seed makes it deterministic).
+    faults = Faults(error_rate=0.6, max_faults_per_path=1000)
+    sim = quint_simulator(seed=11, sessions=30, defects=False, doc_examples=False, faults=faults)
+    monkeypatch.setenv("QUINT_API_TOKEN", sim.token)
+    assert _nightly(tmp_path, "--api-url", sim.base_url) == 5
+    assert (tmp_path / "report" / "index.html").is_file()
+    log = (tmp_path / "nightly.log").read_text()
+    assert "sync finished partially" in log and "exit 5" in log
