@@ -98,7 +98,7 @@ def test_paginated_list_is_followed(quint_simulator: SimFactory, tmp_path: Path)
 
 
 def test_incremental_fetches_only_new_and_open_sessions(quint_simulator: SimFactory, tmp_path: Path) -> None:
-    sim = quint_simulator(seed=5, sessions=180, defects=True)
+    sim = quint_simulator(seed=5, sessions=150, defects=True)
     db = tmp_path / "quint.duckdb"
     first = sync(settings=settings_for(sim, db))
     with connect(db) as con:
@@ -162,7 +162,7 @@ def test_full_rebuild_drops_what_the_api_no_longer_serves(quint_simulator: SimFa
 def test_faults_still_give_exact_truth(
     quint_simulator: SimFactory, tmp_path: Path, faults: Faults, overrides: dict[str, Any]
 ) -> None:
-    sim = quint_simulator(seed=8, sessions=80, defects=True, faults=faults)
+    sim = quint_simulator(seed=8, sessions=60, defects=True, faults=faults)
     db = tmp_path / "quint.duckdb"
     result = sync(settings=settings_for(sim, db, **overrides))
     assert_truth(db, sim)
