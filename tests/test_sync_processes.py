@@ -53,7 +53,7 @@ def test_kill_9_mid_sync_leaves_the_published_file_intact(quint_simulator: SimFa
     sync(settings=settings_for(sim, db))
     sim.add_sessions(40)
     sim.advance(0.5)
-    sim.faults = Faults(latency_ms=40)  # slow enough that the run is surely killed half way
+    sim.faults = Faults(latency_ms=60)  # slow enough that the run is surely killed half way
     before = db.read_bytes()
     wal = Path(f"{work_path(db)}.wal")
 
@@ -99,8 +99,13 @@ def test_readers_holding_the_file_never_block_the_sync(quint_simulator: SimFacto
         [str(DUCKDB_CLI), "-readonly", "-csv", "-noheader", str(db)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
+    query = "select count(*) from raw_session_detail;\n"
     try:
         assert reader.stdout is not None and int(reader.stdout.readline()) == old
+        assert terminal.stdin is not None and terminal.stdout is not None
+        terminal.stdin.write(query)
+        terminal.stdin.flush()
+        assert int(terminal.stdout.readline()) == old  # the shell has the file open before the sync starts
         sim.add_sessions(15)
         result = sync(settings=settings_for(sim, db))
         assert result.status == "success" and result.sessions_new >= 15
@@ -108,7 +113,7 @@ def test_readers_holding_the_file_never_block_the_sync(quint_simulator: SimFacto
         assert new > old
         held_old, reconnected = reader.communicate("go\n", timeout=60)[0].split()
         assert (int(held_old), int(reconnected)) == (old, new)
-        shell_out, shell_err = terminal.communicate("select count(*) from raw_session_detail;\n", timeout=60)
+        shell_out, shell_err = terminal.communicate(query, timeout=60)
         assert terminal.returncode == 0, shell_err
         assert int(shell_out.strip()) == old  # the shell opened before the sync keeps its snapshot
     finally:
