@@ -66,3 +66,15 @@ def test_published_views_open_in_the_duckdb_cli(quint_simulator: SimFactory, tmp
     out = subprocess.run([str(Path(sys.executable).parent / "duckdb"), "-readonly", "-csv", "-noheader", str(db),
                           "-c", script], capture_output=True, text=True, timeout=60, check=True).stdout
     assert {line.split(",")[1] for line in out.split()} == {"true"}
+
+
+def test_findings_stay_exact_across_incremental_syncs(quint_simulator: SimFactory, tmp_path: Path) -> None:
+    sim = quint_simulator(seed=15, sessions=80, defects=True)
+    db = synced(sim, tmp_path / "quint.duckdb")
+    sim.advance(0.5)
+    sim.add_sessions(15)
+    findings = check(synced(sim, db))
+    assert pairs(findings.to_dict("records")) == pairs(sim.manifest["defects"])
+    with connect(db) as con:
+        assert con.execute("select count(*) from sessions").fetchone() == (sim.manifest["sessions"],)
+        assert con.execute("select count(*) from events").fetchone() == (sim.manifest["events"],)
