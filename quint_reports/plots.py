@@ -158,7 +158,11 @@ def plot_band_distribution(frame: pd.DataFrame, group: str, title: str = "Risk b
 
 
 def plot_model_comparison(
-    frame: pd.DataFrame, group: str = "model", fleet_rate: float | None = None, title: str | None = None
+    frame: pd.DataFrame,
+    group: str = "model",
+    fleet_rate: float | None = None,
+    title: str | None = None,
+    highlight: str | None = None,
 ) -> go.Figure:
     """High-plus-critical event rate per group with its 95% (Wilson) interval.
 
@@ -168,6 +172,7 @@ def plot_model_comparison(
         group: The column naming each point.
         fleet_rate: The fleet's rate, drawn as a reference line when given.
         title: Figure title (escaped here); ``None`` names the metric, ``""`` shows none.
+        highlight: A group to draw in a darker colour (the page's own model or platform).
 
     Returns:
         A dot plot with asymmetric error bars, in percent.
@@ -180,7 +185,10 @@ def plot_model_comparison(
             y=_names(frame[group]),
             x=rate,
             mode="markers",
-            marker={"size": 10, "color": "#d62728"},
+            marker={
+                "size": 10,
+                "color": ["#1d2b3a" if str(g) == highlight else "#d62728" for g in frame[group]],
+            },
             error_x={
                 "type": "data",
                 "symmetric": False,

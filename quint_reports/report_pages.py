@@ -279,7 +279,9 @@ def render_group(data: ReportData, kind: str, name: str, hrefs: Mapping[str, Map
         "bands": figure_html(plots.plot_band_distribution(pair, kind, ""), "fig-bands"),
         "actions": figure_html(plots.plot_top_items(row.get("top_action_types"), ""), "fig-actions"),
         "tools": figure_html(plots.plot_top_items(row.get("top_tools"), ""), "fig-tools"),
-        "compare": figure_html(plots.plot_model_comparison(mart, kind, fleet["high_critical_rate"], ""), "fig-compare"),
+        "compare": figure_html(
+            plots.plot_model_comparison(mart, kind, fleet["high_critical_rate"], "", highlight=name), "fig-compare"
+        ),
         "tree": figure_html(plots.plot_session_tree(tree, ""), "fig-tree"),
     }
     comparison = []

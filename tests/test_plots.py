@@ -54,6 +54,8 @@ def test_model_comparison_error_bars_reach_the_interval() -> None:
     assert [x + e for x, e in zip(trace.x, trace.error_x.array)] == pytest.approx([18.0, 19.0])
     assert [x - e for x, e in zip(trace.x, trace.error_x.arrayminus)] == pytest.approx([5.0, 5.0])
     assert fig.layout.shapes[0].x0 == pytest.approx(12.0)
+    marked = plots.plot_model_comparison(frame, "model", highlight="m2").data[0].marker.color
+    assert marked[0] != marked[1]
 
 
 def test_long_names_are_shortened_but_stay_distinct() -> None:
