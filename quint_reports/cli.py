@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from quint_reports.commands import COMMANDS
-from quint_reports.exceptions import EXIT_CODES, QuintError
+from quint_reports.exceptions import EXIT_CODES, INTERNAL_ERROR, QuintError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("quint-reports: interrupted", file=sys.stderr)
         return 130
+    except Exception:  # noqa: BLE001 - a bug must not look like exit 1 ("findings")
+        logging.getLogger("quint_reports").exception("internal error; please report it with this traceback")
+        return INTERNAL_ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover

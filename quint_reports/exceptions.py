@@ -8,6 +8,9 @@
      +-- LockHeld               another sync or nightly run holds the lock         exit 6
      +-- DatabaseError          the database file cannot be opened or published    exit 7
 
+Anything else escaping the CLI is a bug: exit 70, so cron never mistakes it
+for exit 1 ("ran, findings above the threshold").
+
 Messages say what was wrong and what to do. They never contain the API token.
 """
 
@@ -56,6 +59,9 @@ class DatabaseError(QuintError):
     exit_code = 7
 
 
+INTERNAL_ERROR = 70
+"""Exit code of an unexpected exception (a bug), as sysexits' EX_SOFTWARE."""
+
 EXIT_CODES: dict[int, str] = {
     0: "success",
     1: "findings at or above the --fail-on threshold (check, nightly)",
@@ -65,5 +71,6 @@ EXIT_CODES: dict[int, str] = {
     5: "partial failure: some resources could not be fetched",
     6: "another run holds the lock",
     7: "database error",
+    INTERNAL_ERROR: "internal error (a bug): the traceback is printed and logged",
 }
 """Every exit code the CLI uses, for --help and the README."""

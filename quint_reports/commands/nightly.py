@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the nightly job, print the report path, return its exit code."""
     import sys
 
-    from quint_reports.exceptions import QuintError
+    from quint_reports.exceptions import INTERNAL_ERROR, QuintError
     from quint_reports.nightly import nightly
 
     try:
@@ -53,6 +53,3 @@ def run(args: argparse.Namespace) -> int:
     print(result.index)
     return result.exit_code
 
-
-INTERNAL_ERROR = 70
-"""Exit code of an unexpected error (EX_SOFTWARE), distinct from every outcome of EXIT_CODES."""
