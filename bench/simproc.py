@@ -45,6 +45,8 @@ class SimHost:
             [sys.executable, "-m", "bench.simhost", *self.args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            # A loader stopped at its cap resets its connections; the server's tracebacks about that are noise.
+            stderr=subprocess.DEVNULL,
             text=True,
             bufsize=1,
             cwd=REPO_ROOT,

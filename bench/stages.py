@@ -25,7 +25,11 @@ class Plan:
     latencies_ms: tuple[int, ...] = (0, 25)
     concurrencies: tuple[int, ...] = (1, 8, 32, 64)
     cap_s: float = 60.0
-    """A loader run still going after this long is stopped; its rate up to then is reported."""
+    """Our sync still going after this long is stopped; its rate up to then is reported."""
+    peer_cap_s: float = 45.0
+    """The same for the peers (they are slower; their rate is steady well before the cap)."""
+    dlt_every_concurrency_up_to: int = 2_000
+    """Above this size dlt runs at ``profile_concurrency`` only: each run would take minutes."""
     seed: int = 1
     incremental_sessions: int = 10_000
     incremental_latency_ms: int = 25
@@ -35,7 +39,11 @@ class Plan:
     large_sessions: int = 100_000
     large_events: int = 5_000_000
     profile: bool = True
+    profile_size: int = 2_000
     profile_concurrency: int = 32
+    probe_requests: int = 1_000
+    profile_report: bool = False
+    """Also cProfile a second rendering of the large report (about as long as the first)."""
 
 
 FULL = Plan()
@@ -123,6 +131,11 @@ def run_loader(
     row["requests_per_s"] = requests / seconds if seconds > 0 else 0.0
     row["requests_per_session"] = requests / done if done else None
     row["est_seconds"] = total / row["sessions_per_s"] if capped and row["sessions_per_s"] else seconds
+    # dlt normalizes and loads only after extracting everything: a rate-based estimate misses that part,
+    # so a stopped dlt run (or any run stopped after fetching everything) gives only a lower bound.
+    row["est_kind"] = "exact" if not capped else "lower" if loader == "dlt" or done >= total else "rate"
+    if capped:
+        row["est_seconds"] = max(row["est_seconds"], seconds)
     est_requests = row["requests_per_session"] * total if capped and row["requests_per_session"] else requests
     row["latency_bound_s"] = est_requests * sim.latency_ms / 1000 / concurrency
     if db.parent == run_dir:
@@ -135,22 +148,38 @@ def sync_matrix(plan: Plan, work: Path, log: Any) -> dict[str, Any]:
     runs: list[dict[str, Any]] = []
     sims: list[dict[str, Any]] = []
     profile: dict[str, Any] | None = None
+    probes: list[dict[str, Any]] = []
     for size in plan.sizes:
         for latency in plan.latencies_ms:
             with SimHost(seed=plan.seed, sessions=size, latency_ms=latency) as sim:
                 sims.append({"sessions": size, "latency_ms": latency, "start_s": sim.start_seconds,
                              "listed_sessions": sim.info["listed_sessions"], "events": sim.info["events"]})
                 log(f"simulator: {size} sessions, {latency} ms, started in {sim.start_seconds:.1f} s")
-                jobs = [("ours", c) for c in plan.concurrencies] + [("naive", 1)]
-                jobs += [("dlt", c) for c in plan.concurrencies]
+                dlt = plan.concurrencies if size <= plan.dlt_every_concurrency_up_to else (plan.profile_concurrency,)
+                jobs = [("ours", c) for c in plan.concurrencies] + [("naive", 1)] + [("dlt", c) for c in dlt]
                 for loader, concurrency in jobs:
-                    row = run_loader(sim, loader, concurrency, work, plan.cap_s)
+                    row = run_loader(sim, loader, concurrency, work, plan.cap_s if loader == "ours" else plan.peer_cap_s)
                     row["size"] = size
                     runs.append(row)
                     log(_describe(row))
-                if plan.profile and size == max(plan.sizes) and latency == 0:
-                    profile = profile_sync(sim, plan.profile_concurrency, work, log)
-    return {"runs": runs, "simulators": sims, "profile": profile}
+                if plan.profile and size == plan.profile_size:
+                    probes.append(client_probe(sim, plan, work, log))
+                    if latency == 0:
+                        profile = profile_sync(sim, plan.profile_concurrency, work, log)
+    return {"runs": runs, "simulators": sims, "profile": profile, "probes": probes}
+
+
+def client_probe(sim: SimHost, plan: Plan, work: Path, log: Any) -> dict[str, Any]:
+    """CPU per request of plain httpx at our concurrencies: one pool, and the load spread over small pools."""
+    concurrencies = ",".join(str(c) for c in plan.concurrencies if c > 1)
+    measured = run_child("bench.client_probe", ["--api-url", sim.base_url, "--concurrencies", concurrencies,
+                                                "--requests", str(plan.probe_requests)],
+                         env=dict(os.environ, QUINT_API_TOKEN=sim.token), timeout_s=300)
+    rows = measured.result.get("rows", [])
+    for row in rows:
+        log(f"client probe {sim.latency_ms} ms c={row['concurrency']} clients={row['clients']}: "
+            f"{row['requests_per_s']:.0f} req/s, {row['cpu_ms_per_request']:.2f} ms CPU/request")
+    return {"latency_ms": sim.latency_ms, "rows": rows}
 
 
 def profile_sync(sim: SimHost, concurrency: int, work: Path, log: Any) -> dict[str, Any]:
@@ -192,7 +221,7 @@ def large(plan: Plan, work: Path, log: Any) -> dict[str, Any]:
     landed_bytes = db.stat().st_size
     log(f"generated {plan.large_sessions} sessions / {plan.large_events} events in {gen.wall_s:.1f} s")
     args = ["--db", str(db), "--out", str(stage / "report")]
-    if plan.profile:
+    if plan.profile and plan.profile_report:
         args += ["--profile-report", str(stage / "report.prof")]
     measured = run_child("bench.large", args, timeout_s=None)
     if measured.returncode != 0:
