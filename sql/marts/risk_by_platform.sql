@@ -17,10 +17,10 @@ final as (
         high_critical_rate, high_critical_ci_low, high_critical_ci_high, blocked_events, blocked_share,
         top_action_types, top_tools, ewma_daily_max, trend_slope, trend, first_day, last_day
     from grouped
-    order by platform
 )
 
-select * from final;
+select * from final
+order by platform;
 
 create or replace view risk_by_platform as
 select * from risk_by_platform_between(null, null);

@@ -14,10 +14,10 @@ final as (
         sessions, events, mean_risk, max_risk, high_critical_events, high_critical_rate, blocked_events,
         ewma_daily_max
     from grouped
-    order by platform, day
 )
 
-select * from final;
+select * from final
+order by platform, day;
 
 create or replace view risk_by_platform_day as
 select * from risk_by_platform_day_between(null, null);
