@@ -15,30 +15,14 @@ excludes ``since``.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import duckdb
 import pandas as pd
 
 from quint_reports._query import run_query
 from quint_reports.exceptions import ConfigError
-
-TimeBound = datetime | date | str | None
-"""A window bound: a datetime, a date (midnight UTC), an ISO 8601 string, or None (open)."""
-
-
-def _utc(value: TimeBound, name: str) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise ConfigError(f"{name} {value!r} is not an ISO 8601 date or datetime, e.g. 2026-04-01") from exc
-    if not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day)
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
+from quint_reports.timebounds import TimeBound, to_utc
 
 def window(
     days: int | None = None, since: TimeBound = None, until: TimeBound = None, now: datetime | None = None
@@ -54,7 +38,7 @@ def window(
         if days <= 0:
             raise ConfigError(f"days must be a positive number, got {days}")
         since = (now or datetime.now(timezone.utc)) - timedelta(days=days)
-    return _utc(since, "since"), _utc(until, "until")
+    return to_utc(since, "since"), to_utc(until, "until")
 
 
 def _mart(

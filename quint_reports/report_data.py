@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from quint_reports.exceptions import ConfigError
+from quint_reports.timebounds import to_utc
 
 MARTS: tuple[str, ...] = (
     "risk_by_model",
@@ -49,19 +50,6 @@ class Window:
         return f"last {self.days} days ({span})" if self.days else span
 
 
-def _as_utc(value: datetime | date | str | None, name: str) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise ConfigError(f"--{name} {value!r} is not an ISO 8601 date or datetime, e.g. 2026-11-01") from exc
-    if not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day)
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
 def resolve_window(
     days: int | None = None,
     since: datetime | date | str | None = None,
@@ -90,7 +78,7 @@ def resolve_window(
             raise ConfigError(f"--days must be at least 1, got {days}")
         end = now or datetime.now(timezone.utc)
         return Window(since=end - timedelta(days=days), until=None, days=days)
-    lower, upper = _as_utc(since, "since"), _as_utc(until, "until")
+    lower, upper = to_utc(since, "--since"), to_utc(until, "--until")
     if lower is not None and upper is not None and lower >= upper:
         raise ConfigError(f"--since ({lower.isoformat()}) must be before --until ({upper.isoformat()})")
     return Window(since=lower, until=upper)

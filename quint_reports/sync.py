@@ -25,12 +25,13 @@ from typing import Any
 import duckdb
 
 from quint_reports.client import ApiClient, RequestFailed
-from quint_reports.exceptions import ApiUnreachable, ConfigError, DatabaseError, PartialFailure
-from quint_reports.fetch import Fetcher, Listing, SessionResult, list_sessions, parse_time
+from quint_reports.exceptions import ApiUnreachable, DatabaseError, PartialFailure
+from quint_reports.fetch import Fetcher, Listing, SessionResult, list_sessions
 from quint_reports.progress import SyncProgress
 from quint_reports.publish import WorkDatabase
 from quint_reports.settings import Settings
 from quint_reports.store import WATERMARK_KEY, Batch, ChangeTally, Store
+from quint_reports.timebounds import to_utc
 
 log = logging.getLogger("quint_reports.sync")
 
@@ -112,19 +113,6 @@ class _BatchWriter:
             await asyncio.to_thread(self.store.write, self.run_id, batch, state, prune_keep, self.tally)
 
 
-def _since_datetime(since: date | datetime | str | None) -> datetime | None:
-    if since is None:
-        return None
-    if isinstance(since, datetime):
-        return since.astimezone(timezone.utc) if since.tzinfo else since.replace(tzinfo=timezone.utc)
-    if isinstance(since, date):
-        return datetime(since.year, since.month, since.day, tzinfo=timezone.utc)
-    parsed = parse_time(since if "T" in since else f"{since}T00:00:00Z")
-    if parsed is None:
-        raise ConfigError(f"--since must be a date (2026-04-12) or an ISO 8601 datetime, got {since!r}")
-    return parsed
-
-
 def _apply_views(con: Any) -> str | None:
     """Apply the sql/ view layers into the work file in one transaction; return the error, if any.
 
@@ -189,7 +177,7 @@ async def sync_async(
     if settings is None:
         extra = {} if batch_size is None else {"batch_size": batch_size}
         settings = Settings.resolve(api_url=api_url, token_file=token_file, db=db, concurrency=concurrency, **extra)
-    since_at = _since_datetime(since)
+    since_at = to_utc(since, "--since")
     started = time.monotonic()
     started_at = datetime.now(timezone.utc)
     run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"

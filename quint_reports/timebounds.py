@@ -1,0 +1,32 @@
+"""Window bounds given as datetimes, dates or ISO 8601 text, turned into UTC datetimes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from quint_reports.exceptions import ConfigError
+
+TimeBound = datetime | date | str | None
+"""A window bound: a datetime, a date (midnight UTC), an ISO 8601 string, or None (open)."""
+
+
+def to_utc(value: TimeBound, name: str) -> datetime | None:
+    """Return ``value`` as an aware UTC datetime (naive values and dates mean UTC).
+
+    Args:
+        value: The bound; None or "" is an open bound.
+        name: What the bound is called where the user gave it (``since``, ``--until``), for the error.
+
+    Raises:
+        ConfigError: The text is not an ISO 8601 date or datetime.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ConfigError(f"{name} {value!r} is not an ISO 8601 date or datetime, e.g. 2026-04-01") from exc
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
