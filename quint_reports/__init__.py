@@ -2,6 +2,7 @@
 
 from quint_reports import analysis
 from quint_reports.analysis import (
+    findings,
     risk_by_model,
     risk_by_model_day,
     risk_by_model_platform,
@@ -12,6 +13,7 @@ from quint_reports.analysis import (
     session_tree,
 )
 from quint_reports.checks import check, summarize
+from quint_reports.demo import demo
 from quint_reports.nightly import NightlyResult, nightly
 from quint_reports.plots import (
     plot_band_distribution,
@@ -26,6 +28,7 @@ from quint_reports.publish import connect
 from quint_reports.report import report
 from quint_reports.report_data import fleet_summary
 from quint_reports.report_gather import riskiest_sessions
+from quint_reports.state import state_reset, state_show
 from quint_reports.sync import SyncResult, sync, sync_async
 from quint_reports.views import apply_views, list_views
 
@@ -36,6 +39,8 @@ __all__ = [
     "apply_views",
     "check",
     "connect",
+    "demo",
+    "findings",
     "fleet_summary",
     "list_views",
     "nightly",
@@ -56,6 +61,8 @@ __all__ = [
     "session_events",
     "session_risk",
     "session_tree",
+    "state_reset",
+    "state_show",
     "summarize",
     "sync",
     "sync_async",
