@@ -73,12 +73,13 @@ def fmt(value: Any, kind: str = "num") -> str:
     if kind == "text":
         return str(value)
     if kind == "pct":
-        return f"{float(value) * 100:.2f}%"
+        # + 0.0 turns a negative zero (a Wilson bound at a rate of 0) into "0.00%", not "-0.00%".
+        return f"{float(value) * 100 + 0.0:.2f}%"
     if kind == "int":
         return str(int(value))
     if isinstance(value, (int,)) and not isinstance(value, bool):
         return str(value)
-    number = float(value)
+    number = float(value) + 0.0
     return str(int(number)) if number.is_integer() else f"{number:.2f}"
 
 

@@ -156,3 +156,11 @@ def test_wilson_matches_known_values() -> None:
     low, high = wilson(10, 100)
     assert math.isclose(low, 0.0552, abs_tol=1e-4) and math.isclose(high, 0.1744, abs_tol=1e-4)
     assert all(math.isnan(v) for v in wilson(0, 0))
+
+
+def test_format_never_shows_a_negative_zero() -> None:
+    from quint_reports.report_pages import fmt
+
+    assert fmt(-0.0, "pct") == "0.00%"
+    assert fmt(-0.0) == "0"
+    assert fmt(-0.25, "pct") == "-25.00%"
