@@ -32,6 +32,7 @@ async def _probe(api_url: str, token: str, concurrency: int, requests: int, shar
             base_url=api_url,
             headers={"Authorization": f"Bearer {token}"},
             limits=httpx.Limits(max_connections=per_client, max_keepalive_connections=per_client),
+            timeout=httpx.Timeout(60.0),
             trust_env=False,
         )
         for _ in range(shards)

@@ -300,7 +300,7 @@ def targets(matrix: dict[str, Any] | None, large: dict[str, Any] | None) -> list
 
 def render(results: dict[str, Any]) -> str:
     """The whole RESULTS.md."""
-    machine, matrix = results["machine"], results.get("sync")
+    machine, matrix, plan = results["machine"], results.get("sync"), results["plan"]
     inc, large = results.get("incremental"), results.get("large")
     out = [
         "# Benchmarks",
@@ -328,11 +328,19 @@ def render(results: dict[str, Any]) -> str:
         "`rest_api_source` with the sessions list and dependent resources (detail, events, children) bound by "
         "`{resources.sessions.id}`, `parallelized=True`, bearer auth, `single_page` paginator, "
         "`EXTRACT__WORKERS` = c, into DuckDB via `pipeline.run` (extract, normalize, load), no views.",
-        f"- Latency bound = requests x latency / concurrency. A run still going after {results['plan']['cap_s']:.0f} s "
-        "is stopped there: its sessions/s is measured up to the cap and its full time is estimated from it, "
-        "marked *(est.)*; ratios involving an estimate are marked too.",
+        "- Latency bound = requests x latency / concurrency. Each run has a time cap (ours "
+        f"{plan['cap_s']:.0f} s, dlt {plan['peer_cap_s']:.0f} s, naive {plan['naive_cap_s']:.0f} s; "
+        f"{plan['short_cap_s']:.0f} s when the latency bound alone exceeds the cap). A run stopped at its cap has its "
+        "sessions/s measured up to then; its full time is shown as `~` an estimate from that rate, or as `>=` a "
+        "lower bound when the rate cannot tell (dlt normalizes and loads only after extracting everything). Ratios "
+        "carry the same marks (`<=` / `>=`: a bound).",
+        f"- dlt runs at concurrency {', '.join(str(c) for c in plan['dlt_concurrencies'])} up to "
+        f"{plan['dlt_every_concurrency_up_to']:,} sessions and at {plan['profile_concurrency']} above (each run "
+        "there takes minutes); at concurrency 1 its parallelism would be off, which is the naive peer's case.",
         "",
     ]
+    if results.get("errors"):
+        out += ["## Stages that failed", "", *[f"- {stage}: `{error}`" for stage, error in results["errors"].items()], ""]
     if matrix or large:
         out += ["## Targets", "", *targets(matrix, large)]
     if matrix:

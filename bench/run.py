@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import re
 import shutil
 import sys
 import tempfile
@@ -99,23 +100,40 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine_info(),
         "plan": dataclasses.asdict(plan),
     }
+    runners = {"sync": stages.sync_matrix, "incremental": stages.incremental, "large": stages.large}
+    errors: dict[str, str] = {}
+    results["errors"] = errors
     try:
-        if "sync" in chosen:
-            results["sync"] = stages.sync_matrix(plan, work, log)
-        if "incremental" in chosen:
-            results["incremental"] = stages.incremental(plan, work, log)
-        if "large" in chosen:
-            results["large"] = stages.large(plan, work, log)
+        for stage in STAGES:
+            if stage not in chosen:
+                continue
+            try:
+                results[stage] = runners[stage](plan, work, log)
+            except Exception as exc:  # noqa: BLE001 - one failed stage must not cost the others' figures
+                errors[stage] = f"{type(exc).__name__}: {str(exc)[-800:]}"
+                log(f"stage {stage} failed: {errors[stage]}")
+            results["seconds"] = time.perf_counter() - started
+            _write(out, results)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
         else:
             log(f"work folder kept: {work}")
     results["seconds"] = time.perf_counter() - started
-    (out / "results.json").write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")
-    (out / "RESULTS.md").write_text(render(results), encoding="utf-8")
+    _write(out, results)
     log(f"wrote {out / 'RESULTS.md'}")
-    return 0
+    return 1 if errors else 0
+
+
+_PATH = re.compile(r"/(?:tmp|work|root|home|usr|opt|var)/[^\s'\"`)]*")
+"""Absolute paths (in error texts) that would name the machine: replaced before writing."""
+
+
+def _write(out: Path, results: dict[str, Any]) -> None:
+    """Write results.json and RESULTS.md (after every stage, so a late failure keeps the earlier figures)."""
+    text = json.dumps(results, indent=1, default=str) + "\n"
+    (out / "results.json").write_text(_PATH.sub("<path>", text), encoding="utf-8")
+    (out / "RESULTS.md").write_text(_PATH.sub("<path>", render(results)), encoding="utf-8")
 
 
 def _public_args(argv: list[str]) -> list[str]:
