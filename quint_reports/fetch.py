@@ -96,11 +96,12 @@ async def list_sessions(api: ApiClient, since: datetime | None) -> Listing:
     items, pages = await api.get_list(LIST, "sessions", params, kind=LIST)
     now = datetime.now(timezone.utc)
     listing = Listing()
-    for page in pages:
+    for number, page in enumerate(pages, 1):
         if not (page.status == 200 and isinstance(page.data, dict) and isinstance(page.data.get("sessions"), list)):
-            reason = page.json_error and "body is not valid JSON" or f"HTTP {page.status}: no sessions array"
-            key = "md5:" + hashlib.md5(page.text.encode("utf-8")).hexdigest()
-            listing.quarantine.append(QuarantineRow(LIST, key, reason, now, page.text))
+            # A listing cut short must stop the run: taken as complete, it would move the
+            # watermark past sessions never seen, and a --full run would prune them.
+            reason = "a body that is not valid JSON" if page.json_error else f"HTTP {page.status} without a sessions array"
+            raise RequestFailed(f"GET {page.path} answered {reason} (page {number})", page.status)
     seen: set[str] = set()
     for record in items:
         text = _dump(record)

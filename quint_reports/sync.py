@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from quint_reports.client import ApiClient, RequestFailed
-from quint_reports.exceptions import ApiUnreachable, DatabaseError, PartialFailure
+from quint_reports.exceptions import ApiUnreachable, ConfigError, DatabaseError, PartialFailure
 from quint_reports.fetch import Fetcher, Listing, SessionResult, list_sessions
 from quint_reports.progress import SyncProgress
 from quint_reports.publish import WorkDatabase
@@ -198,7 +198,10 @@ async def sync_async(
                 try:
                     listing = await list_sessions(api, list_since)
                 except RequestFailed as exc:
-                    raise ApiUnreachable(f"could not list sessions from {settings.api_url}: {exc}") from None
+                    hint = "check --api-url / QUINT_API_URL and the network; nothing was published"
+                    if exc.status is not None and 400 <= exc.status < 500:
+                        raise ConfigError(f"could not list sessions from {settings.api_url}: {exc}; {hint}") from None
+                    raise ApiUnreachable(f"could not list sessions from {settings.api_url}: {exc}; {hint}") from None
                 listed = set(listing.ids)
                 ids = listing.ids + [sid for sid in open_ids if sid not in listed]
                 log.info("run %s (%s): %d listed, %d open sessions to refetch", run_id, mode, len(listed), len(ids) - len(listed))

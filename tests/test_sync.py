@@ -246,3 +246,21 @@ def test_since_lists_only_sessions_started_from_that_day(quint_simulator: SimFac
         listed = [r[0] for r in con.execute("select record->>'$.started_at' from raw_session_list").fetchall()]
     assert listed and all(s >= cut for s in listed)
     assert len(listed) == sum(1 for s in starts if s[:10] >= cut)
+
+
+@pytest.mark.parametrize("full", [pytest.param(True, id="full"), pytest.param(False, id="incremental")])
+def test_a_failed_listing_publishes_nothing(quint_simulator: SimFactory, tmp_path: Path, full: bool) -> None:
+    """A list that answers 404 (a wrong API prefix) must not be taken as 'no sessions'."""
+    from quint_reports.exceptions import ConfigError
+
+    sim = quint_simulator(seed=4, sessions=60)
+    db = tmp_path / "quint.duckdb"
+    sync(settings=settings_for(sim, db))
+    before = db.read_bytes()
+    wrong = replace(settings_for(sim, db), api_url=sim.base_url + "/wrongprefix")
+    with pytest.raises(ConfigError) as caught:
+        sync(settings=wrong, full=full)
+    message = str(caught.value)
+    assert "404" in message and "QUINT_API_URL" in message and "nothing was published" in message
+    assert db.read_bytes() == before
+    assert_truth(db, sim)
