@@ -8,6 +8,8 @@ from quint_reports.analysis import (
     risk_by_model_platform,
     risk_by_platform,
     risk_by_platform_day,
+    risk_fleet,
+    risk_fleet_day,
     session_events,
     session_risk,
     session_tree,
@@ -26,7 +28,6 @@ from quint_reports.plots import (
 )
 from quint_reports.publish import connect
 from quint_reports.report import report
-from quint_reports.report_data import fleet_summary
 from quint_reports.report_gather import riskiest_sessions
 from quint_reports.state import state_reset, state_show
 from quint_reports.sync import SyncResult, sync, sync_async
@@ -41,7 +42,6 @@ __all__ = [
     "connect",
     "demo",
     "findings",
-    "fleet_summary",
     "list_views",
     "nightly",
     "plot_band_distribution",
@@ -57,6 +57,8 @@ __all__ = [
     "risk_by_model_platform",
     "risk_by_platform",
     "risk_by_platform_day",
+    "risk_fleet",
+    "risk_fleet_day",
     "riskiest_sessions",
     "session_events",
     "session_risk",

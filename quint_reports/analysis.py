@@ -5,6 +5,7 @@ a fixed query from ``sql/queries/`` with bound parameters::
 
     con = quint_reports.connect("quint.duckdb")
     risk_by_model(con, days=30)            # last 30 days of events
+    risk_fleet(con, days=30)               # the whole fleet, same definitions
     risk_by_platform_day(con, since="2026-04-01", until="2026-05-01")
     session_tree(con, "6ba7b810-9dad-11d1-80b4-00c04fd430c8")
 
@@ -80,6 +81,24 @@ def risk_by_platform_day(
 ) -> pd.DataFrame:
     """Daily risk series per platform over the window."""
     return _mart(con, "risk_by_platform_day", days, since, until)
+
+
+def risk_fleet(
+    con: duckdb.DuckDBPyConnection, days: int | None = None, since: TimeBound = None, until: TimeBound = None
+) -> pd.DataFrame:
+    """Risk profile of the whole fleet over the window: one row, or none when the window is empty.
+
+    The columns and denominators are those of :func:`risk_by_model`, so a
+    fleet of one model equals that model's row.
+    """
+    return _mart(con, "risk_fleet", days, since, until)
+
+
+def risk_fleet_day(
+    con: duckdb.DuckDBPyConnection, days: int | None = None, since: TimeBound = None, until: TimeBound = None
+) -> pd.DataFrame:
+    """Daily risk series of the whole fleet over the window (with the EWMA of the daily maximum)."""
+    return _mart(con, "risk_fleet_day", days, since, until)
 
 
 def session_risk(con: duckdb.DuckDBPyConnection, session_id: str) -> pd.DataFrame:

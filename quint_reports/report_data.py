@@ -23,11 +23,10 @@ MARTS: tuple[str, ...] = (
     "risk_by_model_day",
     "risk_by_platform_day",
     "risk_by_model_platform",
+    "risk_fleet",
+    "risk_fleet_day",
 )
 """The marts every report exports to ``data/`` (plus ``check_findings``)."""
-
-Z95 = 1.959963984540054
-"""Normal quantile of a two-sided 95% interval (the marts' Wilson intervals use it too)."""
 
 
 @dataclass(frozen=True)
@@ -84,51 +83,6 @@ def resolve_window(
     return Window(since=lower, until=upper)
 
 
-def wilson(successes: float, trials: float, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval of a proportion; ``(nan, nan)`` when there are no trials."""
-    if trials <= 0:
-        return (math.nan, math.nan)
-    p = successes / trials
-    denom = 1 + z * z / trials
-    centre = (p + z * z / (2 * trials)) / denom
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
-def fleet_summary(by_model: pd.DataFrame) -> dict[str, Any]:
-    """Fleet totals derived from ``risk_by_model`` (every session has one model).
-
-    Args:
-        by_model: The ``risk_by_model`` frame.
-
-    Returns:
-        ``sessions``, ``root_sessions``, ``events``, ``events_per_session``,
-        ``mean_risk`` (event-weighted), ``max_risk``, ``count_<band>``,
-        ``share_<band>``, ``high_critical_rate`` and its Wilson interval,
-        ``blocked_events``, ``blocked_share``.
-    """
-    events = float(by_model["events"].fillna(0).sum())
-    sessions = int(by_model["sessions"].fillna(0).sum())
-    out: dict[str, Any] = {
-        "sessions": sessions,
-        "root_sessions": int(by_model["root_sessions"].fillna(0).sum()),
-        "events": int(events),
-        "events_per_session": events / sessions if sessions else math.nan,
-        "mean_risk": float((by_model["mean_risk"] * by_model["events"]).sum() / events) if events else math.nan,
-        "max_risk": float(by_model["max_risk"].max()) if len(by_model) else math.nan,
-        "blocked_events": int(by_model["blocked_events"].fillna(0).sum()),
-    }
-    for band in ("none", "low", "medium", "high", "critical"):
-        count = int(by_model[f"count_{band}"].fillna(0).sum())
-        out[f"count_{band}"] = count
-        out[f"share_{band}"] = count / events if events else math.nan
-    high = out["count_high"] + out["count_critical"]
-    out["high_critical_rate"] = high / events if events else math.nan
-    out["high_critical_ci_low"], out["high_critical_ci_high"] = wilson(high, events)
-    out["blocked_share"] = out["blocked_events"] / events if events else math.nan
-    return out
-
-
 @dataclass
 class ReportData:
     """Everything one report renders, read once from one snapshot."""
@@ -156,5 +110,8 @@ class ReportData:
 
     @property
     def fleet(self) -> dict[str, Any]:
-        """Fleet totals, see :func:`fleet_summary`."""
-        return fleet_summary(self.marts["risk_by_model"])
+        """The ``risk_fleet`` row as a dict; every value NaN when the window holds no event."""
+        frame = self.marts["risk_fleet"]
+        if frame.empty:
+            return {column: math.nan for column in frame.columns}
+        return dict(frame.iloc[0].to_dict())

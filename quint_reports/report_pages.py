@@ -20,11 +20,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from quint_reports import plots
-from quint_reports.report_data import ReportData, fleet_summary
+from quint_reports.report_data import ReportData
 
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "displayModeBar": False, "responsive": True}
 """Figure options: no mode bar (it covered legends; drag still zooms, a double click resets)
 and no plotly logo link (it points to an external site)."""
+
+FLEET_LABEL = "(whole fleet)"
+"""How the fleet is named beside the models and platforms in tables and charts."""
 
 TOP_FINDINGS = 50
 """Findings listed on the index page; the CSV holds all of them."""
@@ -103,6 +106,9 @@ def _kpis(row: Mapping[str, Any]) -> list[dict[str, str]]:
         ("high_critical_rate", "high + critical", "pct", ci), ("blocked_share", "blocked", "pct", ""),
         ("ewma_daily_max", "EWMA daily max", "num", ""), ("trend", "trend", "text", ""),
     ]
+    if "trend_slope" in row and fmt(row["trend_slope"]) != "–":
+        slope = float(row["trend_slope"])
+        items[-1] = ("trend", "trend", "text", f"{'+' if slope > 0 else ''}{fmt(slope)} points / day")
     return [
         {"key": key, "label": label, "value": fmt(row[key], kind), "note": note}
         for key, label, kind, note in items
@@ -217,13 +223,15 @@ def render_index(data: ReportData, hrefs: Mapping[str, Mapping[str, str]]) -> st
         hrefs: ``{"model": {name: relative href}, "platform": {...}}``.
     """
     by_model, by_platform = data.marts["risk_by_model"], data.marts["risk_by_platform"]
-    fleet = fleet_summary(by_model)
+    fleet = data.fleet
     rate = fleet["high_critical_rate"]
     tree, top_ids = data.trees("fleet")
-    with_fleet = pd.concat([pd.DataFrame([{**fleet, "model": "(whole fleet)"}]), by_model])
+    with_fleet = pd.concat([pd.DataFrame([{**fleet, "model": FLEET_LABEL}]), by_model])
+    # The fleet's own EWMA line first, beside the models' lines: is the fleet getting riskier?
+    trend_days = pd.concat([data.marts["risk_fleet_day"].assign(model=FLEET_LABEL), data.marts["risk_by_model_day"]])
     figures = {
         "bands": figure_html(plots.plot_band_distribution(with_fleet, "model", ""), "fig-bands"),
-        "trend": figure_html(plots.plot_daily_trend(data.marts["risk_by_model_day"], "model", ""), "fig-trend"),
+        "trend": figure_html(plots.plot_daily_trend(trend_days, "model", ""), "fig-trend"),
         "compare_models": figure_html(plots.plot_model_comparison(by_model, "model", rate, ""), "fig-compare-models"),
         "compare_platforms": figure_html(
             plots.plot_model_comparison(by_platform, "platform", rate, ""), "fig-compare-platforms"
@@ -268,13 +276,13 @@ def render_group(data: ReportData, kind: str, name: str, hrefs: Mapping[str, Map
     other = "platform" if kind == "model" else "model"
     mart = data.marts[f"risk_by_{kind}"]
     row = mart[mart[kind].astype(str) == name].iloc[0].to_dict()
-    fleet = fleet_summary(data.marts["risk_by_model"])
+    fleet = data.fleet
     days = data.marts[f"risk_by_{kind}_day"]
     days = days[days[kind].astype(str) == name]
     cross = data.marts["risk_by_model_platform"]
     cross = cross[cross[kind].astype(str) == name]
     tree, top_ids = data.trees(f"{kind}:{name}")
-    pair = pd.DataFrame([{**row, kind: name}, {**fleet, kind: "(whole fleet)"}])
+    pair = pd.DataFrame([{**row, kind: name}, {**fleet, kind: FLEET_LABEL}])
     figures = {
         "trend": figure_html(plots.plot_daily_trend(days, None, ""), "fig-trend"),
         "bands": figure_html(plots.plot_band_distribution(pair, kind, ""), "fig-bands"),

@@ -221,3 +221,38 @@ def test_trend_classification() -> None:
     landing.add(session("once", model="once"), [event("once", 1, 90)])
     got = dict(applied(landing).execute("select model, (trend, trend_slope) from risk_by_model").fetchall())
     assert got == {"up": ("riskier", 2), "down": ("safer", -2), "flat": ("steady", 0), "once": ("steady", None)}
+
+
+def test_fleet_marts_match_pandas(org: tuple[duckdb.DuckDBPyConnection, pd.DataFrame]) -> None:
+    # The organisation holds invalid scores and events without a decision, so denominators of
+    # all events (not scored, not decided ones) would disagree here.
+    con, df = org
+    whole = df.assign(fleet="")
+    want = expected_overall(whole, ["fleet"]).drop(columns=["fleet"])
+    assert len(want) == 1 and want["events"].iloc[0] > df["risk"].notna().sum() > 0
+    assert_same(con.table("risk_fleet").to_arrow_table().to_pandas(), want)
+    want_daily = expected_daily(whole, ["fleet"]).drop(columns=["fleet"])
+    assert_same(fetch(con, "risk_fleet_day", ["day"]), want_daily)
+
+
+def test_fleet_of_one_model_equals_that_model() -> None:
+    _, sessions, events = build(seed=11)
+    only = [s for s in sessions if s.get("model") == MODELS[0]]
+    ids = {s["id"] for s in only}
+    single = RawLanding()
+    for record in only:
+        single.add(record, [e for e in events if e["session_id"] == record["id"]], risk_summary=None)
+    con = applied(single)
+    model = con.table("risk_by_model").to_arrow_table().to_pandas()
+    assert model["model"].tolist() == [MODELS[0]] and ids
+    assert_same(con.table("risk_fleet").to_arrow_table().to_pandas(), model.drop(columns=["model"]))
+    daily = fetch(con, "risk_by_model_day", ["day"]).drop(columns=["model"])
+    assert_same(fetch(con, "risk_fleet_day", ["day"]), daily)
+
+
+def test_fleet_window_macro_and_empty_window(org: tuple[duckdb.DuckDBPyConnection, pd.DataFrame]) -> None:
+    con, df = org
+    since = T0 + timedelta(days=4)
+    got = con.execute("select events from risk_fleet_between(?, null)", [since]).fetchall()
+    assert got == [(int((df["at"] >= since).sum()),)]
+    assert con.execute("select count(*) from risk_fleet_between(?, null)", [T0 + timedelta(days=400)]).fetchone() == (0,)

@@ -20,7 +20,7 @@ PARAMETERS = {
     "session_drilldown": {"db", "session_id"},
     "model_comparison": {"db", "days", "models"},
 }
-FIGURES = {"risk_overview": 6, "session_drilldown": 3, "model_comparison": 3}
+FIGURES = {"risk_overview": 7, "session_drilldown": 3, "model_comparison": 3}
 """Plotly figures each notebook shows."""
 
 SQL = re.compile(r"\bselect\b[\s\S]*\bfrom\b|\.sql\(|\.execute\(|read_sql|run_query", re.IGNORECASE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -11,9 +12,23 @@ import pytest
 
 from quint_reports.exceptions import ConfigError
 from quint_reports.report import safe_path, write_report
-from quint_reports.report_data import ReportData, Window, resolve_window, wilson
+from quint_reports.report_data import ReportData, Window, resolve_window
 
 PAYLOAD = "<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=1\">"
+Z95 = 1.959963984540054
+
+
+def wilson(successes: float, trials: float, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a proportion, for the hand-made frames; ``(nan, nan)`` without trials."""
+    if trials <= 0:
+        return (math.nan, math.nan)
+    p = successes / trials
+    denom = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denom
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
 MODELS = ["claude-sonnet-4-20250514", "openai/gpt-4o", "../../etc/passwd", "=HYPERLINK(\"http://x\")", PAYLOAD]
 PLATFORMS = ["claude-code", "cursor", "GPT", "gpt"]
 
@@ -78,6 +93,8 @@ def make_data() -> ReportData:
             "risk_by_model": _group_frame("model", MODELS), "risk_by_platform": _group_frame("platform", PLATFORMS),
             "risk_by_model_day": _day_frame("model", MODELS), "risk_by_platform_day": _day_frame("platform", PLATFORMS),
             "risk_by_model_platform": cross,
+            "risk_fleet": _group_frame("model", ["fleet"]).drop(columns=["model"]),
+            "risk_fleet_day": _day_frame("model", ["fleet"]).drop(columns=["model"]),
         },
         findings=findings, sessions=sessions, top=top,
     )
@@ -95,7 +112,7 @@ def test_layout_one_page_per_model_and_platform(built: Path) -> None:
     assert len(list((root / "platform").glob("*.html"))) == len(PLATFORMS)  # "GPT" and "gpt" kept apart
     assert sorted(p.name for p in (root / "data").iterdir()) == sorted(
         f"{n}.{e}" for n in ("risk_by_model", "risk_by_platform", "risk_by_model_day", "risk_by_platform_day",
-                             "risk_by_model_platform", "check_findings") for e in ("csv", "parquet"))
+                             "risk_by_model_platform", "risk_fleet", "risk_fleet_day", "check_findings") for e in ("csv", "parquet"))
     every = [p for p in root.parent.rglob("*") if p.is_file()]
     assert all(p.is_relative_to(root) for p in every), "nothing is written beside the report"
 
@@ -164,3 +181,15 @@ def test_format_never_shows_a_negative_zero() -> None:
     assert fmt(-0.0, "pct") == "0.00%"
     assert fmt(-0.0) == "0"
     assert fmt(-0.25, "pct") == "-25.00%"
+
+
+def test_index_figures_are_the_fleet_mart_not_a_sum_of_models(built: Path) -> None:
+    # The hand-made fleet row differs from any pooling of the model rows (10.00% high+critical
+    # against 13.46% pooled), so the index must be reading risk_fleet itself.
+    fleet = make_data().marts["risk_fleet"].iloc[0]
+    text = built.read_text()
+    shown = dict(re.findall(r'data-kpi="(\w+)">([^<]+)', text))
+    assert shown["high_critical_rate"].strip() == "10.00%" == f"{fleet['high_critical_rate'] * 100:.2f}%"
+    assert shown["events"].strip() == str(fleet["events"]) and shown["mean_risk"].strip() == "20.50"
+    assert shown["trend"].strip() == "riskier"
+    assert "(whole fleet)" in text.split('id="fig-trend"')[1].split("</script>")[0]

@@ -22,6 +22,7 @@ from tests.fixtures.raw import RawLanding, applied, event, rows, session, uid
 STABLE = (
     "sessions", "events", "session_edges", "session_risk", "check_findings", "quarantine",
     "risk_by_model", "risk_by_platform", "risk_by_model_day", "risk_by_platform_day", "risk_by_model_platform",
+    "risk_fleet", "risk_fleet_day",
 )
 """The documented names analysts query (docs/DESIGN.md)."""
 
