@@ -20,6 +20,8 @@ PLATFORMS = ("claude-code", "cursor")
 ACTIONS = ("FILE_READ", "FILE_WRITE", "PROCESS_EXEC", "NETWORK_CONNECT")
 TOOLS = ("cat", "git", "curl", "node", "rm")
 ALPHA = 0.3
+MIN_TREND_DAYS = 7
+MIN_TREND_EVENTS = 100
 Z = 1.959963984540054
 
 
@@ -118,6 +120,17 @@ def expected_daily(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return daily
 
 
+def weighted_slope(g: pd.DataFrame) -> float:
+    """Slope of the daily mean risk, each day weighted by its scored events (the marts' trend_slope).
+
+    np.polyfit weights multiply the residuals, so the square root of the count gives weights of n.
+    """
+    scored = g[g["risk"].notna()]
+    per_day = scored.groupby("day")["risk"].agg(["mean", "count"])
+    ordinals = np.array([day.toordinal() for day in per_day.index], dtype=float)
+    return float(np.polyfit(ordinals, per_day["mean"].to_numpy(), 1, w=np.sqrt(per_day["count"].to_numpy()))[0])
+
+
 def expected_overall(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     daily = expected_daily(df, keys)
     out = []
@@ -129,8 +142,8 @@ def expected_overall(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         p = (counts["High"] + counts["Critical"]) / n
         half = Z * math.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2))
         d = daily[(daily[keys] == pd.Series(dict(zip(keys, key)))).all(axis=1)]
-        ordinals = np.array([day.toordinal() for day in d["day"]], dtype=float)
-        slope = np.polyfit(ordinals, d["mean_risk"].to_numpy(), 1)[0] if len(d) > 1 else math.nan
+        scored_days = g.loc[g["risk"].notna(), "day"].nunique()
+        slope = weighted_slope(g) if scored_days >= MIN_TREND_DAYS and n >= MIN_TREND_EVENTS else math.nan
         decided = g["decision"].notna().sum()
         out.append(dict(
             zip(keys, key), sessions=g["session_id"].nunique(),
@@ -145,7 +158,8 @@ def expected_overall(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
             blocked_share=(g["decision"] == "block").sum() / decided,
             top_action_types=top(g["action"], len(g)), top_tools=top(g["tool"], len(g)),
             ewma_daily_max=ewma(list(d["max_risk"])), trend_slope=slope,
-            trend="riskier" if slope > 0.1 else "safer" if slope < -0.1 else "steady",
+            trend="insufficient data" if math.isnan(slope) else "riskier" if slope > 0.1 else
+            "safer" if slope < -0.1 else "steady",
             first_day=g["day"].min(), last_day=g["day"].max(),
         ))
     return pd.DataFrame(out).sort_values(keys).reset_index(drop=True)
@@ -212,16 +226,42 @@ def test_unknown_model_stays_visible(org: tuple[duckdb.DuckDBPyConnection, pd.Da
 
 
 def test_trend_classification() -> None:
-    # Daily means climbing 2 points a day, falling, flat, and a single day (no slope).
+    # Daily means climbing 2 points a day, falling, and flat, 12 events a day over 10 days.
     landing = RawLanding()
     for name, step in (("up", 2), ("down", -2), ("flat", 0)):
         record = session(name, start_min=0, end_min=14 * 24 * 60, model=name)
-        evs = [event(name, d, 50 + step * d, minute=d * 24 * 60 + 5) for d in range(10)]
+        evs = [event(name, d * 100 + k, 50 + step * d, minute=d * 24 * 60 + 5 + k) for d in range(10) for k in range(12)]
         landing.add(record, evs)
-    landing.add(session("once", model="once"), [event("once", 1, 90)])
+    # Too little to call: one session over two days (a steep climb), 6 days of 204 events,
+    # and 10 days holding 110 events of which only 90 carry a valid score.
+    landing.add(session("tiny", model="tiny", end_min=3 * 24 * 60),
+                [event("tiny", 1, 5, minute=10), event("tiny", 2, 95, minute=24 * 60 + 10)])
+    landing.add(session("short", model="short", end_min=7 * 24 * 60),
+                [event("short", d * 100 + k, 10 + 5 * d, minute=d * 24 * 60 + k) for d in range(6) for k in range(34)])
+    landing.add(session("thin", model="thin", end_min=11 * 24 * 60),
+                [event("thin", d * 100 + k, 10 + 5 * d if k < 9 else "x", minute=d * 24 * 60 + k)
+                 for d in range(10) for k in range(11)], risk_summary=None)
     got = dict(applied(landing).execute("select model, (trend, trend_slope) from risk_by_model").fetchall())
-    assert got == {"up": ("riskier", 2), "down": ("safer", -2), "flat": ("steady", 0), "once": ("steady", None)}
+    # Fitted on events, floating-point sums leave the slopes a hair off the exact +-2.
+    rounded = {k: (trend, None if slope is None else round(slope, 9)) for k, (trend, slope) in got.items()}
+    assert rounded == {
+        "up": ("riskier", 2), "down": ("safer", -2), "flat": ("steady", 0),
+        "tiny": ("insufficient data", None), "short": ("insufficient data", None), "thin": ("insufficient data", None),
+    }
 
+
+def test_trend_weights_days_by_their_scored_events() -> None:
+    # Nine days of 50 events at 30, then a day with one event at 60. The unweighted slope of the
+    # daily means is +1.64 a day (riskier); weighted by events it is +0.05 (steady).
+    landing = RawLanding()
+    evs = [event("w", d * 100 + k, 30, minute=d * 24 * 60 + k) for d in range(9) for k in range(50)]
+    evs.append(event("w", 999, 60, minute=9 * 24 * 60))
+    landing.add(session("w", model="w", end_min=11 * 24 * 60), evs)
+    trend, slope = applied(landing).execute("select trend, trend_slope from risk_by_model").fetchone()
+    days = np.array([d for d in range(9) for _ in range(50)] + [9], dtype=float)
+    scores = np.array([30.0] * 450 + [60.0])
+    assert slope == pytest.approx(np.polyfit(days, scores, 1)[0], rel=1e-9) and 0 < slope < 0.1
+    assert trend == "steady"
 
 def test_fleet_marts_match_pandas(org: tuple[duckdb.DuckDBPyConnection, pd.DataFrame]) -> None:
     # The organisation holds invalid scores and events without a decision, so denominators of

@@ -13,9 +13,15 @@
 --   top_action_types, top_tools: the three most frequent, with their share of all events,
 --     e.g. 'FILE_READ (41%), PROCESS_EXEC (30%)'; ties by name.
 --   ewma_daily_max: the EWMA (alpha 0.3) of the daily maximum risk on the last day.
---   trend_slope: least-squares slope of the daily mean risk against the day number, in
---     risk points per day; trend 'riskier' above +0.1, 'safer' below -0.1, else 'steady'
---     (trend_slope NULL and trend 'steady' when fewer than two days have a mean).
+--   trend_slope: least-squares slope of the risk score against the UTC day number, fitted on
+--     the scored events themselves, in risk points per day. This equals the slope of the daily
+--     mean risk with each day weighted by its number of scored events (weighted least squares),
+--     so a day with one event moves it no more than that event deserves.
+--   trend: 'riskier' above +0.1, 'safer' below -0.1, else 'steady'; 'insufficient data' (and
+--     trend_slope NULL) unless the group has at least 7 UTC days with a scored event and at
+--     least 100 scored events. Why: with fewer than a week of days the slope mostly measures
+--     which weekdays the window caught, and with fewer than 100 events one session's burst
+--     decides it (a model with one session over two days was labelled riskier or safer).
 create or replace macro int_window_grouped_overall_between(since_ts, until_ts, by_model, by_platform) as table
 with events as (
     select
@@ -56,6 +62,8 @@ totals as (
         count(*) filter (where risk_level = 'Critical') as count_critical,
         count(*) filter (where decision = 'block') as blocked_events,
         count(decision) as decided_events,
+        count(distinct day) filter (where risk_score is not null) as scored_days,
+        regr_slope(risk_score, day - date '1970-01-01') as event_slope,
         min(day) as first_day,
         max(day) as last_day
     from events
@@ -110,10 +118,6 @@ trends as (
     select
         model,
         platform,
-        -- One day gives NaN, not NULL, and NaN compares above every number in DuckDB.
-        case when regr_count(mean_risk, day - date '1970-01-01') >= 2 then
-            regr_slope(mean_risk, day - date '1970-01-01')
-        end as trend_slope,
         arg_max(ewma_daily_max, day) filter (where ewma_daily_max is not null) as ewma_daily_max
     from daily
     group by model, platform
@@ -122,6 +126,9 @@ trends as (
 rates as (
     select
         *,
+        -- The minimums also keep out one-day groups, whose slope is NaN (not NULL), and NaN
+        -- compares above every number in DuckDB.
+        case when scored_days >= 7 and scored_events >= 100 then event_slope end as trend_slope,
         (count_high + count_critical) / nullif(scored_events, 0) as p_hat,
         1.959963984540054 as z
     from totals
@@ -171,10 +178,11 @@ final as (
         tops.top_action_types,
         tops.top_tools,
         trends.ewma_daily_max,
-        trends.trend_slope,
+        rates.trend_slope,
         case
-            when trends.trend_slope > 0.1 then 'riskier'
-            when trends.trend_slope < -0.1 then 'safer'
+            when rates.trend_slope is null then 'insufficient data'
+            when rates.trend_slope > 0.1 then 'riskier'
+            when rates.trend_slope < -0.1 then 'safer'
             else 'steady'
         end as trend,
         rates.first_day,
