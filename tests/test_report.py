@@ -91,6 +91,11 @@ def close(shown: str, value: float) -> bool:
     return abs(parsed - float(value)) <= tolerance + 1e-9
 
 
+def trend_of(shown: str) -> str:
+    """The trend label of a ``trend`` KPI, without its slope note (``riskier +0.52 points / day``)."""
+    return re.sub(r" [+-]?[\d.]+ points / day$", "", shown)
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     db = simulated_db(tmp_path_factory.getbasetemp())
@@ -146,7 +151,7 @@ def test_index_numbers_equal_the_marts(built: tuple[Path, Path], marts: dict) ->
         assert close(page.kpis[key], fleet[key]), (key, page.kpis[key], fleet[key])
     low, high = re.findall(r"CI ([\d.]+%) – ([\d.]+%)", page.kpis["high_critical_rate"])[0]
     assert close(low, fleet["high_critical_ci_low"]) and close(high, fleet["high_critical_ci_high"])
-    assert page.kpis["trend"].split()[0] == fleet["trend"]
+    assert trend_of(page.kpis["trend"]) == fleet["trend"]
 
 
 def test_group_pages_numbers_equal_the_marts(built: tuple[Path, Path], marts: dict) -> None:
@@ -161,7 +166,7 @@ def test_group_pages_numbers_equal_the_marts(built: tuple[Path, Path], marts: di
                 assert close(page.kpis[key], expected[key]), (path.name, key)
             low, high = re.findall(r"CI ([\d.]+%) – ([\d.]+%)", page.kpis["high_critical_rate"])[0]
             assert close(low, expected["high_critical_ci_low"]) and close(high, expected["high_critical_ci_high"])
-            assert page.kpis["trend"].split()[0] == expected["trend"]
+            assert trend_of(page.kpis["trend"]) == expected["trend"]
             cross = marts["risk_by_model_platform"]
             cross = cross[cross[kind] == expected.name]
             assert len(page.tables["risk_by_model_platform"]) == len(cross)
