@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from browser import Browser
 from report_db import simulated_db
+from test_report_pages import PAYLOAD as SESSION_PAYLOAD
+from test_report_pages import make_data
 
-from quint_reports.report import report
+from quint_reports.report import report, write_report
 
 pytestmark = pytest.mark.slow
 
@@ -67,3 +69,34 @@ def test_hostile_names_show_as_text(browser: Browser, index: Path) -> None:
     browser.load(hostile_page)
     assert browser.evaluate("document.querySelector('h1').textContent") == f"Model: {PAYLOAD}"
     assert browser.evaluate("document.querySelectorAll('img').length") == 0
+
+
+@pytest.fixture(scope="module")
+def hand_made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A report from the hand-made frames, whose riskiest session is named with a script and an img payload.
+
+    The simulator's hostile session names are not among its riskiest sessions, so the
+    simulated report never shows them; this one puts a hostile name in every session table.
+    """
+    return write_report(make_data(), tmp_path_factory.mktemp("hand-made") / "report")
+
+
+def test_hostile_session_names_are_inert_and_shown_literally(browser: Browser, hand_made: Path) -> None:
+    root = hand_made.parent
+    pages = [hand_made, *sorted((root / "model").glob("*.html")), *sorted((root / "platform").glob("*.html"))]
+    cells = "Array.from(document.querySelectorAll('table[data-table=sessions] td[data-col=session_name]'))" \
+            ".map(td => td.textContent)"
+    shown_on = 0
+    for page in pages:
+        loaded = browser.load(page)
+        assert loaded.errors == [], (page.name, loaded.errors)
+        assert browser.evaluate("typeof window.__pwned") == "undefined", page
+        assert browser.evaluate("document.querySelectorAll('img').length") == 0, page
+        names = browser.evaluate(cells)
+        if SESSION_PAYLOAD in names:
+            shown_on += 1
+        # The tree chart draws the same name as text too.
+        tree = browser.evaluate("document.querySelector('#fig-tree').textContent")
+        assert (SESSION_PAYLOAD in names) == ("window.__pwned" in tree), page.name
+    # Every page's riskiest sessions sit in the hostile root's tree, so every page shows its name.
+    assert shown_on == len(pages) == 10
