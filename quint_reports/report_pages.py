@@ -242,6 +242,8 @@ def render_index(data: ReportData, hrefs: Mapping[str, Mapping[str, str]]) -> st
         **_meta(data, "", "Quint risk report: fleet overview"),
         **_findings_context(data.findings),
         "fleet_kpis": _kpis(fleet),
+        # Without this notice an empty window renders blank charts that look like a broken report.
+        "empty_window": not fleet["events"] > 0,
         "figures": figures,
         "model_links": [{"name": n, "href": h} for n, h in hrefs["model"].items()],
         "platform_links": [{"name": n, "href": h} for n, h in hrefs["platform"].items()],

@@ -253,3 +253,18 @@ def test_cli_writes_nothing_outside_out(built: tuple[Path, Path], tmp_path: Path
     assert exc.value.code == 2
     assert main(["report", "--db", str(built[0]), "--out", str(tmp_path / "x"), "--days", "3", "--until", "2026-01-01"]) == 2
     assert not (tmp_path / "x").exists()
+
+
+def test_findings_say_all_data_and_an_empty_window_says_so(built: tuple[Path, Path], tmp_path: Path) -> None:
+    whole = built[1].read_text()
+    windowed = report(built[0], tmp_path / "week", since="2026-04-20", until="2026-04-27").read_text()
+    empty = report(built[0], tmp_path / "empty", since="2030-01-01").read_text()
+    for text in (whole, windowed, empty):
+        # Findings ignore the window: the section says so whatever the window is.
+        scope = re.search(r'<section id="findings"><h2>Check findings <small data-findings-scope>([^<]+)</small>', text)
+        assert scope and scope.group(1) == "all data"
+    assert Page(windowed).spans["data-window"] != "all data"
+    assert 'data-notice="empty-window"' not in whole and 'data-notice="empty-window"' not in windowed
+    notice = re.search(r'<p class="notice" data-notice="empty-window">([^<]+)', empty)
+    assert notice and notice.group(1).startswith("No events in this window (2030-01-01 00:00 UTC to now)")
+    assert Page(empty).kpis["events"] == "–" and "<h3>First" in empty  # the findings are still listed
