@@ -335,8 +335,9 @@ def render(results: dict[str, Any]) -> str:
         "- Latency bound = requests x latency / concurrency. Each run has a time cap (ours "
         f"{plan['cap_s']:.0f} s, dlt {plan['peer_cap_s']:.0f} s, naive {plan['naive_cap_s']:.0f} s; "
         f"{plan['short_cap_s']:.0f} s when the latency bound alone exceeds the cap). A run stopped at its cap has its "
-        "sessions/s measured up to then; its full time is shown as `~` an estimate from that rate, or as `>=` a "
-        "lower bound when the rate cannot tell (dlt normalizes and loads only after extracting everything). Ratios "
+        "sessions/s measured up to then; its full time is shown as `~` an estimate from that rate (for ours it leaves "
+        "out the final views and publish, a few seconds), or as `>=` a lower bound when the rate cannot tell (dlt "
+        "normalizes and loads only after extracting everything). Ratios "
         "carry the same marks (`<=` / `>=`: a bound).",
         f"- dlt runs at concurrency {', '.join(str(c) for c in plan['dlt_concurrencies'])} up to "
         f"{plan['dlt_every_concurrency_up_to']:,} sessions and at {plan['profile_concurrency']} above (each run "
