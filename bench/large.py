@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -41,6 +42,11 @@ class TimedConnection:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._con, name)
+
+
+def _peak_mb() -> float:
+    """This process's peak RSS so far, in MB (ru_maxrss is in KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _progress(path: Path, step: str, started: float) -> None:
@@ -109,6 +115,7 @@ def run_stage(db: Path, out: Path, progress: Path) -> dict[str, Any]:
         t0 = time.perf_counter()
         work.publish()
         publish_s = time.perf_counter() - t0
+    peaks = {"apply_views": _peak_mb()}
 
     _progress(progress, "checks", started)
     con = connect(db)
@@ -116,6 +123,7 @@ def run_stage(db: Path, out: Path, progress: Path) -> dict[str, Any]:
         t0 = time.perf_counter()
         findings = check(con)
         checks_s = time.perf_counter() - t0
+        peaks["checks"] = _peak_mb()
         _progress(progress, "marts", started)
         marts: dict[str, float] = {}
         rows: dict[str, int] = {}
@@ -124,6 +132,7 @@ def run_stage(db: Path, out: Path, progress: Path) -> dict[str, Any]:
             frame = getattr(analysis, name)(con)
             marts[name] = time.perf_counter() - t0
             rows[name] = len(frame)
+        peaks["marts"] = _peak_mb()
     finally:
         con.close()
 
@@ -131,6 +140,7 @@ def run_stage(db: Path, out: Path, progress: Path) -> dict[str, Any]:
     t0 = time.perf_counter()
     report(db, out)
     report_s = time.perf_counter() - t0
+    peaks["report"] = _peak_mb()
     total = time.perf_counter() - started
     slowest = sorted(timed.timings, key=lambda t: t[1], reverse=True)
     return {
@@ -144,6 +154,7 @@ def run_stage(db: Path, out: Path, progress: Path) -> dict[str, Any]:
         "mart_rows": rows,
         "report_s": report_s,
         "total_s": total,
+        "peak_rss_mb_after": peaks,
         "sql_files": [{"file": label, "seconds": seconds} for label, seconds, _ in slowest],
         "slowest_sql": slowest[0][2] if slowest else "",
     }

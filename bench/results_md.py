@@ -165,8 +165,11 @@ def _large(large: dict[str, Any]) -> list[str]:
         f"into the private work file and {_s(stage.get('publish_s'))} s to CHECKPOINT, fsync and replace it "
         "(not in the totals above; every sync pays both, incremental ones included).",
         "",
-        f"Peak RSS of the stage's process: **{large['peak_rss_mb']:.0f} MB** (CPU {_s(large['cpu_s'])} s, "
-        f"profiling runs included). Database on disk after the views: {stage['db_bytes'] / 1e9:.2f} GB; "
+        f"Peak RSS of the timed steps: **{large['peak_rss_mb']:.0f} MB** (the process's `ru_maxrss` after the report; "
+        f"{large.get('process_peak_rss_mb', 0):.0f} MB with the untimed profiling re-run that follows); "
+        "the peak so far after each step: "
+        + ", ".join(f"{step} {mb:.0f} MB" for step, mb in stage.get("peak_rss_mb_after", {}).items())
+        + f". Database on disk after the views: {stage['db_bytes'] / 1e9:.2f} GB; "
         f"report folder {stage['report_bytes'] / 1e6:.1f} MB.",
         "",
         "Slowest SQL files while applying the views: "
