@@ -92,8 +92,8 @@ def sync_tables(matrix: dict[str, Any]) -> list[str]:
         out += [
             f"### {size:,} sessions ({sim['events']:,} events), {latency} ms per request",
             "",
-            "| concurrency | ours s | sessions/s | requests/s | requests/session | peak RSS MB | loader CPU | server CPU "
-            "| latency bound s | ours / bound | naive s | ours / naive | dlt s | dlt RSS MB | ours / dlt |",
+            ("| concurrency | ours s | sessions/s | requests/s | requests/session | peak RSS MB | loader CPU | server CPU "
+            "| latency bound s | ours / bound | naive s | ours / naive | dlt s | dlt RSS MB | ours / dlt |"),
             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for row in ours_rows:
@@ -126,9 +126,9 @@ def _incremental(inc: dict[str, Any]) -> list[str]:
     rows = [("full sync (before the changes)", inc["first_full"]), ("incremental sync", inc["incremental"]),
             ("full sync (after the changes)", inc["full_after"])]
     out = [
-        f"{inc['sessions']:,} sessions, {inc['latency_ms']} ms per request, concurrency {inc['concurrency']}; "
+        (f"{inc['sessions']:,} sessions, {inc['latency_ms']} ms per request, concurrency {inc['concurrency']}; "
         f"then {inc['added']} new sessions (1%) and {inc['changed']} open sessions changed "
-        f"(`advance(0.05)`: 5% of the not-ended ones).",
+        f"(`advance(0.05)`: 5% of the not-ended ones)."),
         "",
         "| run | seconds | requests | requests by endpoint (server side) | sessions landed | events landed |",
         "|---|---:|---:|---|---:|---:|",
@@ -138,32 +138,32 @@ def _incremental(inc: dict[str, Any]) -> list[str]:
         out.append(f"| {label} | {_time(row)} | {row['requests']} | {by} | {row['sessions']} | {row['events']} |")
     full, part = inc["full_after"], inc["incremental"]
     if full["ok"] and part["ok"] and full["seconds"]:
-        out += ["", f"Incremental / full on the same data: time {part['seconds'] / full['seconds']:.2f}, "
-                f"requests {part['requests'] / max(1, full['requests']):.2f}."]
+        out += ["", (f"Incremental / full on the same data: time {part['seconds'] / full['seconds']:.2f}, "
+                f"requests {part['requests'] / max(1, full['requests']):.2f}.")]
     return out + [""]
 
 
 def _large(large: dict[str, Any]) -> list[str]:
     stage = large["stage"]
     out = [
-        f"{large['sessions']:,} sessions and {large['events']:,} events generated straight into the landing tables "
+        (f"{large['sessions']:,} sessions and {large['events']:,} events generated straight into the landing tables "
         f"by DuckDB (`bench/generate_large.py`, not part of the timing: {_s(large['generate_s'])} s, "
-        f"peak RSS {large['generate_peak_rss_mb']:.0f} MB; landed database {large['landed_bytes'] / 1e9:.2f} GB).",
+        f"peak RSS {large['generate_peak_rss_mb']:.0f} MB; landed database {large['landed_bytes'] / 1e9:.2f} GB)."),
         "",
         "| step | seconds |",
         "|---|---:|",
         f"| apply the views (`apply_views` in the sync's work copy, one transaction) | {_s(stage['apply_views_s'])} |",
         f"| run all checks (`checks.check`, {stage['findings']} findings) | {_s(stage['checks_s'])} |",
         f"| build all marts (`analysis.risk_by_*`, {len(stage['marts'])} marts) | {_s(stage['marts_s'])} |",
-        f"| render the full report (`report.report`: reads marts and findings again, writes HTML and exports) "
-        f"| {_s(stage['report_s'])} |",
-        f"| **views + checks + report** (what the nightly job runs after landing; the report builds the marts) "
-        f"| **{_s(nightly_seconds(stage))}** |",
+        (f"| render the full report (`report.report`: reads marts and findings again, writes HTML and exports) "
+        f"| {_s(stage['report_s'])} |"),
+        (f"| **views + checks + report** (what the nightly job runs after landing; the report builds the marts) "
+        f"| **{_s(nightly_seconds(stage))}** |"),
         f"| all four steps, one after the other | {_s(stage['total_s'] - stage.get('copy_s', 0) - stage.get('publish_s', 0))} |",
         "",
-        f"Around the views, the sync's publish model costs {_s(stage.get('copy_s'))} s to copy the published file "
+        (f"Around the views, the sync's publish model costs {_s(stage.get('copy_s'))} s to copy the published file "
         f"into the private work file and {_s(stage.get('publish_s'))} s to CHECKPOINT, fsync and replace it "
-        "(not in the totals above; every sync pays both, incremental ones included).",
+        "(not in the totals above; every sync pays both, incremental ones included)."),
         "",
         f"Peak RSS of the timed steps: **{large['peak_rss_mb']:.0f} MB** (the process's `ru_maxrss` after the report; "
         f"{large.get('process_peak_rss_mb', 0):.0f} MB with the untimed profiling re-run that follows); "
@@ -196,8 +196,8 @@ def _profiles(matrix: dict[str, Any] | None, large: dict[str, Any] | None) -> li
         out += [
             f"### Full sync, {run['sessions_total']:,} sessions, 0 ms, concurrency {run['concurrency']} (cProfile)",
             "",
-            f"Profiled run: {_s(run['seconds'])} s under the profiler, loader CPU {_pct(run['cpu_s'], run['seconds'])}"
-            f" of wall time, simulator CPU {_pct(run['server_cpu_s'], run['seconds'])}.",
+            (f"Profiled run: {_s(run['seconds'])} s under the profiler, loader CPU {_pct(run['cpu_s'], run['seconds'])}"
+            f" of wall time, simulator CPU {_pct(run['server_cpu_s'], run['seconds'])}."),
             "",
             "By own time:",
             "",
@@ -213,9 +213,9 @@ def _profiles(matrix: dict[str, Any] | None, large: dict[str, Any] | None) -> li
         out += [
             "### The HTTP client's own cost (`bench/client_probe.py`)",
             "",
-            "Plain httpx `AsyncClient` GETs of session details against the same simulator, in a child process: one "
+            ("Plain httpx `AsyncClient` GETs of session details against the same simulator, in a child process: one "
             "client with a pool of c connections (as our sync has it), then the same load spread over clients of "
-            "4 connections each.",
+            "4 connections each."),
             "",
             "| latency ms | concurrency | clients x connections | requests/s | CPU ms per request |",
             "|---:|---:|---|---:|---:|",
@@ -230,11 +230,11 @@ def _profiles(matrix: dict[str, Any] | None, large: dict[str, Any] | None) -> li
         sql = large["stage"].get("slowest_sql_profile")
         if sql:
             out += [
-                f"### Slowest SQL file of the large organisation: `{large['stage']['sql_files'][0]['file']}` "
-                "(DuckDB profiler, re-run after the timed stage)",
+                (f"### Slowest SQL file of the large organisation: `{large['stage']['sql_files'][0]['file']}` "
+                "(DuckDB profiler, re-run after the timed stage)"),
                 "",
-                f"Latency {_s(sql['latency_s'])} s, CPU {_s(sql['cpu_time_s'])} s (2 threads), "
-                f"peak buffer memory {sql['peak_buffer_memory_mb']:.0f} MB.",
+                (f"Latency {_s(sql['latency_s'])} s, CPU {_s(sql['cpu_time_s'])} s (2 threads), "
+                f"peak buffer memory {sql['peak_buffer_memory_mb']:.0f} MB."),
                 "",
                 "| operator | seconds | rows | detail |",
                 "|---|---:|---:|---|",
@@ -312,8 +312,8 @@ def render(results: dict[str, Any]) -> str:
     out = [
         "# Benchmarks",
         "",
-        f"Written by `{results['command']}` on {results['date']} (run took {_s(results['seconds'])} s). "
-        "Figures are from one run; nothing here is edited by hand.",
+        (f"Written by `{results['command']}` on {results['date']} (run took {_s(results['seconds'])} s). "
+        "Figures are from one run; nothing here is edited by hand."),
         "",
         "## Machine",
         "",
@@ -321,30 +321,30 @@ def render(results: dict[str, Any]) -> str:
         "",
         "## How it is measured",
         "",
-        "- The simulator (`quint_reports.simulator.Simulator`, clean data, seed "
+        ("- The simulator (`quint_reports.simulator.Simulator`, clean data, seed "
         f"{results['plan']['seed']}) runs in a process of its own (`bench/simhost.py`), so it never shares a GIL with "
-        "the loader. Its latency switch delays every request; concurrency is the loader's requests in flight.",
-        "- Each loader runs in a child process (`bench/child.py`): the time is that of the load call alone (imports "
+        "the loader. Its latency switch delays every request; concurrency is the loader's requests in flight."),
+        ("- Each loader runs in a child process (`bench/child.py`): the time is that of the load call alone (imports "
         "excluded), peak RSS is the child's `ru_maxrss` (from `wait4`), CPU is the child's user+system time as a "
-        "share of wall time; server CPU is the simulator process's, over the same run.",
-        "- Requests are counted in the loader's process by wrapping `send` of httpx and requests, so retries count "
-        "and all loaders are counted alike. Sessions/s counts sessions whose detail the simulator served.",
-        "- **ours**: `quint_reports.sync(full=True, concurrency=c)` into a fresh database: list, fan-out, bulk "
+        "share of wall time; server CPU is the simulator process's, over the same run."),
+        ("- Requests are counted in the loader's process by wrapping `send` of httpx and requests, so retries count "
+        "and all loaders are counted alike. Sessions/s counts sessions whose detail the simulator served."),
+        ("- **ours**: `quint_reports.sync(full=True, concurrency=c)` into a fresh database: list, fan-out, bulk "
         "landing, views applied, snapshot published. **naive**: one httpx client, one request after another, one "
         "INSERT per session and `executemany` per session's events (row by row), no views. **dlt**: "
         "`rest_api_source` with the sessions list and dependent resources (detail, events, children) bound by "
         "`{resources.sessions.id}`, `parallelized=True`, bearer auth, `single_page` paginator, "
-        "`EXTRACT__WORKERS` = c, into DuckDB via `pipeline.run` (extract, normalize, load), no views.",
-        "- Latency bound = requests x latency / concurrency. Each run has a time cap (ours "
+        "`EXTRACT__WORKERS` = c, into DuckDB via `pipeline.run` (extract, normalize, load), no views."),
+        ("- Latency bound = requests x latency / concurrency. Each run has a time cap (ours "
         f"{plan['cap_s']:.0f} s, dlt {plan['peer_cap_s']:.0f} s, naive {plan['naive_cap_s']:.0f} s; "
         f"{plan['short_cap_s']:.0f} s when the latency bound alone exceeds the cap). A run stopped at its cap has its "
         "sessions/s measured up to then; its full time is shown as `~` an estimate from that rate (for ours it leaves "
         "out the final views and publish, a few seconds), or as `>=` a lower bound when the rate cannot tell (dlt "
         "normalizes and loads only after extracting everything). Ratios "
-        "carry the same marks (`<=` / `>=`: a bound).",
-        f"- dlt runs at concurrency {', '.join(str(c) for c in plan['dlt_concurrencies'])} up to "
+        "carry the same marks (`<=` / `>=`: a bound)."),
+        (f"- dlt runs at concurrency {', '.join(str(c) for c in plan['dlt_concurrencies'])} up to "
         f"{plan['dlt_every_concurrency_up_to']:,} sessions and at {plan['profile_concurrency']} above (each run "
-        "there takes minutes); at concurrency 1 its parallelism would be off, which is the naive peer's case.",
+        "there takes minutes); at concurrency 1 its parallelism would be off, which is the naive peer's case."),
         "",
     ]
     if results.get("errors"):

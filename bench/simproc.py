@@ -7,7 +7,7 @@ import select
 import subprocess
 import sys
 import time
-from typing import Any
+from typing import Any, Self
 
 from bench.procs import REPO_ROOT, cpu_seconds
 
@@ -39,7 +39,7 @@ class SimHost:
         """The bearer token the simulator accepts."""
         return str(self.info["token"])
 
-    def __enter__(self) -> SimHost:
+    def __enter__(self) -> Self:
         started = time.perf_counter()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bench.simhost", *self.args],
@@ -65,7 +65,7 @@ class SimHost:
             raise RuntimeError(f"{self!r} exited with {self.proc.wait()}")
         value = json.loads(line)
         if not isinstance(value, dict):
-            raise RuntimeError(f"{self!r} answered {line!r}")
+            raise TypeError(f"{self!r} answered {line!r}")
         return value
 
     def cpu_seconds(self) -> float | None:
