@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench browser clean
+.PHONY: demo test bench browser screenshot clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: $(STAMP) browser
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.run
+
+# The README's picture: the demo's index.html as the test browser shows it.
+screenshot: demo browser
+	$(BIN)/python tests/screenshot.py demo/report/index.html docs/report-screenshot.png
 
 clean:
 	rm -rf $(VENV) demo out .pytest_cache

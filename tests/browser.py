@@ -27,8 +27,8 @@ FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio", "--remote-debugging-port=0",
-    # file:// pages may load their sibling assets folder (plotly.min.js) only.
-    "--allow-file-access-from-files", "--remote-allow-origins=*",
+    # No --allow-file-access-from-files: the pages must work from file:// as a reader's browser opens them.
+    "--remote-allow-origins=*",
 ]
 """Chromium flags: headless, no network chatter of its own, a free debugging port."""
 
