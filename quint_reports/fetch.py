@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -25,22 +24,12 @@ from urllib.parse import quote
 
 from quint_reports.client import ApiClient, ApiResponse, RequestFailed
 from quint_reports.store import BodyRow, ListRow, QuarantineRow
+from quint_reports.validate import event_problems, parse_time, session_problems
 
 LIST = "/v1/sessions"
 DETAIL = "/v1/sessions/{id}"
 EVENTS = "/v1/sessions/{id}/events"
 CHILDREN = "/v1/sessions/{id}/children"
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An ISO 8601 timestamp as an aware UTC datetime, or None when it is not one."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
 
 
 def record_key(record: Any, text: str) -> str:
@@ -55,20 +44,6 @@ def session_id_of(record: Any) -> str | None:
     """The record's id when it is a non-empty string, else None."""
     rid = record.get("id") if isinstance(record, dict) else None
     return rid if isinstance(rid, str) and rid else None
-
-
-def record_problems(record: Any) -> list[str]:
-    """Why a session or event record fails validation (empty when it passes)."""
-    if not isinstance(record, dict):
-        return ["record is not an object"]
-    rid = record.get("id")
-    if not isinstance(rid, str) or not rid:
-        return ["id missing or not a string"]
-    try:
-        uuid.UUID(rid)
-    except ValueError:
-        return ["id is not a valid UUID"]
-    return []
 
 
 def _dump(record: Any) -> str:
@@ -108,7 +83,7 @@ async def list_sessions(api: ApiClient, since: datetime | None) -> Listing:
         key = record_key(record, text)
         sid = session_id_of(record)
         listing.rows.append(ListRow(key, sid, now, LIST, text))
-        for reason in record_problems(record):
+        for reason in session_problems(record):
             listing.quarantine.append(QuarantineRow(LIST, key, reason, now, text))
         if sid is None:
             continue
@@ -119,9 +94,7 @@ async def list_sessions(api: ApiClient, since: datetime | None) -> Listing:
         if isinstance(parent, str) and parent:
             listing.parents.add(parent)
         started = parse_time(record.get("started_at"))
-        if started is None:
-            listing.quarantine.append(QuarantineRow(LIST, key, "started_at is not an ISO 8601 datetime", now, text))
-        elif listing.max_started_at is None or started > listing.max_started_at:
+        if started is not None and (listing.max_started_at is None or started > listing.max_started_at):
             listing.max_started_at = started
     return listing
 
@@ -258,29 +231,37 @@ class Fetcher:
             return []
         if body.get("id") != result.session_id:
             self._quarantine(result, DETAIL, result.session_id, "id differs from the requested id", detail.text)
+        for reason in session_problems(body, detail=True):
+            self._quarantine(result, DETAIL, result.session_id, reason, detail.text)
         parent = body.get("parent_id")
         if isinstance(parent, str) and parent:
             self._note_parent(parent, result.session_id)
         children = body.get("children")
-        ids = [c["id"] for c in children if isinstance(c, dict) and isinstance(c.get("id"), str)] if isinstance(
-            children, list
-        ) else []
+        if children is not None and not isinstance(children, list):
+            self._quarantine(result, DETAIL, result.session_id, "children is not an array", detail.text)
+        if not isinstance(children, list):
+            return []
+        self._check_records(result, DETAIL, children, session_problems)
+        ids = [c["id"] for c in children if isinstance(c, dict) and isinstance(c.get("id"), str)]
         for child in ids:
             self._reference(child)
         return ids
 
     async def _events(self, result: SessionResult) -> None:
         response = await self._get(result, EVENTS, result.session_id)
-        records = self._records(result, EVENTS, response, "events")
+        sid = result.session_id
+        records = self._records(result, EVENTS, response, "events", lambda record: event_problems(record, sid))
         result.events = len(records)
 
     async def _children(self, result: SessionResult) -> None:
         response = await self._get(result, CHILDREN, result.session_id)
-        for child in self._records(result, CHILDREN, response, "children"):
+        for child in self._records(result, CHILDREN, response, "children", session_problems):
             if isinstance(child, dict) and isinstance(child.get("id"), str):
                 self._reference(child["id"])
 
-    def _records(self, result: SessionResult, template: str, response: ApiResponse, key: str) -> list[Any]:
+    def _records(
+        self, result: SessionResult, template: str, response: ApiResponse, key: str, check: Callable[[Any], list[str]]
+    ) -> list[Any]:
         """The array under ``key``; the body or each bad element is quarantined with its reason."""
         if response.status != 200 or response.data is None:
             return []
@@ -289,14 +270,20 @@ class Fetcher:
             self._quarantine(result, template, result.session_id, f"no {key} array", response.text)
             return []
         records: list[Any] = body[key]
+        self._check_records(result, template, records, check)
+        return records
+
+    def _check_records(
+        self, result: SessionResult, template: str, records: list[Any], check: Callable[[Any], list[str]]
+    ) -> None:
+        """Quarantine each failing element of a per-session array, keyed ``<session_id>/<record_key>``."""
         for record in records:
-            problems = record_problems(record)
+            problems = check(record)
             if problems:
                 text = _dump(record)
                 rkey = f"{result.session_id}/{record_key(record, text)}"
                 for reason in problems:
                     self._quarantine(result, template, rkey, reason, text)
-        return records
 
     def _note_parent(self, parent: str, child: str) -> None:
         self.parents.add(parent)

@@ -76,6 +76,67 @@ def test_full_sync_equals_truth_with_defects(quint_simulator: SimFactory, tmp_pa
     assert runs == [("success", result.sessions_new, result.requests)]
 
 
+RECORD_CHECKS = {
+    "data.invalid_id", "data.risk_score_invalid", "data.missing_field", "data.ended_before_started",
+    "risk_summary.missing",
+}
+"""The planted defects a single record shows; the others (hierarchy, summaries, duplicates) need several."""
+
+
+def quarantine_findings(db: Path) -> set[tuple[str, str, str | None, str | None]]:
+    """Quarantine rows as (check id, session id, event id, missing field), to compare with the manifest."""
+    with connect(db) as con:
+        rows = con.execute("select endpoint, record_key, reason from raw_quarantine").fetchall()
+    found = set()
+    for endpoint, key, reason in rows:
+        session_id, event_id = key, None
+        if endpoint.endswith("/events"):
+            session_id, event_id = key.split("/", 1)
+        elif "/" in key:  # a child record inside a parent's detail or /children: it is about the child
+            session_id = key.split("/", 1)[1]
+        field = reason.split(" ")[0]
+        if reason == "id is not a valid UUID":
+            found.add(("data.invalid_id", session_id, event_id, None))
+        elif field == "risk_score":
+            found.add(("data.risk_score_invalid", session_id, event_id, None))
+        elif reason == "ended_at is before started_at":
+            found.add(("data.ended_before_started", session_id, event_id, None))
+        elif reason in ("risk_summary missing", "risk_summary is null"):
+            found.add(("risk_summary.missing", session_id, event_id, None))
+        elif reason in (f"{field} missing", f"{field} is null"):
+            found.add(("data.missing_field", session_id, event_id, field))
+        else:
+            found.add((f"unexpected reason: {reason}", session_id, event_id, None))
+    return found
+
+
+def test_quarantine_lists_exactly_the_planted_record_defects(quint_simulator: SimFactory, tmp_path: Path) -> None:
+    sim = quint_simulator(seed=3, sessions=150, defects=True)
+    db = tmp_path / "quint.duckdb"
+    result = sync(settings=settings_for(sim, db))
+    planted = {
+        (d["check"], d["session_id"], d.get("event_id"), d.get("field") if d["check"] == "data.missing_field" else None)
+        for d in sim.manifest["defects"]
+        if d["check"] in RECORD_CHECKS
+    }
+    assert {p[0] for p in planted} == RECORD_CHECKS  # every kind is planted, so each mapping is exercised
+    assert quarantine_findings(db) == planted
+    with connect(db) as con:
+        quarantined = con.execute("select count(*) from quarantine").fetchone()[0]
+    assert quarantined == result.quarantined > 0
+    assert_truth(db, sim)  # the quarantined records are landed as served, too
+
+
+def test_a_clean_organisation_quarantines_nothing(quint_simulator: SimFactory, tmp_path: Path) -> None:
+    sim = quint_simulator(seed=14, sessions=150, doc_examples=False)
+    db = tmp_path / "quint.duckdb"
+    result = sync(settings=settings_for(sim, db))
+    assert sim.manifest["defects"] == []
+    with connect(db) as con:
+        assert con.execute("select count(*) from raw_quarantine").fetchone()[0] == 0
+    assert result.quarantined == 0 and result.events > 1000
+
+
 def test_views_are_applied_into_the_published_snapshot(quint_simulator: SimFactory, tmp_path: Path) -> None:
     sim = quint_simulator(seed=3, sessions=80, defects=True)
     db = tmp_path / "quint.duckdb"

@@ -1,0 +1,208 @@
+"""Record validation for the quarantine: which documented field of a session or event is wrong, and how.
+
+A record that fails is still landed as received; the sync lists it in
+``raw_quarantine`` once per reason. Reasons are a small fixed vocabulary
+(``model missing``, ``risk_score is not an integer 0-100``, ...): the
+offending value is in the quarantined text, never in the reason, so reasons
+can be grouped and counted.
+
+The rules follow the contract (the Quint read API documentation) and the
+``data.*`` checks in ``sql/checks/check_findings.sql``: required fields may be
+neither absent nor null; optional ones (``signing_id``, ``parent_id``,
+``ended_at``; an event's ``session_id``, ``agent_id``, ``arguments``,
+``decision``) may be absent or null, since the documented examples omit them.
+
+This runs on every event of a sync (half a million in a large organisation),
+so it is plain type checks on the common path: no schema library, no
+exceptions unless a value is bad.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}").fullmatch
+"""A well-formed UUID, any version: the same pattern as the SQL check ``data.invalid_id``."""
+
+STATES = frozenset({"active", "idle", "ended"})
+"""Documented session states."""
+
+DECISIONS = frozenset({"allow", "block"})
+"""Documented event policy decisions."""
+
+_SESSION_STRINGS = ("session_name", "model", "platform")
+_EVENT_STRINGS = ("action_type", "tool_name")
+_SUMMARY_FIELDS = ("total_events", "max_risk", "avg_risk")
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO 8601 datetime as an aware UTC datetime, or None when it is not one.
+
+    A bare date (``2026-04-12``) is not a datetime. A value without an offset is taken as UTC.
+    """
+    if not isinstance(value, str) or len(value) <= 10:
+        return None
+    try:
+        # Python 3.10's fromisoformat does not read a trailing Z.
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def _is_time(value: Any) -> bool:
+    """Cheaper than parse_time when only validity matters (every event's timestamp)."""
+    if not isinstance(value, str) or len(value) <= 10:
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def _id_problems(record: dict[str, Any], problems: list[str]) -> None:
+    rid = record.get("id")
+    if not isinstance(rid, str) or not rid:
+        problems.append("id missing or not a string")
+    elif not _UUID(rid):
+        problems.append("id is not a valid UUID")
+
+
+def _required_string(record: dict[str, Any], name: str, problems: list[str]) -> None:
+    value = record.get(name)
+    if isinstance(value, str):
+        return
+    if value is None:
+        problems.append(f"{name} missing" if name not in record else f"{name} is null")
+    else:
+        problems.append(f"{name} is not a string")
+
+
+def session_problems(record: Any, *, detail: bool = False) -> list[str]:
+    """Why a session record (list element, detail body or child record) fails validation.
+
+    Args:
+        record: the parsed JSON record.
+        detail: the record is a ``/v1/sessions/{id}`` body, which must also carry a
+            ``risk_summary`` object.
+
+    Returns:
+        One reason per problem; empty when the record passes.
+    """
+    if not isinstance(record, dict):
+        return ["record is not an object"]
+    problems: list[str] = []
+    _id_problems(record, problems)
+    for name in _SESSION_STRINGS:
+        _required_string(record, name, problems)
+    state = record.get("state")
+    if not (isinstance(state, str) and state in STATES):
+        if state is None:
+            problems.append("state missing" if "state" not in record else "state is null")
+        else:
+            problems.append("state is not one of active, idle, ended")
+    signing_id = record.get("signing_id")
+    if signing_id is not None and not isinstance(signing_id, str):
+        problems.append("signing_id is not a string")
+    parent = record.get("parent_id")
+    if parent is not None and not isinstance(parent, str):
+        problems.append("parent_id is not a string or null")
+    started = parse_time(record.get("started_at"))
+    if started is None:
+        if record.get("started_at") is None:
+            problems.append("started_at missing" if "started_at" not in record else "started_at is null")
+        else:
+            problems.append("started_at is not an ISO 8601 datetime")
+    raw_end = record.get("ended_at")
+    if raw_end is not None:
+        ended = parse_time(raw_end)
+        if ended is None:
+            problems.append("ended_at is not an ISO 8601 datetime or null")
+        elif started is not None and ended < started:
+            problems.append("ended_at is before started_at")
+    if detail:
+        _summary_problems(record, problems)
+    return problems
+
+
+def _summary_problems(record: dict[str, Any], problems: list[str]) -> None:
+    if "risk_summary" not in record:
+        problems.append("risk_summary missing")
+        return
+    summary = record["risk_summary"]
+    if summary is None:
+        problems.append("risk_summary is null")
+        return
+    if not isinstance(summary, dict):
+        problems.append("risk_summary is not an object")
+        return
+    for name in _SUMMARY_FIELDS:
+        if name not in summary:
+            problems.append(f"risk_summary.{name} missing")
+            continue
+        value = summary[name]
+        # Null figures are allowed: the API sends them for a session without scores.
+        if value is None:
+            continue
+        if name == "avg_risk":
+            # A mean need not be an integer; the documentation does not say it is rounded.
+            ok = type(value) in (int, float) and 0 <= value <= 100
+        else:
+            # "Integer-ish": 47.0 is accepted, 47.5 is not.
+            ok = (type(value) is int or (type(value) is float and value.is_integer())) and value >= 0
+            if ok and name == "max_risk":
+                ok = value <= 100
+        if not ok:
+            expected = {"total_events": "a non-negative integer", "max_risk": "an integer 0-100"}.get(
+                name, "a number 0-100"
+            )
+            problems.append(f"risk_summary.{name} is not {expected}")
+
+
+def event_problems(record: Any, session_id: str | None = None) -> list[str]:
+    """Why an event record fails validation.
+
+    Args:
+        record: the parsed JSON record.
+        session_id: the session whose events list served it; a ``session_id`` field
+            naming another session is a problem.
+
+    Returns:
+        One reason per problem; empty when the record passes.
+    """
+    if not isinstance(record, dict):
+        return ["record is not an object"]
+    problems: list[str] = []
+    _id_problems(record, problems)
+    score = record.get("risk_score")
+    # type() rather than isinstance: True is an int to Python, and 15.0 is a fractional JSON number.
+    if not (type(score) is int and 0 <= score <= 100):
+        problems.append("risk_score missing" if "risk_score" not in record else "risk_score is not an integer 0-100")
+    if not _is_time(record.get("timestamp")):
+        if record.get("timestamp") is None:
+            problems.append("timestamp missing" if "timestamp" not in record else "timestamp is null")
+        else:
+            problems.append("timestamp is not an ISO 8601 datetime")
+    for name in _EVENT_STRINGS:
+        _required_string(record, name, problems)
+    arguments = record.get("arguments")
+    if arguments is not None and not (
+        type(arguments) is list and all(type(a) is str for a in arguments)
+    ):
+        problems.append("arguments is not a list of strings")
+    decision = record.get("decision")
+    if decision is not None and not (isinstance(decision, str) and decision in DECISIONS):
+        problems.append("decision is not allow or block")
+    owner = record.get("session_id")
+    if owner is not None:
+        if not isinstance(owner, str):
+            problems.append("session_id is not a string")
+        elif session_id is not None and owner != session_id:
+            problems.append("session_id differs from the session that served it")
+    agent = record.get("agent_id")
+    if agent is not None and not isinstance(agent, str):
+        problems.append("agent_id is not a string")
+    return problems

@@ -1,0 +1,120 @@
+"""Record validation: one reason per wrong documented field, nothing for a valid or unknown one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from quint_reports.validate import event_problems, parse_time, session_problems
+
+SID = "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
+SESSION: dict[str, Any] = {
+    "id": SID, "session_name": "Fix auth middleware", "model": "claude-sonnet-4-20250514",
+    "signing_id": "com.anthropic.claude-code", "state": "ended", "platform": "claude-code", "parent_id": None,
+    "started_at": "2026-04-12T14:00:00Z", "ended_at": "2026-04-12T14:45:00Z", "children": [],
+    "risk_summary": {"total_events": 47, "max_risk": 35, "avg_risk": 8},
+}
+EVENT: dict[str, Any] = {
+    "id": "550e8400-e29b-41d4-a716-446655440000", "session_id": SID, "agent_id": "claude-code",
+    "action_type": "FILE_READ", "tool_name": "cat", "arguments": ["/app/src/middleware/auth.ts"],
+    "risk_score": 5, "decision": "allow", "timestamp": "2026-04-12T14:01:00Z",
+}
+
+
+def with_(record: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    out = {**record, **changes}
+    return {k: v for k, v in out.items() if v is not ...}  # ... removes a key
+
+
+def test_documented_examples_pass() -> None:
+    assert session_problems(SESSION, detail=True) == []
+    six_fields = {k: EVENT[k] for k in ("id", "action_type", "tool_name", "arguments", "risk_score", "timestamp")}
+    assert event_problems(six_fields, SID) == [] and event_problems(EVENT, SID) == []
+    child = with_(SESSION, signing_id=..., children=..., risk_summary=..., parent_id=SID, state="active", ended_at=None)
+    assert session_problems(child) == []
+    assert session_problems(with_(SESSION, x_quint_region="eu", labels=[1])) == []  # unknown fields are kept
+
+
+@pytest.mark.parametrize(
+    ("changes", "detail", "reasons"),
+    [
+        pytest.param({"id": ...}, False, ["id missing or not a string"], id="no-id"),
+        pytest.param({"id": SID[:-1] + "g"}, False, ["id is not a valid UUID"], id="id-g"),
+        pytest.param({"id": SID.replace("-", "")}, False, ["id is not a valid UUID"], id="id-no-dashes"),
+        pytest.param({"model": ...}, False, ["model missing"], id="no-model"),
+        pytest.param({"session_name": None}, False, ["session_name is null"], id="null-name"),
+        pytest.param({"platform": 3}, False, ["platform is not a string"], id="platform-int"),
+        pytest.param({"state": "done"}, False, ["state is not one of active, idle, ended"], id="state"),
+        pytest.param({"state": ["ended"]}, False, ["state is not one of active, idle, ended"], id="state-list"),
+        pytest.param({"parent_id": 7}, False, ["parent_id is not a string or null"], id="parent-int"),
+        pytest.param({"signing_id": 1}, False, ["signing_id is not a string"], id="signing-int"),
+        pytest.param({"started_at": "2026-04-12"}, False, ["started_at is not an ISO 8601 datetime"], id="date"),
+        pytest.param({"started_at": ...}, False, ["started_at missing"], id="no-start"),
+        pytest.param({"ended_at": "soon"}, False, ["ended_at is not an ISO 8601 datetime or null"], id="end-text"),
+        pytest.param({"ended_at": "2026-04-12T13:59:00Z"}, False, ["ended_at is before started_at"], id="end-early"),
+        pytest.param({"ended_at": "2026-04-12T16:00:00+02:00"}, False, [], id="end-offset-equal"),
+        pytest.param({"risk_summary": ...}, True, ["risk_summary missing"], id="summary-absent"),
+        pytest.param({"risk_summary": ...}, False, [], id="summary-absent-in-list"),
+        pytest.param({"risk_summary": None}, True, ["risk_summary is null"], id="summary-null"),
+        pytest.param({"risk_summary": [47]}, True, ["risk_summary is not an object"], id="summary-list"),
+        pytest.param({"risk_summary": {"total_events": 3, "max_risk": None, "avg_risk": None}}, True, [],
+                     id="summary-nulls"),
+        pytest.param({"risk_summary": {"total_events": 3.0, "max_risk": 35, "avg_risk": 8.4}}, True, [],
+                     id="summary-integerish"),
+        pytest.param({"risk_summary": {"total_events": 3.5, "max_risk": 135, "avg_risk": "8"}}, True,
+                     ["risk_summary.total_events is not a non-negative integer",
+                      "risk_summary.max_risk is not an integer 0-100", "risk_summary.avg_risk is not a number 0-100"],
+                     id="summary-types"),
+        pytest.param({"risk_summary": {"total_events": True, "max_risk": 35}}, True,
+                     ["risk_summary.total_events is not a non-negative integer", "risk_summary.avg_risk missing"],
+                     id="summary-bool-missing"),
+    ],
+)
+def test_session_problems(changes: dict[str, Any], detail: bool, reasons: list[str]) -> None:
+    assert session_problems(with_(SESSION, **changes), detail=detail) == reasons
+
+
+@pytest.mark.parametrize(
+    ("changes", "reasons"),
+    [
+        pytest.param({"risk_score": 150}, ["risk_score is not an integer 0-100"], id="score-150"),
+        pytest.param({"risk_score": -5}, ["risk_score is not an integer 0-100"], id="score-negative"),
+        pytest.param({"risk_score": None}, ["risk_score is not an integer 0-100"], id="score-null"),
+        pytest.param({"risk_score": "high"}, ["risk_score is not an integer 0-100"], id="score-text"),
+        pytest.param({"risk_score": 5.0}, ["risk_score is not an integer 0-100"], id="score-float"),
+        pytest.param({"risk_score": True}, ["risk_score is not an integer 0-100"], id="score-bool"),
+        pytest.param({"risk_score": ...}, ["risk_score missing"], id="score-absent"),
+        pytest.param({"timestamp": "yesterday"}, ["timestamp is not an ISO 8601 datetime"], id="ts-text"),
+        pytest.param({"timestamp": ...}, ["timestamp missing"], id="ts-absent"),
+        pytest.param({"tool_name": ...}, ["tool_name missing"], id="no-tool"),
+        pytest.param({"action_type": 1}, ["action_type is not a string"], id="action-int"),
+        pytest.param({"arguments": "rm -rf /"}, ["arguments is not a list of strings"], id="args-text"),
+        pytest.param({"arguments": ["-m", 2]}, ["arguments is not a list of strings"], id="args-int"),
+        pytest.param({"arguments": None, "decision": None, "agent_id": None, "session_id": None}, [],
+                     id="optional-nulls"),
+        pytest.param({"decision": "deny"}, ["decision is not allow or block"], id="decision"),
+        pytest.param({"decision": {"a": 1}}, ["decision is not allow or block"], id="decision-object"),
+        pytest.param({"session_id": "6ba7b811-9dad-11d1-80b4-00c04fd430c8"},
+                     ["session_id differs from the session that served it"], id="other-session"),
+        pytest.param({"agent_id": 5}, ["agent_id is not a string"], id="agent-int"),
+        pytest.param({"id": "550e8400-e29b-41d4-a716-4466554400zz"}, ["id is not a valid UUID"], id="id-zz"),
+    ],
+)
+def test_event_problems(changes: dict[str, Any], reasons: list[str]) -> None:
+    assert event_problems(with_(EVENT, **changes), SID) == reasons
+
+
+def test_every_problem_is_listed_and_non_objects_are_one() -> None:
+    assert event_problems([1, 2]) == ["record is not an object"]
+    assert session_problems("x", detail=True) == ["record is not an object"]
+    assert event_problems({}) == [
+        "id missing or not a string", "risk_score missing", "timestamp missing", "action_type missing",
+        "tool_name missing",
+    ]
+
+
+def test_parse_time() -> None:
+    assert parse_time("2026-04-12T16:00:00+02:00") == parse_time("2026-04-12T14:00:00Z")
+    assert parse_time("2026-04-12T14:00:00") == parse_time("2026-04-12T14:00:00Z")  # no offset: UTC
+    assert parse_time("2026-04-12") is None and parse_time(20260412) is None
