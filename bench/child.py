@@ -107,7 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     _write_json(progress_path, snapshot)
     if profiler is not None:
         profiler.dump_stats(args.profile)
-    result = {"loader": args.loader, "seconds": seconds, "requests": snapshot["requests"], "http_errors": snapshot["http_errors"]}
+    result = {
+        "loader": args.loader,
+        "seconds": seconds,
+        "requests": snapshot["requests"],
+        "http_errors": snapshot["http_errors"],
+        "max_in_flight": snapshot["max_in_flight"],
+    }
     result.update(count())
     _write_json(Path(args.result), result)
     return 0

@@ -92,7 +92,7 @@ def sync_tables(matrix: dict[str, Any]) -> list[str]:
         out += [
             f"### {size:,} sessions ({sim['events']:,} events), {latency} ms per request",
             "",
-            ("| concurrency | ours s | sessions/s | requests/s | requests/session | peak RSS MB | loader CPU | server CPU "
+            ("| concurrency (max in flight) | ours s | sessions/s | requests/s | requests/session | peak RSS MB | loader CPU | server CPU "
             "| latency bound s | ours / bound | naive s | ours / naive | dlt s | dlt RSS MB | ours / dlt |"),
             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
@@ -105,7 +105,8 @@ def sync_tables(matrix: dict[str, Any]) -> list[str]:
             rps = f"{row['requests_per_session']:.2f}" if row["requests_per_session"] else "n/a"
             dlt_rss = f"{dlt['peak_rss_mb']:.0f}" if dlt else "n/a"
             out.append(
-                f"| {row['concurrency']} | {_time(row)} | {row['sessions_per_s']:.0f} | {row['requests_per_s']:.0f} "
+                f"| {row['concurrency']} ({row.get('max_in_flight', 0)}) | {_time(row)} | {row['sessions_per_s']:.0f} "
+                f"| {row['requests_per_s']:.0f} "
                 f"| {rps} | {row['peak_rss_mb']:.0f} | {_pct(row['cpu_s'], row['seconds'])} "
                 f"| {_pct(row['server_cpu_s'], row['seconds'])} | {_s(bound) if latency else '0'} | {vs_bound} "
                 f"| {_time(naive)} | {_ratio(row, naive)} | {_time(dlt)} | {dlt_rss} | {_ratio(row, dlt)} |"
@@ -115,7 +116,8 @@ def sync_tables(matrix: dict[str, Any]) -> list[str]:
         out.append("Peers in detail: " + "; ".join(
             f"{r['loader']}{'' if r['loader'] == 'naive' else ' c=' + str(r['concurrency'])}: {_time(r)} s, "
             f"{r['sessions_per_s']:.0f} sessions/s, {r['requests_per_s']:.0f} requests/s, "
-            f"{r['peak_rss_mb']:.0f} MB, CPU {_pct(r['cpu_s'], r['seconds'])}"
+            f"{r['peak_rss_mb']:.0f} MB, CPU {_pct(r['cpu_s'], r['seconds'])}, at most {r.get('max_in_flight', 0)} "
+            "requests in flight"
             + (f" (stopped at {r['cap_s']:.0f} s after {r['sessions_done']} sessions)" if r["capped"] else "")
             for r in peers) + ".")
         out.append("")

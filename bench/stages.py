@@ -124,6 +124,7 @@ def run_loader(
         "requests": requests,
         "server_requests": int(stats.get("requests", 0)),
         "requests_by_endpoint": stats.get("by_endpoint", {}),
+        "max_in_flight": int(result.get("max_in_flight") or measured.progress.get("max_in_flight") or 0),
         "sessions_done": done,
         "sessions": result.get("sessions"),
         "events": result.get("events"),
