@@ -1,10 +1,15 @@
-"""Progress of a sync: a rich progress bar on a terminal, plain log lines otherwise (cron, notebooks)."""
+"""Progress of a sync: a rich progress bar on a terminal, plain lines otherwise (cron, notebooks).
+
+Plain lines are written to the stream directly rather than logged: a notebook
+has no handler on our logger, so logged lines would never show there.
+"""
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
+from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import IO
 
 from rich.console import Console
@@ -12,22 +17,39 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from quint_reports.client import ClientStats
 
-log = logging.getLogger("quint_reports.sync")
-
 LOG_EVERY_SECONDS = 10.0
 """Plain mode: one progress line at most this often, so cron logs stay short."""
 
 
 class SyncProgress:
-    """Sessions done/total, requests and retries, shown as a bar or as log lines."""
+    """Sessions done/total, requests and retries, shown as a bar or as plain lines.
 
-    def __init__(self, stats: ClientStats, enabled: bool | None = None, stream: IO[str] | None = None) -> None:
+    Args:
+        stats: the client's live counters.
+        enabled: force the bar on or off; by default it is on when ``stream`` is a terminal.
+        stream: where to write; by default ``sys.stderr`` as it is when the progress starts
+            (in a notebook, the kernel's stream, so the lines show in the cell).
+        interval: plain mode, seconds between two lines at most (the last line is always written).
+        clock: monotonic seconds, for the interval.
+    """
+
+    def __init__(
+        self,
+        stats: ClientStats,
+        enabled: bool | None = None,
+        stream: IO[str] | None = None,
+        *,
+        interval: float = LOG_EVERY_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.stats = stats
         self.stream = stream or sys.stderr
         self.bar_mode = enabled if enabled is not None else self.stream.isatty()
         self.total = 0
         self.done = 0
-        self._last_log = time.monotonic()
+        self.interval = interval
+        self._clock = clock
+        self._last_log = clock()
         self._bar: Progress | None = None
         self._task: int | None = None
 
@@ -51,6 +73,8 @@ class SyncProgress:
             self._refresh()
             self._bar.__exit__(None, None, None)
             self._bar = None
+        elif not self.bar_mode:
+            self._write_line()
 
     def add_total(self, n: int) -> None:
         """More sessions to fetch (the list, then referenced ids discovered on the way)."""
@@ -71,8 +95,14 @@ class SyncProgress:
                 requests=self.stats.requests,
                 retries=self.stats.retries,
             )
-        elif time.monotonic() - self._last_log >= LOG_EVERY_SECONDS:
-            self._last_log = time.monotonic()
-            log.info(
-                "sessions %d/%d, %d requests, %d retries", self.done, self.total, self.stats.requests, self.stats.retries
-            )
+        elif not self.bar_mode and self._clock() - self._last_log >= self.interval:
+            self._write_line()
+
+    def _write_line(self) -> None:
+        self._last_log = self._clock()
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        self.stream.write(
+            f"{stamp} sync: sessions {self.done}/{self.total}, {self.stats.requests} requests, "
+            f"{self.stats.retries} retries\n"
+        )
+        self.stream.flush()
