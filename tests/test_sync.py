@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -158,36 +159,95 @@ def test_paginated_list_is_followed(quint_simulator: SimFactory, tmp_path: Path)
     assert_truth(db, sim)
 
 
-def test_incremental_fetches_only_new_and_open_sessions(quint_simulator: SimFactory, tmp_path: Path) -> None:
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _child_ids(records: Any) -> set[str]:
+    return {c["id"] for c in records if isinstance(c, dict) and isinstance(c.get("id"), str)} if isinstance(
+        records, list
+    ) else set()
+
+
+def expected_incremental(before: dict[str, Any], after: dict[str, Any], listed: set[str]) -> dict[str, set[str]]:
+    """What a second run must fetch, from the simulator's truth before and after the changes.
+
+    Args:
+        before: ``sim.truth()`` as the first run landed it.
+        after: ``sim.truth()`` now.
+        listed: the ids ``GET /v1/sessions`` serves now.
+
+    Returns:
+        ``sessions``: listed since the watermark minus the one-day overlap, plus those not ended
+        before, plus ids they newly reference (the closure); ``hierarchy``: sessions landed before
+        that gained a new child (detail and /children refetched); ``children``: sessions whose
+        /children is fetched; ``missing``: fetched sessions answering 404.
+    """
+    known = set(before["sessions"]) | set(before["missing"])
+    watermark = max(_utc(d["started_at"]) for sid, d in before["sessions"].items() if sid in listed)
+    since = (watermark - timedelta(days=1)).replace(microsecond=0)
+    sessions = {sid for sid in listed if _utc(after["sessions"][sid]["started_at"]) >= since}
+    sessions |= {sid for sid, d in before["sessions"].items() if d.get("state") != "ended"}
+    # Parents named by anything landed before or listed now get /children whatever their detail says.
+    parents = {d.get("parent_id") for d in before["sessions"].values()}
+    parents |= {after["sessions"][sid].get("parent_id") for sid in listed}
+    hierarchy: set[str] = set()
+    while True:
+        size = len(sessions)
+        fetched = {sid for sid in sessions if sid in after["sessions"]}
+        for sid in fetched:
+            parent = after["sessions"][sid].get("parent_id")
+            parents.add(parent)
+            if isinstance(parent, str) and parent in known and parent not in sessions and sid not in known:
+                hierarchy.add(parent)
+        children = {sid for sid in fetched if _child_ids(after["sessions"][sid].get("children")) or sid in parents}
+        children |= hierarchy
+        referenced = {after["sessions"][sid].get("parent_id") for sid in fetched}
+        for sid in fetched:
+            referenced |= _child_ids(after["sessions"][sid].get("children"))
+        for sid in children:
+            referenced |= _child_ids(after["children"].get(sid))
+        sessions |= {ref for ref in referenced if isinstance(ref, str) and ref and ref not in known}
+        if len(sessions) == size:
+            break
+    return {"sessions": sessions, "hierarchy": hierarchy, "children": children,
+            "missing": sessions - set(after["sessions"])}
+
+
+def test_incremental_fetches_exactly_the_new_open_and_referenced_sessions(
+    quint_simulator: SimFactory, tmp_path: Path
+) -> None:
     sim = quint_simulator(seed=5, sessions=150, defects=True)
     db = tmp_path / "quint.duckdb"
-    first = sync(settings=settings_for(sim, db))
-    with connect(db) as con:
-        open_before = {r[0] for r in con.execute(
-            "select session_id from raw_session_detail where http_status = 200 and coalesce(json_extract_string(body, '$.state'), '') <> 'ended'"
-        ).fetchall()}
+    sync(settings=settings_for(sim, db))
+    before = json.loads(json.dumps(sim.truth()))  # a copy: the simulator changes its records in place
+    open_before = {sid for sid, d in before["sessions"].items() if d.get("state") != "ended"}
     added = sim.add_sessions(12)
     changed = sim.advance(0.5)
     assert set(changed) <= open_before | set(added)  # only sessions not yet ended can change
+    after = sim.truth()
+    listed = set(after["sessions"]) - set(sim.manifest["unlisted"])
+    expected = expected_incremental(before, after, listed)
+    assert set(added) | set(changed) | open_before <= expected["sessions"]
+    assert len(expected["sessions"]) < len(after["sessions"]) / 2  # the expectation is not a full refetch
     sim.reset_stats()
 
     second = sync(settings=settings_for(sim, db))
     assert_truth(db, sim)
     with connect(db) as con:
-        by_run = dict(con.execute(
-            "select run_id, list(session_id) from raw_session_detail group by run_id"
-        ).fetchall())
-        refetched = set(by_run[second.run_id])
-        events_refetched = con.execute(
-            "select count(*) from raw_session_events where run_id = ?", [second.run_id]
-        ).fetchone()[0]
-    by_endpoint = sim.stats()["by_endpoint"]
-    # Every request the second run made is accounted for by a session it landed, and nothing more.
-    assert by_endpoint["sessions.detail"] == len(refetched) == second.sessions
-    assert by_endpoint["sessions.events"] == events_refetched
-    assert set(added) | set(changed) | open_before <= refetched
-    assert len(refetched) < len(by_run[first.run_id]) / 2  # not a full refetch
-    assert second.sessions_new >= len(added) and second.sessions_updated >= 1
+        refetched = {r[0] for r in con.execute(
+            "select session_id from raw_session_detail where run_id = ?", [second.run_id]
+        ).fetchall()}
+    assert refetched == expected["sessions"] | expected["hierarchy"]
+    assert second.sessions == len(expected["sessions"])
+    by_endpoint = {name: n for name, n in sim.stats()["by_endpoint"].items() if n}
+    assert by_endpoint == {
+        "sessions.list": 1,
+        "sessions.detail": len(expected["sessions"]) + len(expected["hierarchy"]),
+        "sessions.events": len(expected["sessions"] - expected["missing"]),
+        "sessions.children": len(expected["children"]),
+    }
+    assert second.sessions_new == len(added) and second.sessions_updated >= len(set(changed) - set(added))
 
     third = sync(settings=settings_for(sim, db))  # same data again: idempotent
     assert (third.sessions_new, third.sessions_updated) == (0, 0)
