@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 
+import quint_reports
 from quint_reports.store import WATERMARK_KEY, Batch, BodyRow, ChangeTally, ListRow, QuarantineRow, Store
 
 T0 = datetime(2026, 4, 12, 14, 0, tzinfo=timezone.utc)
@@ -112,10 +115,54 @@ def test_prune_keeps_only_this_run_and_failed_sessions(store: Store) -> None:
     assert count(store, "raw_session_events") == 0
 
 
-def test_a_large_batch_is_one_bulk_write(store: Store) -> None:
-    bodies = [detail(f"s{i}", "active") for i in range(20_000)]
-    assert tally(store, "r1", Batch(bodies=bodies)) == (20_000, 0, 0)
-    assert count(store, "raw_session_detail") == 20_000
+class CountingConnection:
+    """A DuckDB connection that counts the statements sent through it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+        self.calls: list[str] = []
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls.append("execute")
+        return self._con.execute(*args, **kwargs)
+
+    def executemany(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls.append("executemany")
+        return self._con.executemany(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+def statements_for(n: int) -> tuple[list[str], Store]:
+    """Land ``n`` sessions (detail, events, list record, quarantine row each) and count the statements."""
+    con = CountingConnection(duckdb.connect(":memory:"))
+    store = Store(con)  # type: ignore[arg-type]
+    store.ensure_schema()
+    batch = Batch(
+        bodies=[b for i in range(n) for b in (detail(f"s{i}", "active", parent_id="p"), events(f"s{i}", 2))],
+        listed=[ListRow(f"s{i}", f"s{i}", T0, "/v1/sessions", json.dumps({"id": f"s{i}"})) for i in range(n)],
+        quarantine=[QuarantineRow("/v1/sessions", f"s{i}", "id is not a valid UUID", T0, "{}") for i in range(n)],
+    )
+    con.calls.clear()
+    store.write("r1", batch, state={WATERMARK_KEY: T0.isoformat()}, prune_keep=set(), tally=ChangeTally())
+    return con.calls, store
+
+
+def test_a_large_batch_is_one_bulk_write() -> None:
+    one, _ = statements_for(1)
+    calls, store = statements_for(20_000)
+    assert "executemany" not in calls
+    assert calls == one  # the same statements for 1 row as for 20,000: nothing runs per row
+    assert len(calls) < 20
+    assert count(store, "raw_session_detail") == count(store, "raw_session_list") == 20_000
+    assert count(store, "raw_session_events") == count(store, "raw_quarantine") == 20_000
+
+
+def test_the_package_has_no_row_by_row_write() -> None:
+    package = Path(quint_reports.__file__).parent
+    offenders = [str(p.relative_to(package)) for p in package.rglob("*.py") if "executemany" in p.read_text("utf-8")]
+    assert offenders == []
 
 
 def test_a_session_new_in_one_batch_stays_new_in_the_next(store: Store) -> None:

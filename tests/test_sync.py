@@ -332,7 +332,10 @@ def test_token_never_in_logs_output_errors_or_database(
     sim = quint_simulator(seed=11, sessions=60, defects=True, faults=Faults(error_rate=0.2, cut_body_rate=0.1))
     db = tmp_path / "quint.duckdb"
     monkeypatch.setenv("QUINT_API_TOKEN", sim.token)
-    caplog.set_level(logging.DEBUG)  # httpx and httpcore included
+    caplog.set_level(logging.DEBUG)
+    # Explicitly: the CLI sets these two to WARNING, and an earlier test in this process may have run it.
+    for transport in ("httpx", "httpcore"):
+        caplog.set_level(logging.DEBUG, logger=transport)
     result = sync(db, api_url=sim.base_url, progress=True)
     sim.faults = Faults(error_rate=0.5)  # fresh attempt counts: some requests fail on their only attempt
     with pytest.raises(PartialFailure) as partial:
@@ -340,6 +343,8 @@ def test_token_never_in_logs_output_errors_or_database(
     out, err = capsys.readouterr()
     texts = [caplog.text, out, err, str(result), repr(result), str(partial.value), repr(partial.value)]
     assert caplog.text and all(sim.token not in text for text in texts)
+    transports = {r.name.split(".")[0] for r in caplog.records}
+    assert {"httpx", "httpcore"} <= transports  # their request lines (httpcore's at DEBUG) were checked too
     assert sim.token.encode() not in db.read_bytes()
 
 
