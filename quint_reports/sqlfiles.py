@@ -1,13 +1,16 @@
 """Locates the ``sql/`` folder and reads its files.
 
-``sql/`` sits beside the package in the checkout (the package is installed
-editable), so its path is resolved here, once, and never from the working
-directory. ``QUINT_SQL_DIR`` overrides it for an installed copy.
+``sql/`` sits at the top of the checkout, beside the package: an editable
+install (``pip install -e .``) reads it there. A wheel ships it as data files
+under ``<prefix>/share/quint_reports/sql/``, found through ``sys.prefix`` when
+no checkout folder is beside the package. ``QUINT_SQL_DIR`` overrides both.
+The path is resolved here, once, and never from the working directory.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -16,15 +19,26 @@ from quint_reports.exceptions import ConfigError
 
 @cache
 def sql_dir() -> Path:
-    """Return the folder holding the project's SQL files."""
+    """Return the folder holding the project's SQL files.
+
+    Raises:
+        ConfigError: neither ``QUINT_SQL_DIR``, the checkout nor the installed data holds it.
+    """
     override = os.environ.get("QUINT_SQL_DIR")
-    path = Path(override) if override else Path(__file__).resolve().parent.parent / "sql"
-    if not path.is_dir():
-        raise ConfigError(
-            f"SQL folder not found at {path}: run from a checkout installed with "
-            "`pip install -e .`, or set QUINT_SQL_DIR to the project's sql/ folder"
-        )
-    return path
+    if override:
+        candidates = [Path(override)]
+    else:
+        candidates = [
+            Path(__file__).resolve().parent.parent / "sql",
+            Path(sys.prefix) / "share" / "quint_reports" / "sql",
+        ]
+    for path in candidates:
+        if path.is_dir():
+            return path
+    raise ConfigError(
+        f"SQL folder not found (looked in {', '.join(str(p) for p in candidates)}): reinstall quint_reports, "
+        "or set QUINT_SQL_DIR to the project's sql/ folder"
+    )
 
 
 def read_sql(relative: str) -> str:
