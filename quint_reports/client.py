@@ -209,7 +209,8 @@ class ApiClient:
             self.stats.retries += 1
             log.debug("retrying GET %s in %.2fs after %s (attempt %d)", path, wait, last, attempt + 1)
             await self._sleep(wait)
-        raise RequestFailed(f"GET {path} failed after {attempt + 1} attempts: {last}")
+        attempts = f"{attempt + 1} attempt{'s' if attempt else ''}"
+        raise RequestFailed(f"GET {path} failed after {attempts}: {last}")
 
     async def get_list(
         self, path: str, key: str, params: dict[str, str] | None = None, kind: str = "list"

@@ -35,6 +35,18 @@ from quint_reports.timebounds import to_utc
 
 log = logging.getLogger("quint_reports.sync")
 
+UNREACHABLE_HINT = (
+    "check --api-url / QUINT_API_URL and the network (or whether the API is down), then run sync again; "
+    "nothing was published, the previous snapshot is intact"
+)
+"""What to do when the API cannot be reached (exit 4)."""
+
+WRONG_URL_HINT = (
+    "check --api-url / QUINT_API_URL: it must be the API's base URL, e.g. https://api.quintai.dev; "
+    "nothing was published, the previous snapshot is intact"
+)
+"""What to do when the API answers the session list with a 4xx (exit 2)."""
+
 
 @dataclass(frozen=True)
 class SyncResult:
@@ -198,10 +210,11 @@ async def sync_async(
                 try:
                     listing = await list_sessions(api, list_since)
                 except RequestFailed as exc:
-                    hint = "check --api-url / QUINT_API_URL and the network; nothing was published"
+                    failed = f"could not list sessions from {settings.api_url}: {exc}"
                     if exc.status is not None and 400 <= exc.status < 500:
-                        raise ConfigError(f"could not list sessions from {settings.api_url}: {exc}; {hint}") from None
-                    raise ApiUnreachable(f"could not list sessions from {settings.api_url}: {exc}; {hint}") from None
+                        # The server answered, so the network is fine: the URL (or its path) is wrong.
+                        raise ConfigError(f"{failed}; {WRONG_URL_HINT}") from None
+                    raise ApiUnreachable(f"{failed}; {UNREACHABLE_HINT}") from None
                 listed = set(listing.ids)
                 ids = listing.ids + [sid for sid in open_ids if sid not in listed]
                 log.info("run %s (%s): %d listed, %d open sessions to refetch", run_id, mode, len(listed), len(ids) - len(listed))
@@ -218,7 +231,9 @@ async def sync_async(
                 outcome = await fetcher.run(ids)
                 if outcome.sessions and len(outcome.failed) == outcome.sessions:
                     first = next(iter(outcome.failed.values()))
-                    raise ApiUnreachable(f"every session request failed against {settings.api_url}, e.g. {first}")
+                    raise ApiUnreachable(
+                        f"every session request failed against {settings.api_url} (e.g. {first}); {UNREACHABLE_HINT}"
+                    )
                 marks = [m for m in (watermark, listing.max_started_at) if m is not None]
                 state = {WATERMARK_KEY: max(marks).isoformat()} if marks else None
                 await writer.flush(state=state, prune_keep=set(outcome.failed) if full else None)
@@ -244,7 +259,9 @@ async def sync_async(
     if result.failed:
         error = PartialFailure(
             f"{result.failed} of {result.sessions} sessions could not be fetched (e.g. "
-            f"{next(iter(result.failures.values()))}); the rest is published, and the next run retries them"
+            f"{next(iter(result.failures.values()))}); the rest is published and those keep their earlier rows: "
+            "run sync again, the next run retries them; if they keep failing, check the network and "
+            "--api-url / QUINT_API_URL"
         )
         error.result = result  # type: ignore[attr-defined]
         raise error

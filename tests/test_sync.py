@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from quint_reports import connect, sync
+from quint_reports.client import ApiClient, RequestFailed
 from quint_reports.exceptions import ApiUnreachable, AuthError, PartialFailure
 from quint_reports.settings import Settings, Token
 from quint_reports.simulator import Faults, Simulator
@@ -299,7 +300,10 @@ def test_requests_that_fail_for_good_are_partial_then_recovered(quint_simulator:
         sync(settings=settings_for(sim, db, max_attempts=1))
     partial = info.value.result  # type: ignore[attr-defined]
     assert partial.failed > 0 and partial.status == "partial" and PartialFailure.exit_code == 5
-    assert "next run retries them" in str(info.value)
+    message = str(info.value)
+    assert "failed after 1 attempt: HTTP 5" in message
+    for advice in ("the rest is published", "run sync again", "next run retries them", "QUINT_API_URL"):
+        assert advice in message
     with connect(db) as con:
         assert con.execute("select status from _sync_runs").fetchall() == [("partial",)]
     sync(settings=settings_for(sim, db))  # faults spent: the next run lands the rest
@@ -320,9 +324,37 @@ def test_wrong_token_is_an_auth_error_naming_the_variable(quint_simulator: SimFa
 def test_unreachable_api(tmp_path: Path) -> None:
     settings = Settings(api_url="http://127.0.0.1:9", token=Token("x"), db=tmp_path / "q.duckdb",
                         max_attempts=2, backoff_base=0.01, connect_timeout=1.0)
-    with pytest.raises(ApiUnreachable, match="could not list sessions"):
+    with pytest.raises(ApiUnreachable, match="could not list sessions") as caught:
         sync(settings=settings)
     assert not (tmp_path / "q.duckdb").exists()
+    message = str(caught.value)
+    assert "failed after 2 attempts: ConnectError" in message
+    for advice in ("--api-url / QUINT_API_URL", "the network", "run sync again", "nothing was published"):
+        assert advice in message
+
+
+def test_every_session_failing_is_unreachable_and_publishes_nothing(
+    quint_simulator: SimFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = quint_simulator(seed=15, sessions=30)
+    db = tmp_path / "quint.duckdb"
+    sync(settings=settings_for(sim, db))
+    before = db.read_bytes()
+    real_get = ApiClient.get
+
+    async def sessions_unreachable(self: ApiClient, path: str, *args: Any, **kwargs: Any) -> Any:
+        if path != "/v1/sessions":  # the list answers; every per-session request fails for good
+            raise RequestFailed(f"GET {path} failed after 6 attempts: ConnectError")
+        return await real_get(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(ApiClient, "get", sessions_unreachable)
+    with pytest.raises(ApiUnreachable) as caught:
+        sync(settings=settings_for(sim, db))
+    message = str(caught.value)
+    assert message.startswith(f"every session request failed against {sim.base_url} (e.g. GET /v1/sessions/")
+    for advice in ("--api-url / QUINT_API_URL", "the network", "run sync again", "nothing was published"):
+        assert advice in message
+    assert ApiUnreachable.exit_code == 4 and db.read_bytes() == before
 
 
 def test_token_never_in_logs_output_errors_or_database(
