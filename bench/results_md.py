@@ -71,7 +71,9 @@ def same_data(runs: list[dict[str, Any]]) -> list[str]:
         done = [r for r in runs if r["size"] == size and r["latency_ms"] == latency and r["ok"] and not r["capped"]]
         counts = {(r["sessions"], r["events"]) for r in done}
         names = sorted({f"{r['loader']}" for r in done})
-        if len(counts) == 1:
+        if not done:
+            lines.append(f"- {size} sessions, {latency} ms: no run finished within its cap; nothing to compare.")
+        elif len(counts) == 1:
             sessions, events = counts.pop()
             lines.append(f"- {size} sessions, {latency} ms: every finished run ({', '.join(names)}) landed "
                          f"{sessions} sessions and {events} events.")
@@ -414,7 +416,7 @@ def analysis(results: dict[str, Any]) -> list[str]:
                          f"{sharded['clients']} clients of {sharded['connections_per_client']} connections costs "
                          f"{sharded['cpu_ms_per_request']:.2f} ms and reaches {sharded['requests_per_s']:.0f} requests/s "
                          f"(httpcore's pool scans every connection, with a `poll()` per idle socket, on each request's "
-                         f"enqueue and release). The bound needs {ours['requests'] / ours['latency_bound_s']:.0f} "
+                         f"enqueue and release). The bound needs {TARGET_CONCURRENCY / 0.025:.0f} "
                          "requests/s. What would close it: spread the requests over several small pools (or a "
                          "transport without the per-request scan), then fewer requests per session "
                          f"(now {ours['requests_per_session'] or 0:.2f}) and less work per response in the loop.")

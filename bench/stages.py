@@ -24,7 +24,7 @@ class Plan:
     sizes: tuple[int, ...] = (2_000, 10_000)
     latencies_ms: tuple[int, ...] = (0, 25)
     concurrencies: tuple[int, ...] = (1, 8, 32, 64)
-    cap_s: float = 90.0
+    cap_s: float = 125.0
     """Our sync still going after this long is stopped; its rate up to then is reported."""
     short_cap_s: float = 30.0
     """The cap of a run whose latency bound alone exceeds its cap: its rate is steady, more time adds nothing."""
