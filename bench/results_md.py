@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from quint_reports.client import CONNECTIONS_PER_POOL
+
 TARGET_BOUND_RATIO = 1.3
 """Full sync within this factor of the latency bound (25 ms, concurrency 32)."""
 TARGET_DLT_SPEEDUP = 3.0
@@ -385,6 +387,15 @@ def _probe_row(matrix: dict[str, Any], latency: int, concurrency: int, single: b
     return None
 
 
+def _sync_uses_small_pools() -> bool:
+    """Whether our client spreads its connections over small pools (it does since the probe showed why)."""
+    try:
+        from quint_reports import client
+    except ImportError:
+        return False
+    return hasattr(client, "CONNECTIONS_PER_POOL")
+
+
 def analysis(results: dict[str, Any]) -> list[str]:
     """Why each target is met or missed, from this run's own figures, and what would close a gap."""
     out: list[str] = []
@@ -410,16 +421,22 @@ def analysis(results: dict[str, Any]) -> list[str]:
             single = _probe_row(matrix, 25, TARGET_CONCURRENCY, True)
             sharded = _probe_row(matrix, 25, TARGET_CONCURRENCY, False)
             if single and sharded and ratio > TARGET_BOUND_RATIO:
-                line += (f" The client probe shows where: plain httpx with one pool of {TARGET_CONCURRENCY} connections "
-                         f"costs {single['cpu_ms_per_request']:.2f} ms of CPU per request and reaches "
-                         f"{single['requests_per_s']:.0f} requests/s; the same load over "
-                         f"{sharded['clients']} clients of {sharded['connections_per_client']} connections costs "
-                         f"{sharded['cpu_ms_per_request']:.2f} ms and reaches {sharded['requests_per_s']:.0f} requests/s "
-                         f"(httpcore's pool scans every connection, with a `poll()` per idle socket, on each request's "
-                         f"enqueue and release). The bound needs {TARGET_CONCURRENCY / 0.025:.0f} "
-                         "requests/s. What would close it: spread the requests over several small pools (or a "
-                         "transport without the per-request scan), then fewer requests per session "
-                         f"(now {ours['requests_per_session'] or 0:.2f}) and less work per response in the loop.")
+                per_request = 1000 * ours["cpu_s"] / max(1, ours["requests"])
+                line += (f" The client probe: plain httpx with one pool of {TARGET_CONCURRENCY} connections "
+                         f"costs {single['cpu_ms_per_request']:.2f} ms of CPU per request; over "
+                         f"{sharded['clients']} pools of {sharded['connections_per_client']} it costs "
+                         f"{sharded['cpu_ms_per_request']:.2f} ms (httpcore scans a whole pool on each request).")
+                if _sync_uses_small_pools():
+                    line += (" Our client already spreads its requests over pools of 4, so what remains is the "
+                             f"CPU per request itself: at {per_request:.2f} ms one core serves at most "
+                             f"{1000 / per_request:.0f} requests/s, and the bound needs "
+                             f"{TARGET_CONCURRENCY / 0.025:.0f}. What would close it: fewer requests per session "
+                             f"(now {ours['requests_per_session'] or 0:.2f}), less Python work per response (see the "
+                             "profile below: httpx/httpcore layers, JSON decoding, validation), or a lighter HTTP client.")
+                else:
+                    line += (" What would close it: spread the requests over several small pools, then fewer "
+                             f"requests per session (now {ours['requests_per_session'] or 0:.2f}) and less work per "
+                             "response in the loop.")
             out.append(line)
         dlt_rows = [r for r in runs if r["loader"] == "dlt" and r["ok"] and r["concurrency"] > 1]
         if dlt_rows:
