@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from quint_reports.client import CONNECTIONS_PER_POOL
-
 TARGET_BOUND_RATIO = 1.3
 """Full sync within this factor of the latency bound (25 ms, concurrency 32)."""
 TARGET_DLT_SPEEDUP = 3.0
