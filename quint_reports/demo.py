@@ -65,7 +65,8 @@ def demo(folder: str | os.PathLike[str] = "demo", *, sessions: int = 1500, seed:
     base = Path(folder)
     base.mkdir(parents=True, exist_ok=True)
     db = base / "quint.duckdb"
-    with Simulator(seed=seed, sessions=sessions, defects=True) as sim:
+    # A live organisation, as at 02:15 on a working night: sessions still run while the job reads them.
+    with Simulator(seed=seed, sessions=sessions, defects=True, live=True) as sim:
         token_file = base / "simulator.token"
         # The simulator's own throwaway token; the job reads it from a file as cron would.
         token_file.write_text(sim.token, encoding="utf-8")
@@ -81,7 +82,7 @@ def demo(folder: str | os.PathLike[str] = "demo", *, sessions: int = 1500, seed:
     finally:
         con.close()
     lines = [
-        f"simulated organisation: {sessions} sessions, seed {seed}, served on 127.0.0.1",
+        f"simulated organisation: {sessions} sessions, seed {seed}, live (changing while read), served on 127.0.0.1",
         "",
         "sessions by model",
         _table(by_model, "model"),

@@ -31,6 +31,9 @@ def register(subparsers: Any) -> None:
     data.add_argument("--clean", dest="defects", action="store_false", help="a clean organisation (the default)")
     p.add_argument("--no-doc-examples", dest="doc_examples", action="store_false",
                    help="leave out the API documentation's own example sessions (and their defects)")
+    p.add_argument("--live", action="store_true",
+                   help="let the organisation change while it is read: running sessions gain events (some "
+                        "unscored at first), flip between active and idle and end; some ids take the edge form")
     p.add_argument("--latency-ms", type=int, default=0, help="delay added to every request, ms (default: 0)")
     p.add_argument("--error-rate", type=float, default=0.0, help="share of attempts answered 500/502/503")
     p.add_argument("--rate-limit-rate", type=float, default=0.0, help="share of attempts answered 429")
@@ -61,4 +64,4 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("simulate: --page-size must be at least 1")
     return simulate(seed=args.seed, sessions=args.sessions, defects=args.defects, faults=faults,
                     page_size=args.page_size, host=args.host, port=args.port, doc_examples=args.doc_examples,
-                    manifest=args.manifest, token_file=args.token_file)
+                    live=args.live, manifest=args.manifest, token_file=args.token_file)

@@ -16,11 +16,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from quint_reports.simulator import live as live_org
 from quint_reports.simulator import mutate
 from quint_reports.simulator.defects import plant
 from quint_reports.simulator.docs_examples import add_doc_examples
 from quint_reports.simulator.faults import Faults
 from quint_reports.simulator.generate import Generator, generate
+from quint_reports.simulator.live import Live
 from quint_reports.simulator.org import Org
 from quint_reports.simulator.server import SimServer, make_server
 from quint_reports.simulator.vocab import REFERENCE_TS, iso
@@ -42,13 +44,19 @@ class Simulator:
         page_size: when set, list endpoints answer in pages with a ``next`` link.
         token: the bearer token to accept (default: derived from ``seed``).
         doc_examples: serve the documentation's examples (and list their defects).
+        live: let the organisation change while it is read (``True`` or a ``Live`` with the rates; see
+            ``simulator.live``): running sessions gain events, some unscored at first, flip between
+            active and idle, and end. Planted defects sit on ended sessions and never change.
+        edge_ids: give a share of session ids the edge form ``{rootPID}-{startUnixMs}``
+            (default: on when ``live`` is).
         host: interface to bind.
         port: port to bind, 0 for a free one.
     """
 
     def __init__(self, seed: int = 1, sessions: int = 200, *, defects: bool = False, faults: Faults | None = None,
                  page_size: int | None = None, token: str | None = None, doc_examples: bool = True,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+                 host: str = "127.0.0.1", port: int = 0, live: bool | Live = False,
+                 edge_ids: bool | None = None) -> None:
         if page_size is not None and page_size < 1:
             raise ValueError("page_size must be at least 1")
         self.seed = seed
@@ -59,6 +67,13 @@ class Simulator:
         self._host, self._port = host, port
         self.org = Org(REFERENCE_TS)
         self.gen = Generator(self.org, seed)
+        self.live: Live | None = (live if isinstance(live, Live) else Live()) if live else None
+        if edge_ids if edge_ids is not None else self.live is not None:
+            self.gen.edge_share = (self.live or Live()).edge_id_share
+        if self.live is not None:
+            self.gen.open_share = self.live.open_share
+        self._served_requests = 0
+        self._ticks = 0
         self._defects: list[dict[str, str]] = []
         self._extra: dict[str, Any] = {"hostile": [], "extra_fields": [], "unlisted": []}
         if doc_examples:
@@ -69,6 +84,8 @@ class Simulator:
             self._extra = extra
         generate(self.org, self.gen, max(0, sessions - len(self.org.sessions)))
         self.org.finalize()
+        if self.live is not None:
+            live_org.start(self.gen, self.live, seed)
         self._mutations = 0
         self._lock = threading.Lock()
         self._stats: Counter[str] = Counter()
@@ -82,7 +99,8 @@ class Simulator:
     def __repr__(self) -> str:
         # No token here: reprs end up in logs and tracebacks.
         state = "running at " + self.base_url if self._server else "stopped"
-        return f"<Simulator seed={self.seed} sessions={len(self.org.sessions)} defects={self.defects} {state}>"
+        return (f"<Simulator seed={self.seed} sessions={len(self.org.sessions)} defects={self.defects} "
+                f"live={self.live is not None} {state}>")
 
     # -- lifecycle ------------------------------------------------------
     def start(self) -> Simulator:
@@ -167,6 +185,7 @@ class Simulator:
                 "events": distinct,
                 "reference_time": self.now,
                 "defects_planted": self.defects,
+                "live": self.live is not None,
                 "defects": copy.deepcopy(self._defects),
                 "missing": list(self.org.missing),
                 **copy.deepcopy(self._extra),
@@ -188,11 +207,46 @@ class Simulator:
             self._mutations += 1
             return mutate.add_sessions(self.gen, self.seed, self._mutations, n)
 
-    def advance(self, share: float) -> list[str]:
-        """Let a share of the not-ended sessions gain events and maybe end; return the changed ids."""
+    def advance(self, share: float | None = None) -> list[str]:
+        """Move the organisation on; return the changed ids.
+
+        With ``share``, that share of the not-ended sessions gains events and maybe ends (an hour
+        passes). Without it, a live simulator ticks its clock once, as after ``Live.every`` requests.
+        """
         with self.org.lock:
+            if share is None:
+                if self.live is None:
+                    raise ValueError("advance() without a share needs Simulator(live=True)")
+                self._ticks += 1
+                return live_org.tick(self.gen, self.live, self.seed, self._ticks)
             self._mutations += 1
             return mutate.advance(self.gen, self.seed, self._mutations, share)
+
+    def set_summary(self, session_id: str, summary: dict[str, Any] | None) -> None:
+        """Serve ``summary`` as the session's ``risk_summary`` from now on (None: the true one again).
+
+        For tests of findings that appear and go away between syncs; the manifest does not list it.
+        """
+        with self.org.lock:
+            self.org.by_id[session_id].summary = None if summary is None else dict(summary)
+            self.org.invalidate({session_id})
+
+    def end_all(self) -> list[str]:
+        """End every running session now, after its pending scores arrive; return the changed ids."""
+        with self.org.lock:
+            return live_org.end_all(self.gen)
+
+    def _served(self) -> None:
+        """Count one API request served; a live organisation ticks every ``Live.every`` of them."""
+        if self.live is None:
+            return
+        with self._lock:
+            self._served_requests += 1
+            due = self._served_requests % self.live.every == 0
+        if due:
+            with self.org.lock:
+                self._ticks += 1
+                live_org.tick(self.gen, self.live, self.seed, self._ticks)
 
     # -- request accounting -----------------------------------------------
     def stats(self) -> dict[str, Any]:

@@ -103,6 +103,11 @@ def _risk_summary(p: Planter) -> None:
         mean = s.sum_risk / s.n_valid
         p.note("risk_summary.avg_risk_mismatch", s, "risk_summary.avg_risk is 5 away from the rounded mean",
                f"{mean:.2f}", s.summary["avg_risk"])
+    for _ in range(2):
+        s = p.leaf()
+        s.summary = {"total_events": None, "max_risk": None, "avg_risk": None}
+        p.note("risk_summary.null_figures", s, "risk_summary has total_events, max_risk and avg_risk null "
+               "although the session has scored events", "figures over the scored events", "null")
     for how in ("absent", "absent", "null"):
         s = p.leaf()
         s.summary = MISSING if how == "absent" else "null"
@@ -165,7 +170,9 @@ def _data(p: Planter) -> None:
     for risk in (150, -5, None, "high"):
         s = p.leaf()
         eid = p.event(s, {"risk_score": risk}, risk=risk)
-        p.note("data.risk_score_invalid", s, f"event risk_score {jdump(risk)} (not an integer 0-100); "
+        # A null score in an ended session is one that never arrived: unscored, not malformed.
+        check = "data.risk_score_unscored" if risk is None else "data.risk_score_invalid"
+        p.note(check, s, f"event risk_score {jdump(risk)} (not an integer 0-100); "
                "risk_summary counts the event but leaves the score out of max/avg", "integer 0-100", jdump(risk),
                event_id=eid)
     for _ in range(3):

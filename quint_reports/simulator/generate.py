@@ -71,6 +71,14 @@ def new_uuid(rng: random.Random) -> str:
     return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
+def edge_id(rng: random.Random, started_ts: int, taken: dict[str, Session]) -> str:
+    """An edge-generated session id, ``{rootPID}-{startUnixMs}`` (changelog v1.0.3), not yet in use."""
+    while True:
+        sid = f"{rng.randint(300, 99999)}-{started_ts * 1000 + rng.randint(0, 999)}"
+        if sid not in taken:
+            return sid
+
+
 _VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
 """Maps a random hex digit to an RFC 4122 variant digit."""
 
@@ -93,6 +101,10 @@ class Generator:
         self.action_table = [(a, org.actions.get(a)) for a in _table(ACTION_TYPES, ACTION_WEIGHTS)]
         self.tools_coded = {a: [(t, org.tools.get(t)) for t in names] for a, names in TOOLS.items()}
         self.args = _arguments()
+        self.edge_share = 0.0
+        """Share of new session ids in the edge form instead of a UUID."""
+        self.open_share = 0.14
+        """Share of trees whose root is still running (half active, half idle)."""
 
     def n_events(self, rng: random.Random) -> int:
         """Heavy-tailed events per session: log-normal with mean about 50, at least 1."""
@@ -125,7 +137,9 @@ class Generator:
         if name is None:
             name = (rng.choice(CHILD_NAMES) if parent is not None
                     else f"{rng.choice(SESSION_VERBS)} {rng.choice(SESSION_OBJECTS)}")
-        sid = sid or new_uuid(rng)
+        if sid is None:
+            edge = self.edge_share and rng.random() < self.edge_share
+            sid = edge_id(rng, start, self.org.by_id) if edge else new_uuid(rng)
         _, signing, _, _, _ = self.platforms.get(platform, PLATFORMS[0])
         record = {"id": sid, "session_name": name, "model": model, "signing_id": signing, "state": state,
                   "platform": platform, "parent_id": parent.id if parent else None, "started_at": iso(start),
@@ -185,11 +199,11 @@ class Generator:
             now: the simulated current time: nothing happens after it.
         """
         u = rng.random()
-        if u < 0.07:
+        if u < self.open_share / 2:
             state = "active"
             start = max(lo, now - rng.randint(300, 8 * 3600))
             end = max(start, now - rng.randint(0, 240))
-        elif u < 0.14:
+        elif u < self.open_share:
             state = "idle"
             start = max(lo, now - rng.randint(3600, 3 * 86400))
             end = max(start, min(now - 1800, start + rng.randint(300, 4 * 3600)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 
 from quint_reports.simulator.generate import Generator
+from quint_reports.simulator.live import descendants
 from quint_reports.simulator.org import Session
 from quint_reports.simulator.vocab import iso
 
@@ -44,17 +45,6 @@ def add_sessions(gen: Generator, seed: int, call: int, n: int) -> list[str]:
     org.now_ts = now
     org.finalize()
     return [s.id for s in org.sessions[before:]]
-
-
-def _descendants(gen: Generator, s: Session) -> list[Session]:
-    out, todo, seen = [], [s], {s.id}
-    while todo:
-        for child in gen.org.children_of.get(todo.pop().id, []):
-            if child.id not in seen:
-                seen.add(child.id)
-                out.append(child)
-                todo.append(child)
-    return out
 
 
 def _end(s: Session, ts: int) -> None:
@@ -94,8 +84,9 @@ def advance(gen: Generator, seed: int, call: int, share: float) -> list[str]:
             t0 = max(s.last_ts, old_now) + 1
             gen.events(rng, s, 1 + int(rng.expovariate(0.1)), t0, now - 1)
         if rng.random() < 0.5:
-            for victim in [s, *_descendants(gen, s)]:
+            for victim in [s, *descendants(org, s)]:
                 if victim.ended_ts is None:
+                    org.score_pending(victim)
                     _end(victim, now)
                     changed[victim.id] = victim
         else:

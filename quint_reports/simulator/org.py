@@ -109,6 +109,8 @@ class Org:
         self._bodies: dict[tuple[Any, ...], bytes] = {}
         self._queries: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
         self._query_bytes = 0
+        self.pending: dict[str, list[tuple[int, int, int]]] = {}
+        """Unscored events of a live organisation: session id -> (position, row, score to come)."""
 
     # -- building -------------------------------------------------------
     def add_session(self, sid: str, record: dict[str, Any], link: str | None, started_ts: int,
@@ -202,6 +204,47 @@ class Org:
         self._bodies.clear()
         self._queries.clear()
         self._query_bytes = 0
+
+    def defer_score(self, s: Session, score: int) -> None:
+        """Mark the event just added to ``s`` (served with ``risk_score: null``) to be scored later."""
+        self.pending.setdefault(s.id, []).append((len(s.events) - 1, len(self.ev_bytes) - 1, score))
+
+    def score_pending(self, s: Session, share: float = 1.0) -> bool:
+        """Give the oldest ``share`` (at least one) of the session's unscored events their score."""
+        waiting = self.pending.get(s.id)
+        if not waiting:
+            return False
+        n = max(1, round(share * len(waiting)))
+        for pos, row, score in waiting[:n]:
+            scored = s.events[pos].replace(b'"risk_score": null', b'"risk_score": %d' % score, 1)
+            s.events[pos] = self.ev_bytes[row] = scored
+            self.ev_risk[row] = score
+            s.n_valid += 1
+            s.sum_risk += score
+            s.max_risk = score if s.max_risk is None else max(s.max_risk, score)
+        if n < len(waiting):
+            self.pending[s.id] = waiting[n:]
+        else:
+            del self.pending[s.id]
+        return True
+
+    def invalidate(self, ids: set[str]) -> list[str]:
+        """Drop the cached bodies of changed sessions (and of their parents); return all their ids.
+
+        Cheaper than ``finalize``: a live tick changes records and events, never which sessions exist.
+        """
+        touched = set(ids)
+        for sid in ids:
+            link = self.by_id[sid].link
+            if link is not None and link in self.by_id:
+                touched.add(link)
+        for key in [k for k in self._bodies if k[1] in touched]:
+            del self._bodies[key]
+        self._cols = None
+        self._ids = None
+        self._queries.clear()
+        self._query_bytes = 0
+        return sorted(touched)
 
     # -- records --------------------------------------------------------
     def child_record(self, s: Session) -> dict[str, Any]:

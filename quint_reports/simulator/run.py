@@ -14,7 +14,7 @@ from quint_reports.simulator.faults import Faults
 
 def simulate(*, seed: int = 1, sessions: int = 2000, defects: bool = False, faults: Faults | None = None,
              page_size: int | None = None, host: str = "127.0.0.1", port: int = 8765,
-             doc_examples: bool = True, manifest: str | os.PathLike[str] | None = None,
+             doc_examples: bool = True, live: bool = False, manifest: str | os.PathLike[str] | None = None,
              token_file: str | os.PathLike[str] | None = None, out: TextIO | None = None,
              stop: threading.Event | None = None) -> int:
     """Serve a simulated Quint API until Ctrl-C (or until ``stop`` is set); return the exit code.
@@ -22,7 +22,7 @@ def simulate(*, seed: int = 1, sessions: int = 2000, defects: bool = False, faul
     Prints the base URL and the token to use, once, on ``out`` (stdout by default).
 
     Args:
-        seed, sessions, defects, faults, page_size, host, port, doc_examples: see ``Simulator``.
+        seed, sessions, defects, faults, page_size, host, port, doc_examples, live: see ``Simulator``.
         manifest: write the manifest (JSON) to this path before serving.
         token_file: write the accepted token to this file (mode 0600), for ``sync --token-file``.
         out: where to print.
@@ -36,7 +36,7 @@ def simulate(*, seed: int = 1, sessions: int = 2000, defects: bool = False, faul
     """
     out = out or sys.stdout
     sim = Simulator(seed=seed, sessions=sessions, defects=defects, faults=faults, page_size=page_size,
-                    doc_examples=doc_examples, host=host, port=port)
+                    doc_examples=doc_examples, host=host, port=port, live=live)
     if manifest is not None:
         sim.write_manifest(manifest)
     if token_file is not None:
@@ -47,7 +47,7 @@ def simulate(*, seed: int = 1, sessions: int = 2000, defects: bool = False, faul
     info = sim.manifest
     with sim:
         print(f"Quint API simulator: {info['sessions']} sessions, {info['events']} events, seed {seed}, "
-              f"{'with planted defects' if defects else 'clean'}, faults: {_describe(sim.faults)}", file=out)
+              f"{'with planted defects' if defects else 'clean'}{', live' if live else ''}, faults: {_describe(sim.faults)}", file=out)
         print(f"QUINT_API_URL={sim.base_url}", file=out)
         print(f"QUINT_API_TOKEN={sim.token}", file=out)
         if manifest is not None:

@@ -115,6 +115,7 @@ class Handler(BaseHTTPRequestHandler):
             if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), sim.token.encode()):
                 return self._answer(401, b'{"error": "Invalid or expired token", "code": "unauthorized"}',
                                     _CHALLENGE)
+            sim._served()
             fault = decide(faults, sim.seed, self.path, sim._attempt(self.path))
             if fault is not None:
                 sim._count_fault(fault[0])
