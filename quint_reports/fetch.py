@@ -200,7 +200,10 @@ class Fetcher:
                     return result
             children_ids = self._read_detail(result, detail) if detail is not None else []
             wants_children = job != "session" or bool(children_ids) or sid in self.parents
-            calls = [] if job != "session" else [self._events(result)]
+            # A null score in a session still running is one being computed, not a defect.
+            body = detail.data if detail is not None else None
+            running = not (isinstance(body, dict) and body.get("state") == "ended")
+            calls = [] if job != "session" else [self._events(result, running)]
             if wants_children and (job != "session" or sid not in self._children_done):
                 self._children_done.add(sid)
                 calls.append(self._children(result))
@@ -247,10 +250,11 @@ class Fetcher:
             self._reference(child)
         return ids
 
-    async def _events(self, result: SessionResult) -> None:
+    async def _events(self, result: SessionResult, running: bool) -> None:
         response = await self._get(result, EVENTS, result.session_id)
         sid = result.session_id
-        records = self._records(result, EVENTS, response, "events", lambda record: event_problems(record, sid))
+        records = self._records(result, EVENTS, response, "events",
+                                lambda record: event_problems(record, sid, running=running))
         result.events = len(records)
 
     async def _children(self, result: SessionResult) -> None:

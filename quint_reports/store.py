@@ -135,6 +135,18 @@ class Store:
         """Create the landing tables when missing."""
         self.con.execute(read_sql("landing/schema.sql"))
 
+    def record_findings(self, run_id: str, now: datetime) -> None:
+        """Record the findings of the views just applied in ``_findings`` (first, last seen; resolved)."""
+        params = {"run_id": run_id, "now": now}
+        self.con.begin()
+        try:
+            for statement in split_statements(read_sql("landing/record_findings.sql")):
+                self.con.execute(statement, {k: v for k, v in params.items() if f"${k}" in statement})
+            self.con.commit()
+        except BaseException:
+            self.con.rollback()
+            raise
+
     def start_run(self, run_id: str, mode: str, api_url: str, started_at: datetime) -> None:
         """Insert the ``_sync_runs`` row of a run that is starting."""
         self.con.execute(

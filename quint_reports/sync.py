@@ -11,13 +11,12 @@ and drops landed rows the run did not see.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import os
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -30,8 +29,10 @@ from quint_reports.fetch import Fetcher, Listing, SessionResult, list_sessions
 from quint_reports.progress import SyncProgress
 from quint_reports.publish import WorkDatabase
 from quint_reports.settings import Settings
+from quint_reports.sqlfiles import read_sql
 from quint_reports.store import WATERMARK_KEY, Batch, ChangeTally, Store
 from quint_reports.timebounds import to_utc
+from quint_reports.views import apply_views
 
 log = logging.getLogger("quint_reports.sync")
 
@@ -69,6 +70,12 @@ class SyncResult:
     seconds: float
     requests_by_endpoint: dict[str, int] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
+    compared: int = 0
+    """Sessions whose risk_summary was compared with their events (settled when fetched)."""
+    pending: int = 0
+    """Sessions not settled when fetched (still running, ...): compared by a later sync."""
+    pending_reasons: dict[str, int] = field(default_factory=dict)
+    """Why they are pending (session_risk.pending_reason) -> sessions."""
 
     @property
     def requests_per_session(self) -> float:
@@ -81,8 +88,14 @@ class SyncResult:
             f"sync {self.status} ({self.mode}): sessions {self.sessions_new} new, {self.sessions_updated} updated, "
             f"{self.sessions_unchanged} unchanged; {self.events} events; {self.quarantined} quarantined; "
             f"{self.missing} missing; {self.failed} failed; {self.requests} requests "
-            f"({self.requests_per_session:.2f}/session); {self.retries} retries; {self.seconds:.1f} s"
+            f"({self.requests_per_session:.2f}/session); {self.retries} retries; {self.seconds:.1f} s; "
+            f"summaries {self.compared} compared, {self.pending} pending{self._reasons()}"
         )
+
+    def _reasons(self) -> str:
+        if not self.pending_reasons:
+            return ""
+        return " (" + ", ".join(f"{n} {reason}" for reason, n in self.pending_reasons.items()) + ")"
 
     __str__ = summary
 
@@ -131,16 +144,9 @@ def _apply_views(con: Any) -> str | None:
     A failing SQL file must not cost the night's data: the views roll back to the
     previous run's, the landed rows are still published, and the caller reports it.
     """
-    try:
-        views = importlib.import_module("quint_reports.views")
-    except ModuleNotFoundError as exc:
-        if exc.name != "quint_reports.views":
-            raise
-        log.warning("quint_reports.views is not available: published without views")
-        return None
     con.begin()
     try:
-        views.apply_views(con)
+        apply_views(con)
     except duckdb.Error as exc:
         con.rollback()
         log.error("applying the views failed, kept the previous ones: %s", exc)
@@ -248,6 +254,9 @@ async def sync_async(
         )
         store.finish_run(run_id, status, datetime.now(timezone.utc), _counters(result))
         views_error = _apply_views(work.con)
+        if views_error is None:
+            store.record_findings(run_id, datetime.now(timezone.utc))
+            result = replace(result, **_comparisons(work.con))
         work.publish()
     log.info("requests by endpoint: %s", ", ".join(f"{k} {v}" for k, v in sorted(result.requests_by_endpoint.items())))
     log.info("%s", result.summary())
@@ -266,6 +275,14 @@ async def sync_async(
         error.result = result  # type: ignore[attr-defined]
         raise error
     return result
+
+
+def _comparisons(con: Any) -> dict[str, Any]:
+    """How many summaries the views compared, and why the others are pending (from session_risk)."""
+    rows = con.execute(read_sql("queries/summary_comparisons.sql")).fetchall()
+    reasons = {reason: n for status, reason, n in rows if status == "pending"}
+    compared = sum(n for status, _, n in rows if status == "compared")
+    return {"compared": compared, "pending": sum(reasons.values()), "pending_reasons": reasons}
 
 
 def _counters(result: SyncResult) -> dict[str, Any]:

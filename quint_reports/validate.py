@@ -7,7 +7,7 @@ offending value is in the quarantined text, never in the reason, so reasons
 can be grouped and counted.
 
 The rules follow the contract (the Quint read API documentation) and the
-``data.*`` checks in ``sql/checks/check_findings.sql``: required fields may be
+``data.*`` checks in ``sql/checks/``: required fields may be
 neither absent nor null; optional ones (``signing_id``, ``parent_id``,
 ``ended_at``; an event's ``session_id``, ``agent_id``, ``arguments``,
 ``decision``) may be absent or null, since the documented examples omit them.
@@ -23,8 +23,15 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}").fullmatch
-"""A well-formed UUID, any version: the same pattern as the SQL check ``data.invalid_id``."""
+UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+"""A well-formed UUID, any version: event ids, and one form of session id."""
+EDGE_ID_PATTERN = r"[0-9]{1,10}-[0-9]{10,16}"
+"""The edge-generated session id ``{rootPID}-{startUnixMs}`` (changelog v1.0.3), e.g. ``59247-1777085379101``."""
+SESSION_ID_PATTERN = f"{UUID_PATTERN}|{EDGE_ID_PATTERN}"
+"""Both documented session id forms: the pattern of the SQL check ``data.invalid_id`` (a test keeps them equal)."""
+
+_UUID = re.compile(UUID_PATTERN).fullmatch
+_SESSION_ID = re.compile(SESSION_ID_PATTERN).fullmatch
 
 STATES = frozenset({"active", "idle", "ended"})
 """Documented session states."""
@@ -63,11 +70,13 @@ def _is_time(value: Any) -> bool:
     return True
 
 
-def _id_problems(record: dict[str, Any], problems: list[str]) -> None:
+def _id_problems(record: dict[str, Any], problems: list[str], *, session: bool) -> None:
     rid = record.get("id")
     if not isinstance(rid, str) or not rid:
         problems.append("id missing or not a string")
-    elif not _UUID(rid):
+    elif session and not _SESSION_ID(rid):
+        problems.append("id is neither a UUID nor {rootPID}-{startUnixMs}")
+    elif not session and not _UUID(rid):
         problems.append("id is not a valid UUID")
 
 
@@ -95,7 +104,7 @@ def session_problems(record: Any, *, detail: bool = False) -> list[str]:
     if not isinstance(record, dict):
         return ["record is not an object"]
     problems: list[str] = []
-    _id_problems(record, problems)
+    _id_problems(record, problems, session=True)
     for name in _SESSION_STRINGS:
         _required_string(record, name, problems)
     state = record.get("state")
@@ -162,13 +171,15 @@ def _summary_problems(record: dict[str, Any], problems: list[str]) -> None:
             problems.append(f"risk_summary.{name} is not {expected}")
 
 
-def event_problems(record: Any, session_id: str | None = None) -> list[str]:
+def event_problems(record: Any, session_id: str | None = None, *, running: bool = False) -> list[str]:
     """Why an event record fails validation.
 
     Args:
         record: the parsed JSON record.
         session_id: the session whose events list served it; a ``session_id`` field
             naming another session is a problem.
+        running: the session was not ended when fetched, so a null score is one still being
+            computed (Quint scores asynchronously), not a problem.
 
     Returns:
         One reason per problem; empty when the record passes.
@@ -176,11 +187,17 @@ def event_problems(record: Any, session_id: str | None = None) -> list[str]:
     if not isinstance(record, dict):
         return ["record is not an object"]
     problems: list[str] = []
-    _id_problems(record, problems)
+    _id_problems(record, problems, session=False)
     score = record.get("risk_score")
     # type() rather than isinstance: True is an int to Python, and 15.0 is a fractional JSON number.
     if not (type(score) is int and 0 <= score <= 100):
-        problems.append("risk_score missing" if "risk_score" not in record else "risk_score is not an integer 0-100")
+        if "risk_score" not in record:
+            problems.append("risk_score missing")
+        elif score is None:
+            if not running:
+                problems.append("risk_score is null")
+        else:
+            problems.append("risk_score is not an integer 0-100")
     if not _is_time(record.get("timestamp")):
         if record.get("timestamp") is None:
             problems.append("timestamp missing" if "timestamp" not in record else "timestamp is null")

@@ -5,22 +5,49 @@ Layers run in a fixed order, and inside a layer files run by name::
     staging/       stg_*    one per raw_* table: parse, rename, cast (JSON-heavy ones are tables)
     intermediate/  int_*    joins, rollups, the hierarchy walk, the mart macros' building blocks
     marts/                  the stable names analysts query: sessions, events, risk_by_model ...
-    checks/                 check_findings
+    checks/        <id>.sql one file per check: a header (id, severity, rule) and one ``select``
+                            of ``session_id, item, detail, expected, actual``; the loader unions
+                            them into the view ``chk_results``, adding each file's id and severity
+    findings/               check_findings and finding_history, over chk_results and _findings
 
-Every file is ``create or replace``, so applying twice is the same as once.
+Every statement is ``create or replace``, so applying twice is the same as once.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import duckdb
 
 from quint_reports.sqlfiles import sql_dir
 
-LAYERS: tuple[str, ...] = ("staging", "intermediate", "marts", "checks")
-"""View layers, in the order they are applied."""
+LAYERS: tuple[str, ...] = ("staging", "intermediate", "marts", "checks", "findings")
+"""View layers, in the order they are applied (``checks`` holds the check files, see ``checks()``)."""
+
+CHECK_RESULTS = "chk_results"
+"""The view the loader builds from the check files: every check's offending rows."""
+
+_CHECK_HEADER = re.compile(
+    r"-- (?P<id>[a-z_]+\.[a-z_]+): (?P<rule>.+)\n-- Severity: (?P<severity>error|warning)\n"
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check, declared by its file ``sql/checks/<id>.sql``."""
+
+    id: str
+    severity: str
+    rule: str
+    """The header's first line: what the check reports."""
+    path: Path
+
+    def select(self) -> str:
+        """The file's ``select`` of ``session_id, item, detail, expected, actual``."""
+        return self.path.read_text(encoding="utf-8").strip().rstrip(";")
 
 _CREATES = re.compile(
     r"create\s+or\s+replace\s+(view|table|macro)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE
@@ -28,9 +55,35 @@ _CREATES = re.compile(
 
 
 def sql_files() -> list[Path]:
-    """Return every view-layer file, in the order ``apply_views`` runs them."""
+    """Return every file that creates views, in the order ``apply_views`` runs them (not the check files)."""
     root = sql_dir()
-    return [path for layer in LAYERS for path in sorted((root / layer).glob("*.sql"))]
+    return [path for layer in LAYERS if layer != "checks" for path in sorted((root / layer).glob("*.sql"))]
+
+
+@cache
+def checks() -> tuple[Check, ...]:
+    """Every check declared in ``sql/checks/``, by id.
+
+    Raises:
+        ValueError: a file lacks the header, or its id is not its file name.
+    """
+    found = []
+    for path in sorted((sql_dir() / "checks").glob("*.sql")):
+        match = _CHECK_HEADER.match(path.read_text(encoding="utf-8"))
+        if match is None or match["id"] != path.stem:
+            raise ValueError(f"checks/{path.name}: must open with '-- {path.stem}: <rule>' and '-- Severity: error|warning'")
+        found.append(Check(match["id"], match["severity"], match["rule"], path))
+    return tuple(found)
+
+
+def check_results_sql() -> str:
+    """The ``create view chk_results`` statement: the union of every check file."""
+    parts = [
+        f"select '{c.id}' as \"check\", '{c.severity}' as severity, session_id, coalesce(item, '') as item, "
+        f"detail, expected, actual\nfrom (\n{c.select()}\n)"
+        for c in checks()
+    ]
+    return f"create or replace view {CHECK_RESULTS} as\n" + "\nunion all\n".join(parts) + ";"
 
 
 def created_objects(path: Path) -> list[tuple[str, str]]:
@@ -40,7 +93,11 @@ def created_objects(path: Path) -> list[tuple[str, str]]:
 
 def list_views() -> list[str]:
     """Return the names of the views (and tables) the ``sql/`` layers create, in apply order."""
-    return [name for path in sql_files() for kind, name in created_objects(path) if kind != "macro"]
+    names = [name for path in sql_files() for kind, name in created_objects(path) if kind != "macro"]
+    return [*[n for n in names if n not in _AFTER_CHECKS], CHECK_RESULTS, *[n for n in names if n in _AFTER_CHECKS]]
+
+
+_AFTER_CHECKS = ("check_findings", "finding_history")
 
 
 def apply_views(con: duckdb.DuckDBPyConnection) -> None:
@@ -52,8 +109,27 @@ def apply_views(con: duckdb.DuckDBPyConnection) -> None:
     Raises:
         duckdb.Error: when a file fails; the message names the file.
     """
-    for path in sql_files():
-        try:
-            con.execute(path.read_text(encoding="utf-8"))
-        except duckdb.Error as exc:
-            raise type(exc)(f"{path.parent.name}/{path.name}: {exc}") from exc
+    root = sql_dir()
+    for layer in LAYERS:
+        if layer == "checks":
+            _apply_checks(con)
+            continue
+        for path in sorted((root / layer).glob("*.sql")):
+            _run(con, path.read_text(encoding="utf-8"), f"{layer}/{path.name}")
+
+
+def _apply_checks(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.execute(check_results_sql())
+    except duckdb.Error as exc:
+        # The union's error names no file: find the check that fails on its own.
+        for c in checks():
+            _run(con, f"select * from ({c.select()}) limit 0", f"checks/{c.path.name}")
+        raise type(exc)(f"checks/: {exc}") from exc
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, label: str) -> None:
+    try:
+        con.execute(sql)
+    except duckdb.Error as exc:
+        raise type(exc)(f"{label}: {exc}") from exc

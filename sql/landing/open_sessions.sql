@@ -1,10 +1,31 @@
 -- Sessions an incremental run must refetch whatever their start time: one row per session id.
--- Those whose landed detail does not say state 'ended' (a missing or odd state counts as open),
--- and those listed earlier whose detail never landed (a failed request in an earlier run).
-select session_id
-from raw_session_detail
-where http_status = 200
-    and coalesce(case when json_valid(body) then json_extract_string(body, '$.state') end, '') <> 'ended'
+-- Those that were not settled when fetched (the rule of sql/intermediate/int_sessions_settled.sql,
+-- on the raw tables, since this runs before the views): the landed detail does not say state
+-- 'ended' (a missing or odd state counts as open), the events list is older than the detail or
+-- absent, or the session had ended less than 10 minutes before its detail was fetched. Also those
+-- holding an event whose risk_score is still null (a late score resolves the finding), and those
+-- listed earlier whose detail never landed (a failed request in an earlier run).
+with details as (
+    select
+        session_id,
+        fetched_at,
+        case when json_valid(body) then json_extract_string(body, '$.state') end as state,
+        case when json_valid(body) then try_cast(json_extract_string(body, '$.ended_at') as timestamptz) end
+            as ended_at
+    from raw_session_detail
+    where http_status = 200
+)
+
+select details.session_id
+from details
+left join raw_session_events as events
+    on events.session_id = details.session_id and events.http_status = 200
+where coalesce(details.state, '') <> 'ended'
+    or events.session_id is null
+    or events.fetched_at < details.fetched_at
+    or details.ended_at > details.fetched_at - interval 10 minute
+    or events.body like '%"risk_score":null%'
+    or events.body like '%"risk_score": null%'
 union
 select session_id
 from raw_session_list

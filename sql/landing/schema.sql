@@ -70,3 +70,23 @@ create table if not exists _fetch_state (
     value varchar,
     updated_at timestamptz
 );
+
+-- Every finding the checks ever reported, with the sync runs that first and last saw it, so
+-- that check and the report can tell new findings from those still open and those resolved.
+-- Written by sql/landing/record_findings.sql after each sync applies the views.
+create table if not exists _findings (
+    "check" varchar not null,
+    session_id varchar not null,
+    item varchar not null,           -- the offending item inside the session ('' for the session)
+    severity varchar not null,
+    detail varchar,
+    expected varchar,
+    actual varchar,
+    first_seen_run varchar not null, -- reopened findings start again here
+    first_seen_at timestamptz not null,
+    last_seen_run varchar not null,
+    last_seen_at timestamptz not null,
+    resolved_run varchar,            -- the first run that no longer saw it; NULL while open
+    resolved_at timestamptz,
+    primary key ("check", session_id, item)
+);

@@ -2,7 +2,8 @@
 -- own events and over its whole subtree, and which of the two the API's figures match.
 -- Answers: can Quint's per-session summary be trusted, and does it include the children?
 -- Grain: one row per session.
--- Inputs: int_sessions_merged, int_sessions_walked_to_ancestors, int_events_rolled_up_to_session.
+-- Inputs: int_sessions_merged, int_sessions_walked_to_ancestors, int_events_rolled_up_to_session,
+-- int_sessions_settled.
 -- Rules (shared with check_findings):
 --   * total_events must equal the number of distinct events; max_risk the highest valid
 --     score (0 when there is none); avg_risk must be within 1 of the true mean
@@ -12,7 +13,12 @@
 --   * When a session (or subtree) holds an event with an invalid risk score, its max and
 --     mean are unknown: those comparisons are NULL (not comparable), never a mismatch.
 --   * matches: 'both' (own and subtree agree, e.g. a leaf), 'own', 'subtree', 'neither',
---     'missing' (no risk_summary); NULL when the session's events were not fetched.
+--     'missing' (no risk_summary); NULL when the summary is not compared.
+--   * status says whether the summary is compared: 'compared'; 'pending' when the session was
+--     not settled when fetched (pending_reason says why: still running, events older than the
+--     detail, ended moments before; see int_sessions_settled), which is timing, not a defect;
+--     'missing' (no risk_summary); 'not fetched' (no events list, or no detail).
+--     A pending session is compared once a later sync fetches it settled.
 -- The subtree follows parent_id links (cycle-safe): the session and all its descendants.
 create or replace view session_risk as
 with merged as (
@@ -21,6 +27,10 @@ with merged as (
 
 own as (
     select * from int_events_rolled_up_to_session
+),
+
+settled as (
+    select * from int_sessions_settled
 ),
 
 walks as (
@@ -49,6 +59,9 @@ compared as (
     select
         merged.session_id,
         merged.risk_summary is not null as has_risk_summary,
+        merged.source = 'detail' as has_detail,
+        settled.is_settled,
+        settled.pending_reason,
         merged.reported_total_events,
         merged.reported_max_risk,
         merged.reported_avg_risk,
@@ -82,6 +95,7 @@ compared as (
     from merged
     left join own on own.session_id = merged.session_id
     left join subtree on subtree.session_id = merged.session_id
+    left join settled on settled.session_id = merged.session_id
 ),
 
 classified as (
@@ -90,7 +104,13 @@ classified as (
         coalesce(own_total_matches, true) and coalesce(own_max_matches, true)
         and coalesce(own_avg_matches, true) as own_agrees,
         coalesce(subtree_total_matches, true) and coalesce(subtree_max_matches, true)
-        and coalesce(subtree_avg_matches, true) as subtree_agrees
+        and coalesce(subtree_avg_matches, true) as subtree_agrees,
+        case
+            when not has_risk_summary then 'missing'
+            when not has_detail or not events_fetched then 'not fetched'
+            when not is_settled then 'pending'
+            else 'compared'
+        end as status
     from compared
 ),
 
@@ -112,9 +132,11 @@ final as (
         own_total_matches,
         own_max_matches,
         own_avg_matches,
+        status,
+        case when status = 'pending' then pending_reason end as pending_reason,
         case
-            when not has_risk_summary then 'missing'
-            when not events_fetched then null
+            when status = 'missing' then 'missing'
+            when status <> 'compared' then null
             when own_agrees and subtree_agrees then 'both'
             when own_agrees then 'own'
             when subtree_agrees then 'subtree'
