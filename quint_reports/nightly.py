@@ -57,6 +57,7 @@ def nightly(
     since: datetime | date | str | None = None,
     until: datetime | date | str | None = None,
     fail_on: str = "error",
+    fail_on_new: bool = False,
     log_file: str | os.PathLike[str] | None = None,
     api_url: str | None = None,
     token_file: str | os.PathLike[str] | None = None,
@@ -72,6 +73,8 @@ def nightly(
         until: Report window upper bound.
         fail_on: ``error``, ``warning`` or ``never``: findings of that severity
             or worse make the exit code 1.
+        fail_on_new: Only findings the sync saw for the first time (status ``new``) count for
+            ``fail_on``, so that the job alerts once per defect rather than every night.
         log_file: Appended to; default ``<db>.nightly.log``.
         api_url: The API (default ``$QUINT_API_URL``, else the real API).
         token_file: File with the API token (default ``$QUINT_API_TOKEN``).
@@ -104,10 +107,10 @@ def nightly(
         package_logger.setLevel(logging.INFO)
     started = time.monotonic()
     try:
-        log.info("nightly run starting: db=%s out=%s fail_on=%s", path, out, fail_on)
+        log.info("nightly run starting: db=%s out=%s fail_on=%s%s", path, out, fail_on, " (new only)" if fail_on_new else "")
         with db_lock(path):
             partial = _sync(path, api_url, token_file, full)
-            index, findings, failing = _check_and_report(path, Path(out), window, fail_on)
+            index, findings, failing = _check_and_report(path, Path(out), window, fail_on, fail_on_new)
         code = PartialFailure.exit_code if partial else (1 if failing else 0)
         seconds = time.monotonic() - started
         log.info(
@@ -150,7 +153,7 @@ def _sync(db: Path, api_url: str | None, token_file: str | os.PathLike[str] | No
     return False
 
 
-def _check_and_report(db: Path, out: Path, window: Window, fail_on: str) -> tuple[Path, int, int]:
+def _check_and_report(db: Path, out: Path, window: Window, fail_on: str, new_only: bool) -> tuple[Path, int, int]:
     from quint_reports.publish import connect
     from quint_reports.report import write_report
     from quint_reports.report_gather import gather
@@ -162,7 +165,7 @@ def _check_and_report(db: Path, out: Path, window: Window, fail_on: str) -> tupl
     finally:
         con.close()
     findings = data.findings
-    failing = count_failing(findings, fail_on)
+    failing = count_failing(findings, fail_on, new_only=new_only)
     for check_id, count in findings["check"].value_counts().sort_index().items() if len(findings) else []:
         log.info("finding %s: %d", check_id, count)
     index = write_report(data, out)

@@ -96,6 +96,10 @@ class ReportData:
     """The riskiest sessions and every member of their trees (see :func:`gather`)."""
     top: dict[str, list[str]]
     """Riskiest session ids: key ``fleet``, ``model:<name>`` or ``platform:<name>``."""
+    comparisons: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["status", "reason", "sessions"]))
+    """Risk summaries compared or not, and why (``sql/queries/summary_comparisons.sql``)."""
+    resolved: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["check", "session_id"]))
+    """Findings the latest sync no longer saw (``quint_reports.checks.resolved``)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def trees(self, key: str) -> tuple[pd.DataFrame, list[str]]:

@@ -81,7 +81,7 @@ def gather(con: duckdb.DuckDBPyConnection, window: Window, built_at: datetime) -
         snapshot, not about a time window.
     """
     from quint_reports import analysis
-    from quint_reports.checks import check
+    from quint_reports.checks import check, resolved
 
     marts = {name: getattr(analysis, name)(con, since=window.since, until=window.until) for name in MARTS}
     sessions, top = riskiest_sessions(con, window)
@@ -93,6 +93,8 @@ def gather(con: duckdb.DuckDBPyConnection, window: Window, built_at: datetime) -
         findings=check(con),
         sessions=sessions,
         top=top,
+        comparisons=run_query(con, "summary_comparisons"),
+        resolved=resolved(con),
     )
     log.info(
         "report data: %d models, %d platforms, %d findings, %d sessions in the riskiest trees",

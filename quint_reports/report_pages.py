@@ -54,7 +54,8 @@ SESSION_COLUMNS = [
     Col("max_risk", "max risk"), Col("mean_risk", "mean risk"),
 ]
 FINDING_COLUMNS = [
-    Col("check", "check", False), Col("severity", "severity", False), Col("session_id", "session", False),
+    Col("status", "status", False), Col("check", "check", False), Col("severity", "severity", False),
+    Col("session_id", "session", False),
     Col("detail", "detail", False), Col("expected", "expected", False), Col("actual", "actual", False),
 ]
 
@@ -190,9 +191,13 @@ def _row(cells: Mapping[str, Any], css: str = "") -> dict[str, Any]:
     return {**cells, "_class": css, "_depth": 0, "_links": {}}
 
 
-def _findings_context(findings: pd.DataFrame) -> dict[str, Any]:
-    """The findings summary (per check and severity) and the first ``TOP_FINDINGS`` findings."""
+def _findings_context(findings: pd.DataFrame, comparisons: pd.DataFrame, gone: pd.DataFrame) -> dict[str, Any]:
+    """The findings summary (per check and severity), the first ``TOP_FINDINGS`` findings (new ones
+    first), how many summaries were compared or pending, and the findings resolved by the latest sync."""
+    if len(findings):
+        findings = findings.sort_values("status", key=lambda s: s != "new", kind="stable")
     rows = findings.to_dict("records")
+    pending = comparisons[comparisons["status"] == "pending"]
     counts: dict[tuple[str, str], int] = {}
     for r in rows:
         key = (str(r["check"]), str(r["severity"]))
@@ -208,6 +213,12 @@ def _findings_context(findings: pd.DataFrame) -> dict[str, Any]:
         "finding_summary_rows": [
             _row({"check": c, "severity": sev, "count": str(n)}, f"sev-{sev}") for (c, sev), n in ordered
         ],
+        "finding_new": sum(1 for r in rows if r.get("status") == "new"),
+        "finding_resolved": [f"{r['check']} on {r['session_id']}" for r in gone.to_dict("records")][:TOP_FINDINGS],
+        "finding_resolved_total": len(gone),
+        "summaries_compared": int(comparisons.loc[comparisons["status"] == "compared", "sessions"].sum()),
+        "summaries_pending": int(pending["sessions"].sum()),
+        "pending_reasons": [f"{int(n)} {reason}" for reason, n in zip(pending["reason"], pending["sessions"])],
         "finding_columns": FINDING_COLUMNS,
         "finding_rows": [
             _row({c.key: fmt(r.get(c.key), "text") for c in FINDING_COLUMNS}) for r in rows[:TOP_FINDINGS]
@@ -240,7 +251,7 @@ def render_index(data: ReportData, hrefs: Mapping[str, Mapping[str, str]]) -> st
     }
     context = {
         **_meta(data, "", "Quint risk report: fleet overview"),
-        **_findings_context(data.findings),
+        **_findings_context(data.findings, data.comparisons, data.resolved),
         "fleet_kpis": _kpis(fleet),
         # Without this notice an empty window renders blank charts that look like a broken report.
         "empty_window": not fleet["events"] > 0,

@@ -111,6 +111,25 @@ def _rename(parts: dict[str, Any]) -> None:
     record["id"] = record["id"][:-1] + "g"
 
 
+def _null_figures(parts: dict[str, Any]) -> None:
+    parts["summaries"]["solo"] = {"total_events": None, "max_risk": None, "avg_risk": None}
+
+
+def _still_running(parts: dict[str, Any]) -> None:
+    """solo was running when fetched: two events arrived after its detail, one not scored yet."""
+    parts["records"]["solo"].update(state="active", ended_at=None)
+    parts["events"]["solo"] += [event("solo", 7, 80, minute=240), event("solo", 8, None, minute=241)]
+    parts["summaries"]["solo"] = {"total_events": 3, "max_risk": 55, "avg_risk": 39}
+
+
+def _edge_ids(parts: dict[str, Any]) -> None:
+    """Ids of the edge form {rootPID}-{startUnixMs}, on a parent and its child."""
+    parts["records"]["child"]["id"] = "59247-1775031000000"
+    parts["records"]["grandchild"]["parent_id"] = "59247-1775031000000"
+    for e in parts["events"]["child"]:
+        e["session_id"] = "59247-1775031000000"
+
+
 CASES = [
     pytest.param(_summary("solo", total_events=5), [("risk_summary.total_events_mismatch", "solo")], id="total"),
     pytest.param(_summary("solo", max_risk=65), [("risk_summary.max_risk_mismatch", "solo")], id="max"),
@@ -130,7 +149,10 @@ CASES = [
     pytest.param(_bad_event_id, [("data.invalid_id", "solo")], id="invalid-event-id"),
     pytest.param(_bad_score(150), [("data.risk_score_invalid", "solo")], id="score-150"),
     pytest.param(_bad_score(-5), [("data.risk_score_invalid", "solo")], id="score-negative"),
-    pytest.param(_bad_score(None), [("data.risk_score_invalid", "solo")], id="score-null"),
+    pytest.param(_bad_score(None), [("data.risk_score_unscored", "solo")], id="score-null"),
+    pytest.param(_null_figures, [("risk_summary.null_figures", "solo")], id="summary-null-figures"),
+    pytest.param(_still_running, [], id="running-session-is-pending"),
+    pytest.param(_edge_ids, [], id="edge-form-ids-are-valid"),
     pytest.param(_bad_score("high"), [("data.risk_score_invalid", "solo")], id="score-text"),
     pytest.param(_bad_score(42.5), [("data.risk_score_invalid", "solo")], id="score-fraction"),
     pytest.param(_duplicate, [("data.duplicate_event", "solo")], id="duplicate"),
@@ -239,7 +261,7 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str], twea
     path = published(tmp_path, tweak)
     assert main(["check", "--db", str(path), "--format", "json", "--fail-on", fail_on]) == code
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"summary", "findings"}
+    assert set(out) == {"summary", "new", "findings", "resolved"}
     assert sum(out["summary"].values()) == len(out["findings"])
 
 

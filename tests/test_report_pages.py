@@ -84,9 +84,14 @@ def make_data() -> ReportData:
     ])
     top = {"fleet": ["r1", "x1"], **{f"model:{m}": ["r1"] for m in MODELS}, **{f"platform:{p}": ["c1"] for p in PLATFORMS}}
     findings = pd.DataFrame([
-        {"check": "hierarchy.cycle", "severity": "error", "session_id": "x1", "detail": PAYLOAD, "expected": "=1", "actual": "@2"},
-        {"check": "risk_summary.avg_risk_mismatch", "severity": "warning", "session_id": "r1", "detail": "avg", "expected": "8", "actual": "9.5"},
+        {"check": "hierarchy.cycle", "severity": "error", "session_id": "x1", "item": "", "detail": PAYLOAD,
+         "expected": "=1", "actual": "@2", "status": "open"},
+        {"check": "risk_summary.avg_risk_mismatch", "severity": "warning", "session_id": "r1", "item": "",
+         "detail": "avg", "expected": "8", "actual": "9.5", "status": "new"},
     ])
+    comparisons = pd.DataFrame([{"status": "compared", "reason": "", "sessions": 3},
+                                {"status": "pending", "reason": "running when fetched (active)", "sessions": 2}])
+    gone = pd.DataFrame([{"check": "data.invalid_id", "session_id": PAYLOAD}])
     return ReportData(
         window=Window(), built_at=datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc), snapshot="run 7 finished 2026-11-28 11:59 UTC",
         marts={
@@ -96,7 +101,7 @@ def make_data() -> ReportData:
             "risk_fleet": _group_frame("model", ["fleet"]).drop(columns=["model"]),
             "risk_fleet_day": _day_frame("model", ["fleet"]).drop(columns=["model"]),
         },
-        findings=findings, sessions=sessions, top=top,
+        findings=findings, sessions=sessions, top=top, comparisons=comparisons, resolved=gone,
     )
 
 
@@ -193,3 +198,15 @@ def test_index_figures_are_the_fleet_mart_not_a_sum_of_models(built: Path) -> No
     assert shown["events"].strip() == str(fleet["events"]) and shown["mean_risk"].strip() == "20.50"
     assert shown["trend"].strip() == "riskier"
     assert "(whole fleet)" in text.split('id="fig-trend"')[1].split("</script>")[0]
+
+
+def test_index_says_what_was_compared_pending_new_and_resolved(built: Path) -> None:
+    text = built.read_text()
+    summaries = text.split("data-summaries>")[1].split("</p>")[0]
+    assert "<strong>3</strong>" in summaries and "<strong data-pending>2</strong>" in summaries
+    assert "2 running when fetched (active)" in summaries
+    assert "<strong data-new>1</strong> new since the previous sync" in text
+    resolved = text.split("data-resolved>")[1].split("</p>")[0]
+    assert "data.invalid_id on &lt;script&gt;" in resolved  # the resolved list is escaped too
+    rows = text.split('data-table="check_findings"')[1].split("</table>")[0]
+    assert rows.index("risk_summary.avg_risk_mismatch") < rows.index("hierarchy.cycle"), "new findings first"

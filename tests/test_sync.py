@@ -73,14 +73,15 @@ def test_full_sync_equals_truth_with_defects(quint_simulator: SimFactory, tmp_pa
     with connect(db) as con:
         reasons = dict(con.execute("select reason, count(*) from raw_quarantine group by 1").fetchall())
         runs = con.execute("select status, sessions_new, requests from _sync_runs").fetchall()
-    assert reasons.get("id is not a valid UUID", 0) >= 1  # the documentation's child id has a 'g'
+    # the documentation's child id has a 'g'
+    assert reasons.get("id is neither a UUID nor {rootPID}-{startUnixMs}", 0) >= 1
     assert result.quarantined == sum(reasons.values())
     assert runs == [("success", result.sessions_new, result.requests)]
 
 
 RECORD_CHECKS = {
-    "data.invalid_id", "data.risk_score_invalid", "data.missing_field", "data.ended_before_started",
-    "risk_summary.missing",
+    "data.invalid_id", "data.risk_score_invalid", "data.risk_score_unscored", "data.missing_field",
+    "data.ended_before_started", "risk_summary.missing",
 }
 """The planted defects a single record shows; the others (hierarchy, summaries, duplicates) need several."""
 
@@ -97,8 +98,10 @@ def quarantine_findings(db: Path) -> set[tuple[str, str, str | None, str | None]
         elif "/" in key:  # a child record inside a parent's detail or /children: it is about the child
             session_id = key.split("/", 1)[1]
         field = reason.split(" ")[0]
-        if reason == "id is not a valid UUID":
+        if reason in ("id is not a valid UUID", "id is neither a UUID nor {rootPID}-{startUnixMs}"):
             found.add(("data.invalid_id", session_id, event_id, None))
+        elif reason == "risk_score is null":
+            found.add(("data.risk_score_unscored", session_id, event_id, None))
         elif field == "risk_score":
             found.add(("data.risk_score_invalid", session_id, event_id, None))
         elif reason == "ended_at is before started_at":
@@ -180,7 +183,7 @@ def expected_incremental(before: dict[str, Any], after: dict[str, Any], listed: 
 
     Returns:
         ``sessions``: listed since the watermark minus the one-day overlap, plus those not ended
-        before, plus ids they newly reference (the closure); ``hierarchy``: sessions landed before
+        before or holding an unscored event, plus ids they newly reference (the closure); ``hierarchy``: sessions landed before
         that gained a new child (detail and /children refetched); ``children``: sessions whose
         /children is fetched; ``missing``: fetched sessions answering 404.
     """
@@ -189,6 +192,9 @@ def expected_incremental(before: dict[str, Any], after: dict[str, Any], listed: 
     since = (watermark - timedelta(days=1)).replace(microsecond=0)
     sessions = {sid for sid in listed if _utc(after["sessions"][sid]["started_at"]) >= since}
     sessions |= {sid for sid, d in before["sessions"].items() if d.get("state") != "ended"}
+    # ... and those holding an event still unscored: a late score resolves that finding.
+    sessions |= {sid for sid, evs in before["events"].items()
+                 if any("risk_score" in e and e["risk_score"] is None for e in evs)}
     # Parents named by anything landed before or listed now get /children whatever their detail says.
     parents = {d.get("parent_id") for d in before["sessions"].values()}
     parents |= {after["sessions"][sid].get("parent_id") for sid in listed}

@@ -40,8 +40,12 @@ def test_documented_examples_pass() -> None:
     ("changes", "detail", "reasons"),
     [
         pytest.param({"id": ...}, False, ["id missing or not a string"], id="no-id"),
-        pytest.param({"id": SID[:-1] + "g"}, False, ["id is not a valid UUID"], id="id-g"),
-        pytest.param({"id": SID.replace("-", "")}, False, ["id is not a valid UUID"], id="id-no-dashes"),
+        pytest.param({"id": SID[:-1] + "g"}, False, ["id is neither a UUID nor {rootPID}-{startUnixMs}"], id="id-g"),
+        pytest.param({"id": SID.replace("-", "")}, False, ["id is neither a UUID nor {rootPID}-{startUnixMs}"],
+                     id="id-no-dashes"),
+        pytest.param({"id": "59247-1777085379101"}, False, [], id="id-edge-form"),
+        pytest.param({"id": "59247-17770853"}, False, ["id is neither a UUID nor {rootPID}-{startUnixMs}"],
+                     id="id-edge-form-short-time"),
         pytest.param({"model": ...}, False, ["model missing"], id="no-model"),
         pytest.param({"session_name": None}, False, ["session_name is null"], id="null-name"),
         pytest.param({"platform": 3}, False, ["platform is not a string"], id="platform-int"),
@@ -80,7 +84,7 @@ def test_session_problems(changes: dict[str, Any], detail: bool, reasons: list[s
     [
         pytest.param({"risk_score": 150}, ["risk_score is not an integer 0-100"], id="score-150"),
         pytest.param({"risk_score": -5}, ["risk_score is not an integer 0-100"], id="score-negative"),
-        pytest.param({"risk_score": None}, ["risk_score is not an integer 0-100"], id="score-null"),
+        pytest.param({"risk_score": None}, ["risk_score is null"], id="score-null"),
         pytest.param({"risk_score": "high"}, ["risk_score is not an integer 0-100"], id="score-text"),
         pytest.param({"risk_score": 5.0}, ["risk_score is not an integer 0-100"], id="score-float"),
         pytest.param({"risk_score": True}, ["risk_score is not an integer 0-100"], id="score-bool"),
@@ -118,3 +122,16 @@ def test_parse_time() -> None:
     assert parse_time("2026-04-12T16:00:00+02:00") == parse_time("2026-04-12T14:00:00Z")
     assert parse_time("2026-04-12T14:00:00") == parse_time("2026-04-12T14:00:00Z")  # no offset: UTC
     assert parse_time("2026-04-12") is None and parse_time(20260412) is None
+
+
+def test_a_null_score_in_a_running_session_is_pending_not_a_problem() -> None:
+    assert event_problems(with_(EVENT, risk_score=None), SID, running=True) == []
+    assert event_problems(with_(EVENT, risk_score="high"), SID, running=True) == ["risk_score is not an integer 0-100"]
+
+
+def test_the_sql_check_uses_the_same_id_patterns() -> None:
+    from quint_reports.sqlfiles import read_sql
+    from quint_reports.validate import SESSION_ID_PATTERN, UUID_PATTERN
+
+    text = read_sql("checks/data.invalid_id.sql")
+    assert f"'{SESSION_ID_PATTERN}'" in text and f"'{UUID_PATTERN}'" in text

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from quint_reports.checks import FAIL_ON, check, count_failing, to_json, to_table
+from quint_reports.checks import FAIL_ON, check, count_failing, resolved, to_json, to_table
 
 
 def register(sub: Any) -> None:
@@ -15,9 +15,11 @@ def register(sub: Any) -> None:
         "check",
         help="print the cross-check findings (risk summaries, hierarchy, data defects)",
         description=(
-            "Run every cross-check on the published database (opened read-only) and print the findings. "
-            "Exit 0 when no finding is at or above --fail-on, 1 otherwise.\n\n"
-            "example: quint-reports check --db quint.duckdb --format json --fail-on error"
+            "Run every cross-check on the published database (opened read-only) and print the findings, "
+            "each marked new (first seen by the latest sync) or open, then those the latest sync resolved. "
+            "Exit 0 when no finding is at or above --fail-on, 1 otherwise; with --fail-on-new, only "
+            "new findings count, so a scheduled job alerts once per defect.\n\n"
+            "example: quint-reports check --db quint.duckdb --format json --fail-on error --fail-on-new"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -27,11 +29,23 @@ def register(sub: Any) -> None:
         "--fail-on", choices=tuple(FAIL_ON), default="error",
         help="lowest severity that makes the exit code 1 (default: error)",
     )
+    parser.add_argument(
+        "--fail-on-new", action="store_true",
+        help="count only findings first seen by the latest sync (new) towards the exit code",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the findings and return the exit code."""
-    findings = check(args.db)
-    sys.stdout.write((to_json(findings) if args.format == "json" else to_table(findings)) + "\n")
-    return 1 if count_failing(findings, args.fail_on) else 0
+    from quint_reports.publish import connect
+
+    con = connect(args.db)
+    try:
+        # One connection, one snapshot: the findings and the resolved ones come from the same sync.
+        findings, gone = check(con), resolved(con)
+    finally:
+        con.close()
+    text = to_json(findings, gone) if args.format == "json" else to_table(findings, gone=gone)
+    sys.stdout.write(text + "\n")
+    return 1 if count_failing(findings, args.fail_on, new_only=args.fail_on_new) else 0

@@ -15,7 +15,7 @@ def register(subparsers: Any) -> None:
         help="sync, run the checks and write the report, under one lock, logging to a file",
         description="Sync (incremental unless --full), run the checks and write the report, holding the "
         "database's writer lock so runs never overlap. The report is written even when checks find "
-        "something. Exit 0: clean; 1: findings at or above --fail-on; 5: partial sync, reported anyway; "
+        "something. Exit 0: clean; 1: findings at or above --fail-on (with --fail-on-new: new ones only); 5: partial sync, reported anyway; "
         "2-7: failed (see quint-reports --help); 70: internal error (traceback in the log).\n\n"
         "example (crontab): 15 2 * * * cd /srv/quint && .venv/bin/quint-reports nightly --token-file token "
         "--db quint.duckdb --out report --days 30",
@@ -26,6 +26,8 @@ def register(subparsers: Any) -> None:
     add_window_arguments(parser)
     parser.add_argument("--fail-on", choices=["error", "warning", "never"], default="error",
                         help="exit 1 when findings of this severity or worse exist (default: error)")
+    parser.add_argument("--fail-on-new", action="store_true",
+                        help="count only findings this run's sync saw for the first time (one alert per defect)")
     parser.add_argument("--log-file", metavar="PATH", help="log file, appended to (default: <db>.nightly.log)")
     parser.add_argument("--api-url", help="API base URL (default: $QUINT_API_URL, else https://api.quintai.dev)")
     parser.add_argument("--token-file", metavar="PATH", help="file holding the API token (default: $QUINT_API_TOKEN)")
@@ -43,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = nightly(
             db=args.db, out=args.out, days=args.days, since=args.since, until=args.until, fail_on=args.fail_on,
-            log_file=args.log_file, api_url=args.api_url, token_file=args.token_file, full=args.full,
+            fail_on_new=args.fail_on_new, log_file=args.log_file, api_url=args.api_url, token_file=args.token_file, full=args.full,
         )
     except QuintError:
         raise
