@@ -75,7 +75,7 @@ async def list_sessions(api: ApiClient, since: datetime | None) -> Listing:
         if not (page.status == 200 and isinstance(page.data, dict) and isinstance(page.data.get("sessions"), list)):
             # A listing cut short must stop the run: taken as complete, it would move the
             # watermark past sessions never seen, and a --full run would prune them.
-            reason = "a body that is not valid JSON" if page.json_error else f"HTTP {page.status} without a sessions array"
+            reason = f"a rejected body ({page.json_error})" if page.json_error else f"HTTP {page.status} without a sessions array"
             raise RequestFailed(f"GET {page.path} answered {reason} (page {number})", page.status)
     seen: set[str] = set()
     for record in items:
@@ -213,13 +213,15 @@ class Fetcher:
 
     async def _get(self, result: SessionResult, template: str, sid: str) -> ApiResponse:
         response = await self.api.get(template.format(id=quote(sid, safe="")), kind=template)
+        rejected = response.json_error if response.status == 200 else None
         result.bodies.append(
-            BodyRow(template_kind(template), sid, datetime.now(timezone.utc), template, response.status, response.text)
+            BodyRow(template_kind(template), sid, datetime.now(timezone.utc), template, response.status, response.text,
+                    raw=response.raw, rejected=rejected)
         )
-        if response.status == 200 and response.json_error:
-            self._quarantine(result, template, sid, "body is not valid JSON", response.text)
+        if rejected:
+            self._quarantine(result, template, sid, rejected, response.text, response.raw)
         elif response.status not in (200, 404):
-            self._quarantine(result, template, sid, f"HTTP {response.status}", response.text)
+            self._quarantine(result, template, sid, f"HTTP {response.status}", response.text, response.raw)
         return response
 
     def _read_detail(self, result: SessionResult, detail: ApiResponse) -> list[str]:
@@ -305,8 +307,10 @@ class Fetcher:
             self.on_discover(1)
 
     @staticmethod
-    def _quarantine(result: SessionResult, endpoint: str, key: str, reason: str, raw: str) -> None:
-        result.quarantine.append(QuarantineRow(endpoint, key, reason, datetime.now(timezone.utc), raw))
+    def _quarantine(
+        result: SessionResult, endpoint: str, key: str, reason: str, raw: str, raw_bytes: bytes | None = None
+    ) -> None:
+        result.quarantine.append(QuarantineRow(endpoint, key, reason, datetime.now(timezone.utc), raw, raw_bytes))
 
 
 def template_kind(template: str) -> str:

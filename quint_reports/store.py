@@ -31,6 +31,8 @@ _BODY_SCHEMA = pa.schema(
         ("endpoint", pa.string()),
         ("http_status", pa.int32()),
         ("body", pa.string()),
+        ("body_raw", pa.binary()),
+        ("rejected", pa.string()),
     ]
 )
 _LIST_SCHEMA = pa.schema(
@@ -53,6 +55,7 @@ _QUARANTINE_SCHEMA = pa.schema(
         ("run_id", pa.string()),
         ("fetched_at", _TS),
         ("raw", pa.string()),
+        ("raw_bytes", pa.binary()),
     ]
 )
 BODY_KINDS = ("detail", "events", "children")
@@ -68,6 +71,10 @@ class BodyRow:
     endpoint: str
     http_status: int
     body: str
+    raw: bytes | None = None
+    """The exact bytes, when ``body`` is not them (a body that is not UTF-8)."""
+    rejected: str | None = None
+    """Why the body cannot be taken at face value; the SQL views never parse a rejected body."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,8 @@ class QuarantineRow:
     reason: str
     fetched_at: datetime
     raw: str
+    raw_bytes: bytes | None = None
+    """The exact bytes, when ``raw`` is not them."""
 
 
 @dataclass
@@ -244,6 +253,8 @@ def _body_table(run_id: str, rows: list[BodyRow]) -> pa.Table:
             "endpoint": [r.endpoint for r in rows],
             "http_status": [r.http_status for r in rows],
             "body": [r.body for r in rows],
+            "body_raw": [r.raw for r in rows],
+            "rejected": [r.rejected for r in rows],
         },
         schema=_BODY_SCHEMA,
     )
@@ -274,6 +285,7 @@ def _quarantine_table(run_id: str, rows: list[QuarantineRow]) -> pa.Table:
             "run_id": [run_id] * len(rows),
             "fetched_at": [r.fetched_at for r in rows],
             "raw": [r.raw for r in rows],
+            "raw_bytes": [r.raw_bytes for r in rows],
         },
         schema=_QUARANTINE_SCHEMA,
     )
