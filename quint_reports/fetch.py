@@ -67,7 +67,8 @@ async def list_sessions(api: ApiClient, since: datetime | None) -> Listing:
     Raises:
         RequestFailed: the list could not be fetched.
     """
-    params = {"since": since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")} if since else None
+    # isoformat pads the year to four digits, where strftime("%Y") writes year 1 as "1".
+    params = {"since": since.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"} if since else None
     items, pages = await api.get_list(LIST, "sessions", params, kind=LIST)
     now = datetime.now(timezone.utc)
     listing = Listing()
@@ -119,6 +120,8 @@ class FetchOutcome:
     sessions: int = 0
     missing: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    failed_kind: str | None = None
+    """The ``RequestFailed.kind`` of the last failure (rate_limited, refused ...)."""
 
 
 class Fetcher:
@@ -208,6 +211,7 @@ class Fetcher:
                 self._without_children.add(sid)
             await asyncio.gather(*calls)
         except RequestFailed as exc:
+            self.outcome.failed_kind = exc.kind
             return SessionResult(sid, job, failure=str(exc))
         return result
 

@@ -180,6 +180,11 @@ class Store:
         """Sessions whose detail has landed (answered 200 or 404)."""
         return {r[0] for r in self.con.execute(read_sql("landing/known_sessions.sql")).fetchall()}
 
+    def listed_session_count(self) -> int:
+        """Distinct session ids landed from the session list (what a --full listing is compared with)."""
+        row = self.con.execute(read_sql("landing/listed_count.sql")).fetchone()
+        return int(row[0]) if row else 0
+
     def known_parent_ids(self) -> set[str]:
         """Session ids that some landed session names as its parent."""
         return {r[0] for r in self.con.execute(read_sql("landing/known_parents.sql")).fetchall()}

@@ -4,7 +4,7 @@
 -- session_id, detail, expected, actual (expected = what the data says, actual = what the
 -- API stated).
 -- Inputs: sessions, events, session_edges, session_risk, stg_events, stg_fetch_status,
--- int_event_duplicates, int_sessions_walked_to_ancestors.
+-- int_event_duplicates, int_sessions_walked_to_ancestors, incomplete_sessions.
 -- Check ids and rules:
 --   risk_summary.missing                 (warning) detail answered 200 without a risk_summary
 --                                        object (absent or null). Null fields inside it are not
@@ -42,6 +42,8 @@
 --                                        record. Not required (the documented examples omit them):
 --                                        signing_id, parent_id, ended_at; an event's session_id,
 --                                        agent_id, arguments, decision
+--   sync.incomplete_session              (error) the snapshot lacks a session's detail or events
+--                                        list (see incomplete_sessions); one per missing resource
 create or replace view check_findings as
 with sessions as (
     select * from sessions
@@ -352,6 +354,18 @@ missing_event_field as (
     )
 ),
 
+-- Kept apart from the data checks above: it is about the snapshot, not about what the API said.
+incomplete as (
+    select
+        'sync.incomplete_session' as check,
+        'error' as severity,
+        session_id,
+        'the snapshot lacks the ' || resource || ' (' || reason || ')' as detail,
+        resource || ' landed' as expected,
+        reason as actual
+    from incomplete_sessions
+),
+
 final as (
     select * from summary_missing
     union all select * from total_mismatch
@@ -369,6 +383,7 @@ final as (
     union all select * from ended_before_started
     union all select * from missing_session_field
     union all select * from missing_event_field
+    union all select * from incomplete
 )
 
 select "check", severity, session_id, detail, expected, actual
