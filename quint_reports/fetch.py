@@ -7,7 +7,9 @@ parent or child but absent from the list are fetched the same way; a 404 is
 landed as such and reported as missing. Per-session events beat windowed
 ``/v1/events`` on requests and time at our sizes (see bench/events_strategy.py).
 
-Every response is kept as text. Records that fail validation are also listed
+Every response is kept as text (and as its exact bytes when they are not
+UTF-8); a body :func:`quint_reports.jsonbody.decode` rejects is landed marked
+``rejected``. Such bodies, and records that fail validation, are also listed
 in the quarantine with a reason; nothing is dropped.
 """
 
@@ -68,7 +70,9 @@ async def list_sessions(api: ApiClient, since: datetime | None) -> Listing:
         RequestFailed: the list could not be fetched.
     """
     # isoformat pads the year to four digits, where strftime("%Y") writes year 1 as "1".
-    params = {"since": since.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"} if since else None
+    params = None
+    if since:
+        params = {"since": since.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"}
     items, pages = await api.get_list(LIST, "sessions", params, kind=LIST)
     now = datetime.now(timezone.utc)
     listing = Listing()
@@ -76,7 +80,8 @@ async def list_sessions(api: ApiClient, since: datetime | None) -> Listing:
         if not (page.status == 200 and isinstance(page.data, dict) and isinstance(page.data.get("sessions"), list)):
             # A listing cut short must stop the run: taken as complete, it would move the
             # watermark past sessions never seen, and a --full run would prune them.
-            reason = f"a rejected body ({page.json_error})" if page.json_error else f"HTTP {page.status} without a sessions array"
+            reason = (f"a rejected body ({page.json_error})" if page.json_error
+                      else f"HTTP {page.status} without a sessions array")
             raise RequestFailed(f"GET {page.path} answered {reason} (page {number})", page.status)
     seen: set[str] = set()
     for record in items:

@@ -118,7 +118,8 @@ def write_report(data: ReportData, out: Path) -> Path:
         _write_text(tmp, "index.html", render_index(data, links))
         written = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
         _carry_over(out, tmp, set(written))
-        _write_text(tmp, MARKER, f"quint report built {data.built_at.isoformat()}\n" + "".join(f"{w}\n" for w in written))
+        manifest = "".join(f"{w}\n" for w in written)
+        _write_text(tmp, MARKER, f"quint report built {data.built_at.isoformat()}\n{manifest}")
         os.chmod(tmp, 0o755)  # mkdtemp makes it private; a report is meant to be shared
         _swap(tmp, out)
     except OSError as exc:  # disk full, permissions: the operator must fix the destination

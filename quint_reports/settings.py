@@ -117,7 +117,9 @@ class Settings:
                 or a non-positive concurrency.
         """
         if api_url is not None and not api_url.strip():
-            raise ConfigError("--api-url is empty: give the API's base URL, e.g. https://api.quintai.dev, or leave it out")
+            raise ConfigError(
+                "--api-url is empty: give the API's base URL, e.g. https://api.quintai.dev, or leave it out"
+            )
         url = check_api_url(api_url if api_url is not None else os.environ.get(URL_ENV) or DEFAULT_API_URL)
         token = read_token(token_file)
         path = Path(db or os.environ.get(DB_ENV) or DEFAULT_DB).expanduser()
@@ -182,7 +184,8 @@ def _checked_token(value: str, where: str) -> str:
 
 def _shown_path(token_file: str | os.PathLike[str]) -> str:
     text = os.fspath(token_file)
-    return "(a value that looks like a token, not a path)" if redact_text(text) != text or text.startswith("eyJ") else text
+    looks_like_token = redact_text(text) != text or text.startswith("eyJ")
+    return "(a value that looks like a token, not a path)" if looks_like_token else text
 
 
 def check_api_url(url: str) -> str:

@@ -140,7 +140,9 @@ def test_invalid_listing_entries_are_quarantined_and_are_no_sessions(
     assert rows(db, "select count(distinct record_key) from quarantine where endpoint = '/v1/sessions'")[0][0] == 4
 
 
-def test_a_database_from_the_previous_release_gains_the_new_columns(quint_simulator: SimFactory, tmp_path: Path) -> None:
+def test_a_database_from_the_previous_release_gains_the_new_columns(
+    quint_simulator: SimFactory, tmp_path: Path
+) -> None:
     db = tmp_path / "quint.duckdb"
     con = duckdb.connect(str(db))
     for table in ("raw_session_detail", "raw_session_events", "raw_session_children"):
