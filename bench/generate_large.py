@@ -244,7 +244,7 @@ def _write_chunk(con: duckdb.DuckDBPyConnection, start: int, stop: int) -> None:
     con.execute(f"insert into raw_session_list select id, id, {common}, '/v1/sessions', to_json(rec)::varchar from recs")
     con.execute(
         f"""
-        insert into raw_session_events
+        insert into raw_session_events (session_id, run_id, fetched_at, endpoint, http_status, body)
         select id, {common}, '/v1/sessions/{{id}}/events', 200, to_json(struct_pack(events := {_served_events()}))::varchar
         from recs
         """
@@ -257,7 +257,7 @@ def _write_chunk(con: duckdb.DuckDBPyConnection, start: int, stop: int) -> None:
     )
     con.execute(
         f"""
-        insert into raw_session_children
+        insert into raw_session_children (session_id, run_id, fetched_at, endpoint, http_status, body)
         select k.parent_id, {common}, '/v1/sessions/{{id}}/children', 200,
             to_json(struct_pack(children := k.children))::varchar
         from kids k
@@ -265,7 +265,7 @@ def _write_chunk(con: duckdb.DuckDBPyConnection, start: int, stop: int) -> None:
     )
     con.execute(
         f"""
-        insert into raw_session_detail
+        insert into raw_session_detail (session_id, run_id, fetched_at, endpoint, http_status, body)
         select r.id, {common}, '/v1/sessions/{{id}}', 200,
             to_json(struct_concat(r.rec, struct_pack(children := coalesce(k.children, []),
                 risk_summary := struct_pack(

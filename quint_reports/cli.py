@@ -7,15 +7,37 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from quint_reports.commands import COMMANDS
 from quint_reports.exceptions import EXIT_CODES, INTERNAL_ERROR, QuintError
+from quint_reports.jsonbody import redact_text
+
+
+class SafeParser(argparse.ArgumentParser):
+    """An argument parser that never matches an abbreviation and never echoes a value in an error.
+
+    ``--token qt_sk_...`` would otherwise be taken as ``--token-file`` (argparse expands prefixes),
+    and argparse's own messages repeat the offending values, which may be secrets.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        """Print usage and a message without argument values, then exit 2."""
+        if message.startswith("unrecognized arguments:"):
+            names = [word for word in message.split()[2:] if word.startswith("-")]
+            message = "unrecognized arguments: " + (" ".join(n.split("=", 1)[0] for n in names) or "(values left out)")
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {redact_text(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every command registered."""
     codes = "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items())
-    parser = argparse.ArgumentParser(
+    parser = SafeParser(
         prog="quint-reports",
         description="Sync the Quint Security API into DuckDB, check it, and report risk per model and platform.",
         epilog=f"exit codes:\n{codes}",

@@ -3,12 +3,16 @@
 Retry policy, per request:
 
 - retried: connection errors, timeouts, a body cut short, 5xx, 429, and a 200
-  whose body is not valid JSON;
+  whose body is not valid JSON (a body rejected for what it says, such as a
+  repeated key, is not retried: it would say the same again);
 - not retried: every other 4xx; 401/403 raise :class:`AuthError` at once;
 - the wait is ``Retry-After`` when the server gives a positive one (seconds or
   an HTTP date, clamped to ``retry_after_max``), else exponential backoff with
   full jitter: ``uniform(0, min(backoff_max, backoff_base * 2**retry))``;
-- a request gives up after ``max_attempts`` attempts or ``max_retry_seconds``.
+- a request gives up after ``max_attempts`` failed attempts or ``max_retry_seconds``;
+  a 429 (or 503) with a usable ``Retry-After`` is waited out without using up an
+  attempt, so a rate-limit burst is bounded by the time budget only;
+- a body larger than ``max_response_bytes`` fails the request at once, with its size.
 
 The ``httpx.AsyncClient`` is created inside ``async with ApiClient(...)`` so it
 always belongs to the running event loop; nothing is cached between runs.
@@ -33,6 +37,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from quint_reports.exceptions import AuthError, QuintError
+from quint_reports.jsonbody import decode
 from quint_reports.settings import TOKEN_ENV, Settings
 
 log = logging.getLogger(__name__)
@@ -46,9 +51,11 @@ _MAX_PAGES = 100_000
 class RequestFailed(QuintError):
     """One request failed for good (retries exhausted, or a non-retryable 4xx)."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, kind: str = "http") -> None:
         super().__init__(message)
         self.status = status
+        self.kind = kind
+        """rate_limited, server_error, refused, timeout, network, invalid_body, too_large or http."""
 
 
 @dataclass
@@ -61,7 +68,10 @@ class ApiResponse:
     data: Any = None
     """Parsed JSON, or None when the body is not JSON (see ``json_error``)."""
     json_error: str | None = None
+    """Why :func:`quint_reports.jsonbody.decode` rejected the body, or None."""
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None
+    """The exact bytes, when ``text`` is not them (a body that is not UTF-8)."""
 
 
 @dataclass
@@ -102,11 +112,11 @@ def backoff_delay(retry: int, base: float, cap: float, rng: Callable[[], float] 
     return rng() * min(cap, base * (2**retry))
 
 
-def _retry_reason(response: httpx.Response) -> str | None:
+def _retry_reason(response: httpx.Response) -> tuple[str, str] | None:
     if response.status_code == 429:
-        return "HTTP 429"
+        return "rate_limited", "rate limited (HTTP 429)"
     if response.status_code >= 500:
-        return f"HTTP {response.status_code}"
+        return "server_error", f"HTTP {response.status_code}"
     return None
 
 
@@ -171,12 +181,33 @@ class ApiClient:
         for http in shards:
             await http.aclose()
 
-    async def _send(self, path: str, params: dict[str, str] | None) -> httpx.Response:
-        """One GET on the least busy pool (the caller holds the gate)."""
+    async def _send(self, path: str, params: dict[str, str] | None) -> tuple[httpx.Response, bytes]:
+        """One GET on the least busy pool (the caller holds the gate), its body read up to the size cap.
+
+        Raises:
+            RequestFailed: the body is larger than ``max_response_bytes`` (not retried: it would be again).
+        """
         index = min(range(len(self._in_flight)), key=self._in_flight.__getitem__)
         self._in_flight[index] += 1
+        cap = self.settings.max_response_bytes
         try:
-            return await self._shards[index].get(path, params=params)
+            http = self._shards[index]
+            response = await http.send(http.build_request("GET", path, params=params), stream=True)
+            try:
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > cap:
+                    raise _too_large(path, f"{int(declared):,} bytes announced", cap)
+                chunks: list[bytes] = []
+                size = 0
+                # Decoded bytes are counted, so a compressed body cannot blow past the cap either.
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > cap:
+                        raise _too_large(path, f"more than {size:,} bytes", cap)
+                    chunks.append(chunk)
+            finally:
+                await response.aclose()
+            return response, b"".join(chunks)
         finally:
             self._in_flight[index] -= 1
 
@@ -184,27 +215,34 @@ class ApiClient:
         """GET ``path`` with the retry policy.
 
         Returns the final response for 2xx and non-retryable 4xx other than 401/403.
-        A 200 whose body stays invalid JSON comes back with ``data=None`` and ``json_error`` set.
+        A 200 whose body :func:`quint_reports.jsonbody.decode` rejects comes back with
+        ``data=None`` and ``json_error`` set (after retries when the error may be a transfer accident).
 
         Raises:
             AuthError: the API answered 401 or 403.
-            RequestFailed: retries ran out on connection errors, timeouts, 5xx or 429.
+            RequestFailed: retries ran out on connection errors, timeouts, 5xx or 429, or the
+                body is larger than ``max_response_bytes``; ``exc.kind`` says which.
         """
         if not self._shards:
             raise RuntimeError("use ApiClient inside `async with`")
         s = self.settings
         started = self._clock()
-        last = ""
-        for attempt in range(s.max_attempts):
+        failures = 0
+        """Attempts that count against max_attempts: a 429 or 503 with Retry-After does not."""
+        tries = 0
+        seen: dict[str, int] = {}
+        last, last_kind = "", "network"
+        while True:
+            tries += 1
             wait: float | None = None
+            counts = True
             async with self._gate:
                 self.stats.requests += 1
                 self.stats.by_kind[kind] = self.stats.by_kind.get(kind, 0) + 1
                 try:
-                    response = await self._send(path, params)
+                    response, content = await self._send(path, params)
                 except httpx.TransportError as exc:
-                    # Connect errors, timeouts, a body cut short (RemoteProtocolError).
-                    last = f"{type(exc).__name__}"
+                    last_kind, last = _transport_reason(exc)
                 else:
                     if response.status_code in (401, 403):
                         raise AuthError(
@@ -213,29 +251,38 @@ class ApiClient:
                         )
                     reason = _retry_reason(response)
                     if reason is None:
-                        result = self._decode(path, response)
-                        if result.json_error is None or response.status_code != 200:
+                        result, retryable = self._decode(path, response, content)
+                        if not retryable or response.status_code != 200:
                             return result
-                        last = f"invalid JSON body ({result.json_error})"
-                        if attempt == s.max_attempts - 1 or self._out_of_time(started, 0):
+                        last_kind, last = "invalid_body", f"invalid JSON body ({result.json_error})"
+                        if failures + 1 >= s.max_attempts or self._out_of_time(started, 0):
                             return result
                     else:
-                        last = reason
-                        if response.status_code == 429 or response.status_code == 503:
+                        last_kind, last = reason
+                        if response.status_code in (429, 503):
                             wait = parse_retry_after(response.headers.get("Retry-After"))
                             if wait is not None:
                                 wait = min(wait, s.retry_after_max)
-            if attempt == s.max_attempts - 1:
+                                # The server said when to come back: honour it for as long as the
+                                # time budget lasts, however many times it says so.
+                                counts = False
+            seen[last] = seen.get(last, 0) + 1
+            failures += counts
+            if failures >= s.max_attempts:
                 break
             if wait is None:
-                wait = backoff_delay(attempt, s.backoff_base, s.backoff_max, self._rng)
+                wait = backoff_delay(failures - 1, s.backoff_base, s.backoff_max, self._rng)
             if self._out_of_time(started, wait):
                 break
             self.stats.retries += 1
-            log.debug("retrying GET %s in %.2fs after %s (attempt %d)", path, wait, last, attempt + 1)
+            log.debug("retrying GET %s in %.2fs after %s (attempt %d)", path, wait, last, tries)
             await self._sleep(wait)
-        attempts = f"{attempt + 1} attempt{'s' if attempt else ''}"
-        raise RequestFailed(f"GET {path} failed after {attempts}: {last}")
+        spent = self._clock() - started
+        history = ", ".join(f"{what} x{n}" for what, n in seen.items())
+        raise RequestFailed(
+            f"GET {path} failed after {tries} attempt{'s' if tries > 1 else ''} over {spent:.0f} s: {history}",
+            kind=last_kind,
+        )
 
     async def get_list(
         self, path: str, key: str, params: dict[str, str] | None = None, kind: str = "list"
@@ -299,17 +346,38 @@ class ApiClient:
     def _out_of_time(self, started: float, wait: float) -> bool:
         return self._clock() - started + wait > self.settings.max_retry_seconds
 
-    @staticmethod
-    def _decode(path: str, response: httpx.Response) -> ApiResponse:
-        text = response.text
-        data: Any = None
-        error: str | None = None
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            error = f"{type(exc).__name__} at char {getattr(exc, 'pos', '?')}"
+    def _decode(self, path: str, response: httpx.Response, content: bytes) -> tuple[ApiResponse, bool]:
+        body = decode(content, self.settings.token.reveal())
         headers = {k.lower(): v for k, v in response.headers.items() if k.lower() in ("link", "content-type")}
-        return ApiResponse(path=path, status=response.status_code, text=text, data=data, json_error=error, headers=headers)
+        result = ApiResponse(
+            path=path, status=response.status_code, text=body.text, data=body.data, json_error=body.error,
+            headers=headers, raw=body.raw,
+        )
+        return result, body.retryable
+
+
+def _too_large(path: str, size: str, cap: int) -> RequestFailed:
+    return RequestFailed(
+        f"GET {path} answered a body over the {cap:,}-byte limit ({size}); raise max_response_bytes "
+        "(--max-response-mb) if that is expected",
+        kind="too_large",
+    )
+
+
+def _transport_reason(exc: httpx.TransportError) -> tuple[str, str]:
+    """The kind and a short, token-free description of a transport failure."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout", f"timed out ({type(exc).__name__})"
+    if isinstance(exc, httpx.ConnectError):
+        cause: BaseException | None = exc
+        while cause is not None:
+            if isinstance(cause, ConnectionRefusedError) or "refused" in str(cause).lower():
+                return "refused", "connection refused"
+            cause = cause.__cause__ or cause.__context__
+        return "network", f"cannot connect ({type(exc).__name__})"
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
+        return "network", "connection closed mid-response"
+    return "network", type(exc).__name__
 
 
 def _link_header_next(value: str) -> str | None:

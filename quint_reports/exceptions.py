@@ -1,7 +1,7 @@
 """Errors raised by quint_reports, and the exit code each maps to.
 
     QuintError                  base; exit_code 1 unless a subclass says otherwise
-     +-- ConfigError            bad or missing configuration (token, URL, paths)   exit 2
+     +-- ConfigError            bad or missing configuration or input              exit 2
      +-- AuthError              the API answered 401/403                           exit 3
      +-- ApiUnreachable         connection failed or retries ran out everywhere    exit 4
      +-- PartialFailure         the run finished but some requests failed for good exit 5
@@ -65,12 +65,13 @@ INTERNAL_ERROR = 70
 EXIT_CODES: dict[int, str] = {
     0: "success",
     1: "findings at or above the --fail-on threshold (check, nightly)",
-    2: "configuration or usage error",
+    2: "configuration, usage or input error (bad token, URL, option or window; --full refusing to prune)",
     3: "authentication refused (401/403): check QUINT_API_TOKEN",
-    4: "API unreachable: check --api-url / QUINT_API_URL and the network; nothing was published",
+    4: "API unreachable (rate limited, 5xx, refused, timed out: the message says which) or an unusable "
+    "session list; nothing was published",
     5: "partial failure: some resources could not be fetched; the rest is published, run sync again to retry them",
     6: "another run holds the lock",
-    7: "database error",
+    7: "database error (not a DuckDB file, cannot publish, held read-write by another process, a failing sql/ file)",
     INTERNAL_ERROR: "internal error (a bug): the traceback is printed and logged",
 }
 """Every exit code the CLI uses, for --help and the README."""

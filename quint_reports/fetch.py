@@ -7,7 +7,9 @@ parent or child but absent from the list are fetched the same way; a 404 is
 landed as such and reported as missing. Per-session events beat windowed
 ``/v1/events`` on requests and time at our sizes (see bench/events_strategy.py).
 
-Every response is kept as text. Records that fail validation are also listed
+Every response is kept as text (and as its exact bytes when they are not
+UTF-8); a body :func:`quint_reports.jsonbody.decode` rejects is landed marked
+``rejected``. Such bodies, and records that fail validation, are also listed
 in the quarantine with a reason; nothing is dropped.
 """
 
@@ -67,7 +69,10 @@ async def list_sessions(api: ApiClient, since: datetime | None) -> Listing:
     Raises:
         RequestFailed: the list could not be fetched.
     """
-    params = {"since": since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")} if since else None
+    # isoformat pads the year to four digits, where strftime("%Y") writes year 1 as "1".
+    params = None
+    if since:
+        params = {"since": since.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"}
     items, pages = await api.get_list(LIST, "sessions", params, kind=LIST)
     now = datetime.now(timezone.utc)
     listing = Listing()
@@ -75,7 +80,8 @@ async def list_sessions(api: ApiClient, since: datetime | None) -> Listing:
         if not (page.status == 200 and isinstance(page.data, dict) and isinstance(page.data.get("sessions"), list)):
             # A listing cut short must stop the run: taken as complete, it would move the
             # watermark past sessions never seen, and a --full run would prune them.
-            reason = "a body that is not valid JSON" if page.json_error else f"HTTP {page.status} without a sessions array"
+            reason = (f"a rejected body ({page.json_error})" if page.json_error
+                      else f"HTTP {page.status} without a sessions array")
             raise RequestFailed(f"GET {page.path} answered {reason} (page {number})", page.status)
     seen: set[str] = set()
     for record in items:
@@ -119,6 +125,8 @@ class FetchOutcome:
     sessions: int = 0
     missing: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    failed_kind: str | None = None
+    """The ``RequestFailed.kind`` of the last failure (rate_limited, refused ...)."""
 
 
 class Fetcher:
@@ -211,18 +219,21 @@ class Fetcher:
                 self._without_children.add(sid)
             await asyncio.gather(*calls)
         except RequestFailed as exc:
+            self.outcome.failed_kind = exc.kind
             return SessionResult(sid, job, failure=str(exc))
         return result
 
     async def _get(self, result: SessionResult, template: str, sid: str) -> ApiResponse:
         response = await self.api.get(template.format(id=quote(sid, safe="")), kind=template)
+        rejected = response.json_error if response.status == 200 else None
         result.bodies.append(
-            BodyRow(template_kind(template), sid, datetime.now(timezone.utc), template, response.status, response.text)
+            BodyRow(template_kind(template), sid, datetime.now(timezone.utc), template, response.status, response.text,
+                    raw=response.raw, rejected=rejected)
         )
-        if response.status == 200 and response.json_error:
-            self._quarantine(result, template, sid, "body is not valid JSON", response.text)
+        if rejected:
+            self._quarantine(result, template, sid, rejected, response.text, response.raw)
         elif response.status not in (200, 404):
-            self._quarantine(result, template, sid, f"HTTP {response.status}", response.text)
+            self._quarantine(result, template, sid, f"HTTP {response.status}", response.text, response.raw)
         return response
 
     def _read_detail(self, result: SessionResult, detail: ApiResponse) -> list[str]:
@@ -309,8 +320,10 @@ class Fetcher:
             self.on_discover(1)
 
     @staticmethod
-    def _quarantine(result: SessionResult, endpoint: str, key: str, reason: str, raw: str) -> None:
-        result.quarantine.append(QuarantineRow(endpoint, key, reason, datetime.now(timezone.utc), raw))
+    def _quarantine(
+        result: SessionResult, endpoint: str, key: str, reason: str, raw: str, raw_bytes: bytes | None = None
+    ) -> None:
+        result.quarantine.append(QuarantineRow(endpoint, key, reason, datetime.now(timezone.utc), raw, raw_bytes))
 
 
 def template_kind(template: str) -> str:

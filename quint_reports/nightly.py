@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from quint_reports.checks import FAIL_ON, count_failing
 from quint_reports.exceptions import ConfigError, PartialFailure, QuintError
@@ -62,6 +63,8 @@ def nightly(
     api_url: str | None = None,
     token_file: str | os.PathLike[str] | None = None,
     full: bool = False,
+    allow_shrink: bool = False,
+    max_response_mb: int | None = None,
 ) -> NightlyResult:
     """Sync, check and report under the database's writer lock, logging to a file.
 
@@ -79,6 +82,8 @@ def nightly(
         api_url: The API (default ``$QUINT_API_URL``, else the real API).
         token_file: File with the API token (default ``$QUINT_API_TOKEN``).
         full: Re-sync everything instead of an incremental run.
+        allow_shrink: Let ``full`` prune even when the listing shrank (see ``sync``).
+        max_response_mb: Largest response body read, in MiB (default 64).
 
     Returns:
         The outcome; ``exit_code`` is 0, 1 or 5.
@@ -109,7 +114,8 @@ def nightly(
     try:
         log.info("nightly run starting: db=%s out=%s fail_on=%s%s", path, out, fail_on, " (new only)" if fail_on_new else "")
         with db_lock(path):
-            partial = _sync(path, api_url, token_file, full)
+            partial = _sync(path, api_url, token_file, full=full, allow_shrink=allow_shrink,
+                            max_response_mb=max_response_mb)
             index, findings, failing = _check_and_report(path, Path(out), window, fail_on, fail_on_new)
         code = PartialFailure.exit_code if partial else (1 if failing else 0)
         seconds = time.monotonic() - started
@@ -141,12 +147,12 @@ def _file_handler(path: Path) -> logging.Handler:
     return handler
 
 
-def _sync(db: Path, api_url: str | None, token_file: str | os.PathLike[str] | None, full: bool) -> bool:
+def _sync(db: Path, api_url: str | None, token_file: str | os.PathLike[str] | None, **options: Any) -> bool:
     """Run the sync; return True when it ended in a partial failure (data landed, some did not)."""
     from quint_reports.sync import sync
 
     try:
-        sync(db=db, api_url=api_url, token_file=token_file, full=full)
+        sync(db=db, api_url=api_url, token_file=token_file, **options)
     except PartialFailure as exc:
         log.warning("sync finished partially; checking and reporting what landed: %s", exc)
         return True

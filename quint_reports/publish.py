@@ -14,6 +14,7 @@ import contextlib
 import fcntl
 import os
 import shutil
+import struct
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ from types import TracebackType
 
 import duckdb
 
-from quint_reports.exceptions import DatabaseError, LockHeld
+from quint_reports.exceptions import ConfigError, DatabaseError, LockHeld
 from quint_reports.settings import DB_ENV, DEFAULT_DB
 from quint_reports.sqlfiles import read_sql
 from quint_reports.store import split_statements
@@ -127,17 +128,21 @@ class WorkDatabase:
                 f"another sync in this process (PID {os.getpid()}) is writing {self.db}; wait for it to finish"
             )
         try:
-            wal = _wal(self.db)
-            if wal.exists():
-                raise DatabaseError(
-                    f"{self.db} has a write-ahead log ({wal.name}): something wrote to the published file in "
-                    "place. Open it once read-write with duckdb and run CHECKPOINT, then sync again."
-                )
+            if self.db.exists() and not self.db.is_file():
+                raise ConfigError(f"{self.db} is a directory, not a database file: give --db the path of a file")
+            self._refuse_in_place_writers()
             self._discard()
             if self.db.exists():
                 shutil.copyfile(self.db, self.work)
-            self.con = duckdb.connect(str(self.work))
+            try:
+                self.con = duckdb.connect(str(self.work))
+            except duckdb.Error as exc:
+                raise DatabaseError(
+                    f"{self.db} is not a DuckDB database this version can open ({_first_line(exc)}): "
+                    "give --db a quint database or a new path"
+                ) from None
         except BaseException:
+            self._discard()
             self._release()
             raise
         return self
@@ -169,11 +174,30 @@ class WorkDatabase:
             if _wal(self.work).exists():
                 raise DatabaseError(f"{self.work} still has a write-ahead log after CHECKPOINT; not published")
             _fsync(self.work)
+            # Checked again at the last moment: a writer that opened the published file during the
+            # run would replay its WAL onto the new snapshot for every reader.
+            self._refuse_in_place_writers()
             os.replace(self.work, self.db)
             _fsync(self.db.parent)
         except OSError as exc:
             raise DatabaseError(f"could not publish {self.db}: {exc.strerror}; the previous snapshot is intact") from exc
         self.published = True
+
+    def _refuse_in_place_writers(self) -> None:
+        """Refuse (exit 7) while the published file has a WAL or another process holds it read-write."""
+        wal = _wal(self.db)
+        holder = read_write_holder(self.db)
+        if holder is not None:
+            raise DatabaseError(
+                f"{self.db} is open read-write by {holder}: its writes would go to {wal.name} and be replayed "
+                "onto the new snapshot. Nothing was published. Close that process (open the file with "
+                "`duckdb -readonly` or quint_reports.connect()), then sync again"
+            )
+        if wal.exists():
+            raise DatabaseError(
+                f"{self.db} has a write-ahead log ({wal.name}): something wrote to the published file in "
+                "place. Open it once read-write with duckdb and run CHECKPOINT, then sync again."
+            )
 
     def _discard(self) -> None:
         for path in (self.work, _wal(self.work)):
@@ -216,6 +240,41 @@ def connect(db: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConnecti
         con.close()
         raise DatabaseError(f"cannot open {path} read-only: {exc}") from None
     return con
+
+
+def read_write_holder(path: Path) -> str | None:
+    """Who holds ``path`` with DuckDB's write lock (``PID n (name)``), or None.
+
+    Asks the kernel (F_GETLK) which lock would block a shared one; it takes no lock
+    itself, so the POSIX locks of this process's own readers are left alone.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        query = struct.pack(_FLOCK, fcntl.F_RDLCK, os.SEEK_SET, 0, 0, 0) + b"\0" * 8
+        answer = fcntl.fcntl(fd, fcntl.F_GETLK, query)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    kind, _, _, _, pid = struct.unpack_from(_FLOCK, answer)
+    if kind == fcntl.F_UNLCK:
+        return None
+    try:
+        name = Path(f"/proc/{pid}/comm").read_text(encoding="utf-8").strip()
+    except OSError:
+        name = ""
+    return f"PID {pid} ({name})" if name else f"PID {pid}"
+
+
+_FLOCK = "hhqqi"
+"""struct flock: l_type, l_whence, l_start, l_len, l_pid (padded to the platform's size)."""
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _wal(path: Path) -> Path:

@@ -33,7 +33,9 @@ from quint_reports.safe_text import neutralise_frame, unique_slugs
 log = logging.getLogger(__name__)
 
 MARKER = ".quint-report"
-"""File in every report folder; a non-empty folder without it is never replaced."""
+"""File in every report folder: its first line says when it was built, each further line names a
+file the report wrote (the manifest). A non-empty folder without it is never replaced, and files
+it does not name are carried over into the next report, never deleted."""
 
 
 def safe_path(root: Path, *parts: str) -> Path:
@@ -92,6 +94,9 @@ def write_report(data: ReportData, out: Path) -> Path:
         ConfigError: ``out`` is a file, or a non-empty folder that is not a report.
     """
     out = Path(out).absolute()
+    if out.is_symlink():
+        # Swapping folders would replace the link itself with a folder, silently.
+        raise ConfigError(f"{out} is a symbolic link: give --out the folder it points to ({out.resolve()})")
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
         raise ConfigError(f"{out} exists and is not a quint report folder: choose an empty or new --out")
     try:
@@ -111,7 +116,10 @@ def write_report(data: ReportData, out: Path) -> Path:
             for name, href in links[kind].items():
                 _write_text(tmp, href, render_group(data, kind, name, nested))
         _write_text(tmp, "index.html", render_index(data, links))
-        _write_text(tmp, MARKER, f"quint report built {data.built_at.isoformat()}\n")
+        written = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
+        _carry_over(out, tmp, set(written))
+        manifest = "".join(f"{w}\n" for w in written)
+        _write_text(tmp, MARKER, f"quint report built {data.built_at.isoformat()}\n{manifest}")
         os.chmod(tmp, 0o755)  # mkdtemp makes it private; a report is meant to be shared
         _swap(tmp, out)
     except OSError as exc:  # disk full, permissions: the operator must fix the destination
@@ -121,6 +129,36 @@ def write_report(data: ReportData, out: Path) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out / "index.html"
+
+
+def _carry_over(out: Path, tmp: Path, written: set[str]) -> None:
+    """Move files an earlier report did not write (its manifest does not name them) into the new one."""
+    marker = out / MARKER
+    if not marker.is_file():
+        return
+    ours = set(marker.read_text(encoding="utf-8", errors="replace").splitlines()[1:]) | {MARKER}
+    legacy = len(ours) == 1  # a report from before the manifest: its layout says what it wrote
+    for path in sorted(out.rglob("*")):
+        relative = path.relative_to(out).as_posix()
+        if path.is_dir() or relative in ours or (legacy and _in_layout(relative)):
+            continue
+        if relative in written:
+            raise ConfigError(
+                f"{path} was not written by the report, and the new report writes that name: move it away"
+            )
+        target = safe_path(tmp, *relative.split("/"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target, follow_symlinks=False)
+        log.warning("kept %s in the report folder: the report did not write it", relative)
+
+
+def _in_layout(relative: str) -> bool:
+    top, _, rest = relative.partition("/")
+    if not rest:
+        return relative == "index.html"
+    return (top, rest.rsplit(".", 1)[-1]) in {
+        ("model", "html"), ("platform", "html"), ("data", "csv"), ("data", "parquet"), ("assets", "js")
+    }
 
 
 def _swap(new: Path, out: Path) -> None:

@@ -76,7 +76,11 @@ def resolve_window(
         if days < 1:
             raise ConfigError(f"--days must be at least 1, got {days}")
         end = now or datetime.now(timezone.utc)
-        return Window(since=end - timedelta(days=days), until=None, days=days)
+        try:
+            since_at = end - timedelta(days=days)
+        except OverflowError:
+            raise ConfigError(f"--days {days} reaches back before year 1: give a smaller number") from None
+        return Window(since=since_at, until=None, days=days)
     lower, upper = to_utc(since, "--since"), to_utc(until, "--until")
     if lower is not None and upper is not None and lower >= upper:
         raise ConfigError(f"--since ({lower.isoformat()}) must be before --until ({upper.isoformat()})")

@@ -39,6 +39,14 @@ def snapshot_label(con: duckdb.DuckDBPyConnection) -> str:
     return f"sync run {run['run_id']} ({run['mode']}, {run['status']}) finished {finished}"
 
 
+def incomplete_count(con: duckdb.DuckDBPyConnection) -> int:
+    """Sessions of the snapshot lacking their detail or events (0 for a snapshot without the view)."""
+    try:
+        return int(run_query(con, "report_incomplete").iloc[0]["sessions"])
+    except duckdb.CatalogException:
+        return 0
+
+
 def riskiest_sessions(
     con: duckdb.DuckDBPyConnection,
     window: Window | None = None,
@@ -96,6 +104,7 @@ def gather(con: duckdb.DuckDBPyConnection, window: Window, built_at: datetime) -
         comparisons=run_query(con, "summary_comparisons"),
         resolved=resolved(con),
     )
+    data.extra["incomplete"] = incomplete_count(con)
     log.info(
         "report data: %d models, %d platforms, %d findings, %d sessions in the riskiest trees",
         len(marts["risk_by_model"]), len(marts["risk_by_platform"]), len(data.findings), len(sessions),

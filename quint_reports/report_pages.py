@@ -184,6 +184,7 @@ def _meta(data: ReportData, root: str, title: str) -> dict[str, Any]:
         "root": root, "title": title, "version": pkg_version,
         "built_at": data.built_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
         "window": data.window.label, "snapshot": data.snapshot,
+        "incomplete": int(data.extra.get("incomplete", 0)),
     }
 
 

@@ -8,6 +8,7 @@ in :class:`Token` so that no repr, log line or exception text can show it.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -15,6 +16,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from quint_reports.exceptions import ConfigError
+from quint_reports.jsonbody import redact_text
+
+log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.quintai.dev"
 """The real Quint API."""
@@ -26,6 +30,9 @@ DEFAULT_CONCURRENCY = 32
 """Requests in flight at once. Measured by ``make bench`` (2,000 sessions, 25 ms latency, 2 cores,
 pools of 4 connections): 8 -> 20.4 s, 32 -> 10.6 s, 64 -> 10.4 s. Past 32 the client's CPU, not
 the API, is the limit, so more would only load the API."""
+
+DEFAULT_MAX_RESPONSE_MB = 64
+"""Largest response body read, in MiB: a large session's events are a few MB."""
 
 TOKEN_ENV = "QUINT_API_TOKEN"
 URL_ENV = "QUINT_API_URL"
@@ -83,6 +90,8 @@ class Settings:
     """Sessions per database write: bounds memory, whatever the size of the organisation."""
     overlap: timedelta = timedelta(days=1)
     """Incremental runs re-list sessions started this long before the watermark."""
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_MB * 1024 * 1024
+    """A larger response fails its request, with its size, instead of filling the memory."""
 
     @classmethod
     def resolve(
@@ -107,7 +116,11 @@ class Settings:
             ConfigError: no token, an unreadable token file, an insecure or malformed URL,
                 or a non-positive concurrency.
         """
-        url = check_api_url(api_url or os.environ.get(URL_ENV) or DEFAULT_API_URL)
+        if api_url is not None and not api_url.strip():
+            raise ConfigError(
+                "--api-url is empty: give the API's base URL, e.g. https://api.quintai.dev, or leave it out"
+            )
+        url = check_api_url(api_url if api_url is not None else os.environ.get(URL_ENV) or DEFAULT_API_URL)
         token = read_token(token_file)
         path = Path(db or os.environ.get(DB_ENV) or DEFAULT_DB).expanduser()
         settings = cls(api_url=url, token=token, db=path, **overrides)  # type: ignore[arg-type]
@@ -117,30 +130,62 @@ class Settings:
             raise ConfigError(f"concurrency must be at least 1, got {settings.concurrency}")
         if settings.batch_size < 1:
             raise ConfigError(f"batch size must be at least 1, got {settings.batch_size}")
+        if settings.max_response_bytes < 1:
+            raise ConfigError(f"the maximum response size must be positive, got {settings.max_response_bytes}")
         return settings
 
 
 def read_token(token_file: str | os.PathLike[str] | None) -> Token:
-    """Read the token from ``token_file`` or ``QUINT_API_TOKEN``.
+    """Read the token from ``token_file`` or ``QUINT_API_TOKEN``, and check that it can be one.
+
+    A token file that others may read gets a warning. Messages name the file's
+    path only when it cannot be a token itself (``--token-file qt_sk_...`` is a
+    token given by mistake), and never show the token.
 
     Raises:
-        ConfigError: the file cannot be read or is empty, or neither source gives a token.
+        ConfigError: the file cannot be read, is not UTF-8 or is empty, neither source
+            gives a token, or the token is not one line of printable ASCII.
     """
     if token_file is not None:
+        shown = _shown_path(token_file)
+        path = Path(token_file)
         try:
-            value = Path(token_file).read_text(encoding="utf-8").strip()
+            data = path.read_bytes()
+            mode = path.stat().st_mode
         except OSError as exc:
-            raise ConfigError(f"cannot read the token file {token_file}: {exc.strerror}") from None
+            raise ConfigError(f"cannot read the token file {shown}: {exc.strerror}") from None
+        try:
+            value = data.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise ConfigError(f"the token file {shown} is not UTF-8 text: put the API token in it, alone") from None
         if not value:
-            raise ConfigError(f"the token file {token_file} is empty: put the API token in it")
-        return Token(value)
+            raise ConfigError(f"the token file {shown} is empty: put the API token in it")
+        if mode & 0o077:
+            log.warning("the token file %s can be read by other users: chmod 600 it", shown)
+        return Token(_checked_token(value, f"the token in {shown}"))
     value = os.environ.get(TOKEN_ENV, "").strip()
     if not value:
         raise ConfigError(
             f"no API token: set {TOKEN_ENV} or pass --token-file with a file holding a "
             "service token (qt_sk_...) with read scope"
         )
-    return Token(value)
+    return Token(_checked_token(value, TOKEN_ENV))
+
+
+def _checked_token(value: str, where: str) -> str:
+    # A header can carry printable ASCII only; httpx would fail on the first request instead.
+    if not value.isascii() or not value.isprintable() or any(c.isspace() for c in value):
+        raise ConfigError(
+            f"{where} is not a valid token: it must be one line of printable ASCII without spaces "
+            "(e.g. qt_sk_...); check for a pasted line break or a stray character"
+        )
+    return value
+
+
+def _shown_path(token_file: str | os.PathLike[str]) -> str:
+    text = os.fspath(token_file)
+    looks_like_token = redact_text(text) != text or text.startswith("eyJ")
+    return "(a value that looks like a token, not a path)" if looks_like_token else text
 
 
 def check_api_url(url: str) -> str:
@@ -152,9 +197,18 @@ def check_api_url(url: str) -> str:
     Raises:
         ConfigError: the URL is malformed, carries credentials, or is plain http to a remote host.
     """
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"API URL must look like https://host[:port], got {url!r}")
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError on a port out of range or not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"API URL must look like https://host[:port] (port 1-65535), got {redact_text(url)!r}: "
+            "fix --api-url / QUINT_API_URL"
+        )
+    if parts.port == 0:
+        raise ConfigError("API URL port must be 1-65535, got 0: fix --api-url / QUINT_API_URL")
     if parts.username or parts.password:
         raise ConfigError("API URL must not contain credentials: put the token in QUINT_API_TOKEN instead")
     if parts.query or parts.fragment:

@@ -31,6 +31,8 @@ _BODY_SCHEMA = pa.schema(
         ("endpoint", pa.string()),
         ("http_status", pa.int32()),
         ("body", pa.string()),
+        ("body_raw", pa.binary()),
+        ("rejected", pa.string()),
     ]
 )
 _LIST_SCHEMA = pa.schema(
@@ -53,6 +55,7 @@ _QUARANTINE_SCHEMA = pa.schema(
         ("run_id", pa.string()),
         ("fetched_at", _TS),
         ("raw", pa.string()),
+        ("raw_bytes", pa.binary()),
     ]
 )
 BODY_KINDS = ("detail", "events", "children")
@@ -68,6 +71,10 @@ class BodyRow:
     endpoint: str
     http_status: int
     body: str
+    raw: bytes | None = None
+    """The exact bytes, when ``body`` is not them (a body that is not UTF-8)."""
+    rejected: str | None = None
+    """Why the body cannot be taken at face value; the SQL views never parse a rejected body."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,8 @@ class QuarantineRow:
     reason: str
     fetched_at: datetime
     raw: str
+    raw_bytes: bytes | None = None
+    """The exact bytes, when ``raw`` is not them."""
 
 
 @dataclass
@@ -183,6 +192,11 @@ class Store:
         """Sessions whose detail has landed (answered 200 or 404)."""
         return {r[0] for r in self.con.execute(read_sql("landing/known_sessions.sql")).fetchall()}
 
+    def listed_session_count(self) -> int:
+        """Distinct session ids landed from the session list (what a --full listing is compared with)."""
+        row = self.con.execute(read_sql("landing/listed_count.sql")).fetchone()
+        return int(row[0]) if row else 0
+
     def known_parent_ids(self) -> set[str]:
         """Session ids that some landed session names as its parent."""
         return {r[0] for r in self.con.execute(read_sql("landing/known_parents.sql")).fetchall()}
@@ -256,6 +270,8 @@ def _body_table(run_id: str, rows: list[BodyRow]) -> pa.Table:
             "endpoint": [r.endpoint for r in rows],
             "http_status": [r.http_status for r in rows],
             "body": [r.body for r in rows],
+            "body_raw": [r.raw for r in rows],
+            "rejected": [r.rejected for r in rows],
         },
         schema=_BODY_SCHEMA,
     )
@@ -286,6 +302,7 @@ def _quarantine_table(run_id: str, rows: list[QuarantineRow]) -> pa.Table:
             "run_id": [run_id] * len(rows),
             "fetched_at": [r.fetched_at for r in rows],
             "raw": [r.raw for r in rows],
+            "raw_bytes": [r.raw_bytes for r in rows],
         },
         schema=_QUARANTINE_SCHEMA,
     )

@@ -49,6 +49,24 @@ WRONG_URL_HINT = (
 """What to do when the API answers the session list with a 4xx (exit 2)."""
 
 
+SHRINK_LIMIT = 0.5
+"""A --full run prunes only when the listing holds at least this share of the sessions landed before."""
+
+HINTS = {
+    "rate_limited": "the API kept answering 429 (rate limited) for the whole retry budget: run sync again later, "
+    "or with a lower --concurrency",
+    "server_error": "the API kept answering 5xx (a server-side failure): run sync again later",
+    "refused": "nothing accepts connections there: check --api-url / QUINT_API_URL (host and port)",
+    "timeout": "the API did not answer in time: check the network, or whether the API is down",
+}
+"""What to do when the API cannot be reached (exit 4), by what actually happened."""
+
+
+def unreachable_hint(kind: str) -> str:
+    """The advice of an exit-4 message for a failure of this kind."""
+    return f"{HINTS.get(kind, 'check --api-url / QUINT_API_URL and the network')}; {UNREACHABLE_HINT}"
+
+
 @dataclass(frozen=True)
 class SyncResult:
     """The outcome of one sync run; ``str()`` gives the one-line summary."""
@@ -166,6 +184,8 @@ async def sync_async(
     batch_size: int | None = None,
     progress: bool | None = None,
     settings: Settings | None = None,
+    allow_shrink: bool = False,
+    max_response_mb: int | None = None,
 ) -> SyncResult:
     """Sync the Quint API into the DuckDB file ``db`` and publish a new snapshot; awaitable in Jupyter.
 
@@ -179,12 +199,16 @@ async def sync_async(
         batch_size: sessions per database write (default 200); bounds memory.
         progress: force the progress bar on or off (default: on when stderr is a terminal).
         settings: complete settings, instead of the arguments above.
+        allow_shrink: let a ``full`` run prune even when the listing holds fewer than half
+            the sessions landed before (an empty listing included); otherwise it is refused.
+        max_response_mb: largest response body read, in MiB (default 64).
 
     Returns:
         The run's counters; ``str(result)`` is the one-line summary.
 
     Raises:
-        ConfigError: bad token, URL or --since. AuthError: the API refused the token.
+        ConfigError: bad token, URL or --since; ``full`` with ``since``; a ``full`` listing that
+            would prune too much (see ``allow_shrink``). AuthError: the API refused the token.
         ApiUnreachable: the list, or every session, could not be fetched (nothing published).
         PartialFailure: published, but some sessions failed for good (``exc.result`` has the counters).
         LockHeld: another sync holds the database. DatabaseError: the file cannot be written or published.
@@ -193,9 +217,17 @@ async def sync_async(
         >>> result = await quint_reports.sync_async("quint.duckdb")
     """
     if settings is None:
-        extra = {} if batch_size is None else {"batch_size": batch_size}
+        extra: dict[str, Any] = {} if batch_size is None else {"batch_size": batch_size}
+        if max_response_mb is not None:
+            extra["max_response_bytes"] = max_response_mb * 1024 * 1024
         settings = Settings.resolve(api_url=api_url, token_file=token_file, db=db, concurrency=concurrency, **extra)
     since_at = to_utc(since, "--since")
+    if full and since_at is not None:
+        # A windowed listing says nothing about sessions outside the window: pruning them would be a guess.
+        raise ConfigError(
+            "--full with --since is refused: --full deletes what the listing does not name, and a listing "
+            "since a date names nothing older. Use --full alone to rebuild, or --since alone to refetch a window"
+        )
     started = time.monotonic()
     started_at = datetime.now(timezone.utc)
     run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
@@ -220,7 +252,9 @@ async def sync_async(
                     if exc.status is not None and 400 <= exc.status < 500:
                         # The server answered, so the network is fine: the URL (or its path) is wrong.
                         raise ConfigError(f"{failed}; {WRONG_URL_HINT}") from None
-                    raise ApiUnreachable(f"{failed}; {UNREACHABLE_HINT}") from None
+                    raise ApiUnreachable(f"{failed}; {unreachable_hint(exc.kind)}") from None
+                if full:
+                    _refuse_shrinking(len(listing.ids), store.listed_session_count(), allow_shrink)
                 listed = set(listing.ids)
                 ids = listing.ids + [sid for sid in open_ids if sid not in listed]
                 log.info("run %s (%s): %d listed, %d open sessions to refetch", run_id, mode, len(listed), len(ids) - len(listed))
@@ -238,7 +272,8 @@ async def sync_async(
                 if outcome.sessions and len(outcome.failed) == outcome.sessions:
                     first = next(iter(outcome.failed.values()))
                     raise ApiUnreachable(
-                        f"every session request failed against {settings.api_url} (e.g. {first}); {UNREACHABLE_HINT}"
+                        f"every session request failed against {settings.api_url} (e.g. {first}); "
+                        f"{unreachable_hint(outcome.failed_kind or 'network')}"
                     )
                 marks = [m for m in (watermark, listing.max_started_at) if m is not None]
                 state = {WATERMARK_KEY: max(marks).isoformat()} if marks else None
@@ -285,6 +320,17 @@ def _comparisons(con: Any) -> dict[str, Any]:
     return {"compared": compared, "pending": sum(reasons.values()), "pending_reasons": reasons}
 
 
+def _refuse_shrinking(listed: int, landed: int, allow_shrink: bool) -> None:
+    """Refuse a --full run whose listing would prune most of what is landed, unless told to."""
+    if allow_shrink or landed == 0 or listed >= landed * SHRINK_LIMIT:
+        return
+    raise ConfigError(
+        f"--full refused: the API listed {listed} sessions where {landed} are landed, so the rebuild would "
+        f"delete {landed - listed} of them. Nothing was changed or published. If the API really lost them, "
+        "run again with --allow-shrink; otherwise run sync without --full"
+    )
+
+
 def _counters(result: SyncResult) -> dict[str, Any]:
     names = ("sessions_new", "sessions_updated", "sessions_unchanged", "events", "quarantined", "requests", "retries",
              "seconds")
@@ -302,6 +348,8 @@ def sync(
     batch_size: int | None = None,
     progress: bool | None = None,
     settings: Settings | None = None,
+    allow_shrink: bool = False,
+    max_response_mb: int | None = None,
 ) -> SyncResult:
     """Run :func:`sync_async` to completion; works inside Jupyter too (see ``sync_async`` for arguments).
 
@@ -313,7 +361,8 @@ def sync(
     """
     kwargs: dict[str, Any] = dict(
         api_url=api_url, token_file=token_file, since=since, full=full, concurrency=concurrency,
-        batch_size=batch_size, progress=progress, settings=settings,
+        batch_size=batch_size, progress=progress, settings=settings, allow_shrink=allow_shrink,
+        max_response_mb=max_response_mb,
     )
     try:
         asyncio.get_running_loop()

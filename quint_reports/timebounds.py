@@ -29,4 +29,10 @@ def to_utc(value: TimeBound, name: str) -> datetime | None:
             raise ConfigError(f"{name} {value!r} is not an ISO 8601 date or datetime, e.g. 2026-04-01") from exc
     if not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    try:
+        utc = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    except OverflowError:
+        utc = None
+    if utc is None or utc.year > 9998:
+        raise ConfigError(f"{name} {value.isoformat()} is out of range: give a date between 0001 and 9998")
+    return utc

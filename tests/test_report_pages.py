@@ -144,9 +144,10 @@ def test_csv_cells_cannot_start_formulas(built: Path) -> None:
 def test_replaces_an_earlier_report_but_never_a_foreign_folder(tmp_path: Path) -> None:
     out = tmp_path / "r"
     write_report(make_data(), out)
-    (out / "model" / "stale.html").write_text("old")
+    (out / "model" / "mine.html").write_text("old")
     write_report(make_data(), out)
-    assert not (out / "model" / "stale.html").exists()
+    # A file the report did not write is carried over to the new report, never deleted.
+    assert (out / "model" / "mine.html").read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["r"], "no temporary folders left behind"
     foreign = tmp_path / "home"
     foreign.mkdir()

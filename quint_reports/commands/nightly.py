@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from quint_reports.commands.report import add_window_arguments
+from quint_reports.commands.sync import add_full_arguments
 
 
 def register(subparsers: Any) -> None:
@@ -31,7 +32,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--log-file", metavar="PATH", help="log file, appended to (default: <db>.nightly.log)")
     parser.add_argument("--api-url", help="API base URL (default: $QUINT_API_URL, else https://api.quintai.dev)")
     parser.add_argument("--token-file", metavar="PATH", help="file holding the API token (default: $QUINT_API_TOKEN)")
-    parser.add_argument("--full", action="store_true", help="re-sync everything instead of an incremental run")
+    add_full_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -45,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = nightly(
             db=args.db, out=args.out, days=args.days, since=args.since, until=args.until, fail_on=args.fail_on,
-            fail_on_new=args.fail_on_new, log_file=args.log_file, api_url=args.api_url, token_file=args.token_file, full=args.full,
+            fail_on_new=args.fail_on_new, log_file=args.log_file, api_url=args.api_url, token_file=args.token_file,
+            full=args.full, allow_shrink=args.allow_shrink, max_response_mb=args.max_response_mb,
         )
     except QuintError:
         raise

@@ -22,6 +22,16 @@ example:
 """
 
 
+def add_full_arguments(parser: argparse.ArgumentParser) -> None:
+    """--full, --allow-shrink and --max-response-mb, shared with ``nightly``."""
+    parser.add_argument("--full", action="store_true",
+                        help="refetch everything and drop rows not seen (refused together with --since)")
+    parser.add_argument("--allow-shrink", action="store_true",
+                        help="let --full prune even when the API lists fewer than half the sessions landed")
+    parser.add_argument("--max-response-mb", type=int, metavar="MB",
+                        help="largest response body read; a larger one fails its session (default: 64)")
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``sync`` command."""
     codes = "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items() if code != 1)
@@ -36,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--api-url", help=f"API base URL (default: $QUINT_API_URL or {DEFAULT_API_URL})")
     parser.add_argument("--token-file", help="file holding the API token (default: $QUINT_API_TOKEN)")
     parser.add_argument("--since", help="only sessions started on or after this date or ISO datetime")
-    parser.add_argument("--full", action="store_true", help="refetch everything and drop rows not seen")
+    add_full_arguments(parser)
     parser.add_argument(
         "--concurrency", type=int, help=f"requests in flight at once (default: {DEFAULT_CONCURRENCY})"
     )
@@ -60,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         batch_size=args.batch_size,
         progress=args.progress,
+        allow_shrink=args.allow_shrink,
+        max_response_mb=args.max_response_mb,
     )
     print(result.summary())
     return 0

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,8 @@ class Simulator:
         self._fault_counts: Counter[str] = Counter()
         self._attempts: Counter[str] = Counter()
         self._stopping = threading.Event()
+        self._overrides: dict[str, tuple[int, bytes]] = {}
+        self._burst: tuple[float, int] = (0.0, 1)
         self._server: SimServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -247,6 +250,33 @@ class Simulator:
             with self.org.lock:
                 self._ticks += 1
                 live_org.tick(self.gen, self.live, self.seed, self._ticks)
+
+    # -- hostile answers ----------------------------------------------------
+    def override(self, path: str, body: bytes, status: int = 200) -> None:
+        """Answer ``path`` (no query string, e.g. ``/v1/sessions/{id}/events``) with exactly ``body``."""
+        with self._lock:
+            self._overrides[path] = (status, body)
+
+    def clear_overrides(self) -> None:
+        """Serve the organisation's own bodies again."""
+        with self._lock:
+            self._overrides.clear()
+
+    def overridden(self, path: str) -> tuple[int, bytes] | None:
+        """The hostile answer set for ``path``, if any."""
+        with self._lock:
+            return self._overrides.get(path)
+
+    def rate_limit_burst(self, seconds: float, retry_after: int = 1) -> None:
+        """Answer every ``/v1/...`` request with 429 and ``Retry-After`` for the next ``seconds``."""
+        with self._lock:
+            self._burst = (time.monotonic() + seconds, retry_after)
+
+    def in_burst(self) -> int | None:
+        """The Retry-After of a running rate-limit burst, or None."""
+        with self._lock:
+            until, retry_after = self._burst
+        return retry_after if time.monotonic() < until else None
 
     # -- request accounting -----------------------------------------------
     def stats(self) -> dict[str, Any]:

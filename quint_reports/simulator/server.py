@@ -116,6 +116,11 @@ class Handler(BaseHTTPRequestHandler):
                 return self._answer(401, b'{"error": "Invalid or expired token", "code": "unauthorized"}',
                                     _CHALLENGE)
             sim._served()
+            burst = sim.in_burst()
+            if burst is not None:
+                sim._count_fault("rate_limit")
+                return self._answer(429, b'{"error": "Too Many Requests", "code": "rate_limited"}',
+                                    {"Retry-After": str(burst)})
             fault = decide(faults, sim.seed, self.path, sim._attempt(self.path))
             if fault is not None:
                 sim._count_fault(fault[0])
@@ -127,6 +132,9 @@ class Handler(BaseHTTPRequestHandler):
                 if fault[0] == "hang":
                     sim._stopping.wait(faults.hang_seconds)
                     return self._drop()
+        hostile = sim.overridden(path)
+        if hostile is not None:
+            return self._answer(*hostile)
         if handler is None:
             return self._answer(404, NOT_FOUND)
         try:

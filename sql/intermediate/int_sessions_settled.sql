@@ -21,7 +21,7 @@ with details as (
 
 events as (
     select session_id, fetched_at from raw_session_events
-    where http_status = 200
+    where http_status = 200 and rejected is null
 ),
 
 final as (

@@ -4,7 +4,7 @@
 -- 'ended' (a missing or odd state counts as open), the events list is older than the detail or
 -- absent, or the session had ended less than 10 minutes before its detail was fetched. Also those
 -- holding an event whose risk_score is still null (a late score resolves the finding), and those
--- listed earlier whose detail never landed (a failed request in an earlier run).
+-- listed earlier whose detail never landed or was rejected (a failed request in an earlier run).
 with details as (
     select
         session_id,
@@ -13,13 +13,13 @@ with details as (
         case when json_valid(body) then try_cast(json_extract_string(body, '$.ended_at') as timestamptz) end
             as ended_at
     from raw_session_detail
-    where http_status = 200
+    where http_status = 200 and rejected is null
 )
 
 select details.session_id
 from details
 left join raw_session_events as events
-    on events.session_id = details.session_id and events.http_status = 200
+    on events.session_id = details.session_id and events.http_status = 200 and events.rejected is null
 where coalesce(details.state, '') <> 'ended'
     or events.session_id is null
     or events.fetched_at < details.fetched_at
@@ -30,4 +30,4 @@ union
 select session_id
 from raw_session_list
 where session_id is not null
-    and session_id not in (select session_id from raw_session_detail);
+    and session_id not in (select session_id from raw_session_detail where rejected is null);

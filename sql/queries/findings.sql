@@ -1,3 +1,3 @@
--- findings: every check finding (see sql/checks/check_findings.sql); no parameters.
+-- findings: every check finding (check_findings; each rule is a file of sql/checks/); no parameters.
 -- Used by quint_reports.checks.check and quint_reports.analysis.findings.
 select * from check_findings;

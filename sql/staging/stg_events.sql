@@ -1,6 +1,6 @@
 -- stg_events: every event served by /v1/sessions/{id}/events, unnested and typed.
 -- Grain: one row per (owning session, position in its events list); duplicates kept.
--- Inputs: raw_session_events (HTTP 200 only).
+-- Inputs: raw_session_events (HTTP 200 bodies the sync did not reject).
 -- A table, not a view: unnesting millions of events from JSON text is the expensive
 -- step, done once per apply; the `events` view and every rollup read this table.
 -- risk_level follows the documented bands: None 0-10, Low 11-30, Medium 31-55,
@@ -28,7 +28,7 @@ with source as (
             "risk_score": "JSON", "decision": "VARCHAR", "timestamp": "VARCHAR"
         }]}')).events as evs
     from raw_session_events
-    where http_status = 200
+    where http_status = 200 and rejected is null
 ),
 
 unnested as (

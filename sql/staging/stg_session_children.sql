@@ -1,6 +1,6 @@
 -- stg_session_children: child records served by /v1/sessions/{id}/children, one per child.
 -- Grain: one row per (requested parent, position in its children list).
--- Inputs: raw_session_children (HTTP 200 only).
+-- Inputs: raw_session_children (HTTP 200 bodies the sync did not reject).
 create or replace table stg_session_children as
 with source as (
     select
@@ -8,7 +8,7 @@ with source as (
         fetched_at,
         body
     from raw_session_children
-    where http_status = 200
+    where http_status = 200 and rejected is null
 ),
 
 unnested as (

@@ -3,7 +3,8 @@
 -- Inputs: raw_session_detail.
 -- A table, not a view: every later layer reads it, and the published database is
 -- rebuilt by each sync, so parsing the JSON once per apply is the cheap option.
--- Bodies that are not valid JSON yield NULL fields (they are quarantined by the sync).
+-- Bodies the sync rejected (not JSON, a repeated key, JSON null ...) are left out: they are
+-- quarantined, and their session is listed by incomplete_sessions.
 create or replace table stg_session_details as
 with source as (
     select
@@ -11,7 +12,7 @@ with source as (
         fetched_at,
         body
     from raw_session_detail
-    where http_status = 200
+    where http_status = 200 and rejected is null
 ),
 
 parsed as (

@@ -1,6 +1,8 @@
 -- stg_session_list: records of the session list endpoint parsed into typed columns.
 -- Grain: one row per landed list record (raw_session_list.record_key).
 -- Inputs: raw_session_list.
+-- Only records with a string id: an element that is not an object or has no usable id
+-- (null, 42, "", {"id": 12345}) stays landed and quarantined, but is no session.
 create or replace table stg_session_list as
 with source as (
     select
@@ -9,6 +11,7 @@ with source as (
         fetched_at,
         record
     from raw_session_list
+    where session_id is not null
 ),
 
 parsed as (
@@ -27,7 +30,7 @@ parsed as (
 
 final as (
     select
-        coalesce(r.id, landed_session_id, record_key) as session_id,
+        landed_session_id as session_id,
         record_key,
         r.id as record_id,
         r.session_name as session_name,
