@@ -100,6 +100,13 @@ def test_nightly_on_a_clean_live_organisation_exits_0(quint_simulator: SimFactor
                               [EDGE[1:-1]]).fetchone()[0]
         edge_events = con.execute("select count(*) from events where session_id = ?", [edge_id]).fetchone()[0]
     assert pending > 0
+    with connect(db) as con:
+        # Edge-form ids take part in the hierarchy and the comparison like UUIDs.
+        edge_risk = con.execute("select count(*) from session_risk where regexp_full_match(session_id, ?)",
+                                [EDGE[1:-1]]).fetchone()[0]
+        edge_links = con.execute("select count(*) from session_edges where regexp_full_match(child_id, ?) "
+                                 "or regexp_full_match(parent_id, ?)", [EDGE[1:-1], EDGE[1:-1]]).fetchone()[0]
+    assert edge_risk > 0 and edge_links > 0
     html = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
     assert "pending" in html  # the report says how many summaries wait for their sessions to end
     assert edge_events > 0  # edge-form ids join their events like UUIDs
@@ -149,6 +156,24 @@ def test_new_and_resolved_findings_across_syncs(
     main(["check", "--db", str(db)])
     assert "1 resolved since the previous sync" in capsys.readouterr().out
     assert first.run_id < second.run_id < third.run_id < fourth.run_id
+
+
+def test_nightly_fail_on_new_alerts_once_per_defect(quint_simulator: SimFactory, tmp_path: Path) -> None:
+    sim = quint_simulator(seed=8, sessions=120, doc_examples=False)
+    victim = next(s for s in sim.org.sessions if s.ended_ts is not None and s.n_events > 2)
+    token = tmp_path / "token"
+    token.write_text(sim.token)
+    token.chmod(0o600)
+    db = tmp_path / "quint.duckdb"
+
+    def night(**options: Any) -> int:
+        return nightly(db, tmp_path / "report", api_url=sim.base_url, token_file=token, **options).exit_code
+
+    assert night(fail_on_new=True) == 0
+    sim.set_summary(victim.id, {**victim.risk_summary(), "max_risk": 101})
+    assert night(fail_on_new=True, full=True) == 1  # the defect is new: one alert
+    assert night(fail_on_new=True, full=True) == 0  # still there, no longer new: no second alert
+    assert night(full=True) == 1                    # without the option, every night fails
 
 
 def test_a_null_fields_summary_with_scored_events_is_reported(quint_simulator: SimFactory, tmp_path: Path) -> None:
