@@ -58,15 +58,7 @@ def check(con_or_db: duckdb.DuckDBPyConnection | str | os.PathLike[str] | None =
         >>> summarize(findings)
         {'data.invalid_id': 1, 'risk_summary.avg_risk_mismatch': 1, ...}
     """
-    if isinstance(con_or_db, duckdb.DuckDBPyConnection):
-        return run_query(con_or_db, "findings")
-    from quint_reports.publish import connect
-
-    con = connect(con_or_db)
-    try:
-        return run_query(con, "findings")
-    finally:
-        con.close()
+    return _query(con_or_db, "findings")
 
 
 def summarize(findings: pd.DataFrame) -> dict[str, int]:
@@ -101,13 +93,18 @@ def count_failing(findings: pd.DataFrame, fail_on: str, *, new_only: bool = Fals
 
 def resolved(con_or_db: duckdb.DuckDBPyConnection | str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Return the findings the latest sync no longer saw (``finding_history`` with status ``resolved``)."""
+    return _query(con_or_db, "resolved_findings")
+
+
+def _query(con_or_db: duckdb.DuckDBPyConnection | str | os.PathLike[str] | None, name: str) -> pd.DataFrame:
+    """Run a query on an open connection, or on a published database opened read-only for it."""
     if isinstance(con_or_db, duckdb.DuckDBPyConnection):
-        return run_query(con_or_db, "resolved_findings")
+        return run_query(con_or_db, name)
     from quint_reports.publish import connect
 
     con = connect(con_or_db)
     try:
-        return run_query(con, "resolved_findings")
+        return run_query(con, name)
     finally:
         con.close()
 
