@@ -56,9 +56,15 @@ async def _probe(api_url: str, token: str, concurrency: int, requests: int, shar
     finally:
         for client in clients:
             await client.aclose()
-    return {"concurrency": concurrency, "clients": shards, "connections_per_client": per_client,
-            "requests": requests, "seconds": wall, "requests_per_s": requests / wall,
-            "cpu_ms_per_request": 1000 * cpu / requests}
+    return {
+        "concurrency": concurrency,
+        "clients": shards,
+        "connections_per_client": per_client,
+        "requests": requests,
+        "seconds": wall,
+        "requests_per_s": requests / wall,
+        "cpu_ms_per_request": 1000 * cpu / requests,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from quint_reports.client import ApiClient
-from quint_reports.fetch import parse_time
+from quint_reports.ingest.client import ApiClient
+from quint_reports.ingest.fetch import parse_time
+from quint_reports.ingest.sync import sync
 from quint_reports.settings import Settings, Token
 from quint_reports.simulator import Faults, Simulator
-from quint_reports.sync import sync
 
 
 def _event_keys(events: list[Any]) -> set[str]:
@@ -58,8 +58,10 @@ async def windowed(settings: Settings, start: datetime, end: datetime, days: int
     fmt = "%Y-%m-%dT%H:%M:%SZ"
     async with ApiClient(settings) as api:
         pages = await asyncio.gather(
-            *(api.get_list("/v1/events", "events", {"since": a.strftime(fmt), "until": b.strftime(fmt)})
-              for a, b in windows)
+            *(
+                api.get_list("/v1/events", "events", {"since": a.strftime(fmt), "until": b.strftime(fmt)})
+                for a, b in windows
+            )
         )
         seen: set[str] = set()
         for items, _ in pages:
@@ -78,29 +80,49 @@ def events_strategy(sessions: int, latency_ms: int, concurrency: int) -> list[st
         valid = [s for s in stamps if s is not None]
         start = min(valid).replace(hour=0, minute=0, second=0) - timedelta(days=1)
         end = datetime.now(timezone.utc) + timedelta(days=1)
-        lines = [f"events strategy: {sessions} sessions, {len(served)} events, latency {latency_ms} ms, "
-                 f"concurrency {concurrency}"]
+        lines = [
+            f"events strategy: {sessions} sessions, {len(served)} events, latency {latency_ms} ms, "
+            f"concurrency {concurrency}"
+        ]
         for name, run in (
             ("per-session /v1/sessions/{id}/events", per_session(settings, ids)),
             ("windowed /v1/events, 1-day windows", windowed(settings, start, end, 1)),
             ("windowed /v1/events, 7-day windows", windowed(settings, start, end, 7)),
         ):
             requests, seconds, seen = asyncio.run(run)
-            lines.append(f"  {name:40s} {requests:6d} requests {seconds:6.2f} s  events {len(seen & served)}/"
-                         f"{len(served)} (+{len(seen - served)} not served per session)")
+            lines.append(
+                f"  {name:40s} {requests:6d} requests {seconds:6.2f} s  events {len(seen & served)}/"
+                f"{len(served)} (+{len(seen - served)} not served per session)"
+            )
         return lines
 
 
 def concurrency_sweep(sessions: int, latency_ms: int, limits: list[int], repeat: int = 2) -> list[str]:
     """A full sync at each concurrency limit, the simulator in its own process; return report lines."""
-    lines = [f"full sync: {sessions} sessions, latency {latency_ms} ms, simulator in a separate process, "
-             f"best of {repeat}"]
+    lines = [
+        f"full sync: {sessions} sessions, latency {latency_ms} ms, simulator in a separate process, best of {repeat}"
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         token_file = Path(tmp) / "token"
         server = subprocess.Popen(
-            [sys.executable, "-m", "quint_reports", "simulate", "--port", "0", "--seed", "2",
-             "--sessions", str(sessions), "--latency-ms", str(latency_ms), "--token-file", str(token_file)],
-            stdout=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "quint_reports",
+                "simulate",
+                "--port",
+                "0",
+                "--seed",
+                "2",
+                "--sessions",
+                str(sessions),
+                "--latency-ms",
+                str(latency_ms),
+                "--token-file",
+                str(token_file),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
         )
         try:
             assert server.stdout is not None
@@ -115,14 +137,17 @@ def concurrency_sweep(sessions: int, latency_ms: int, limits: list[int], repeat:
             for limit in limits:
                 best = None
                 for attempt in range(repeat):
-                    settings = Settings(api_url=url, token=token, db=Path(tmp) / f"q{limit}-{attempt}.duckdb",
-                                        concurrency=limit)
+                    settings = Settings(
+                        api_url=url, token=token, db=Path(tmp) / f"q{limit}-{attempt}.duckdb", concurrency=limit
+                    )
                     started = time.monotonic()
                     result = sync(settings=settings, progress=False)
                     seconds = time.monotonic() - started
                     best = seconds if best is None else min(best, seconds)
-                lines.append(f"  concurrency {limit:3d}: {best:6.2f} s, {result.requests} requests, "
-                             f"{result.requests / best:7.1f} requests/s, {result.requests_per_session:.2f} per session")
+                lines.append(
+                    f"  concurrency {limit:3d}: {best:6.2f} s, {result.requests} requests, "
+                    f"{result.requests / best:7.1f} requests/s, {result.requests_per_session:.2f} per session"
+                )
         finally:
             server.terminate()
             server.wait(timeout=30)

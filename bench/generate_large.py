@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from quint_reports.simulator import vocab
-from quint_reports.sqlfiles import read_sql
+from quint_reports.warehouse.sqlfiles import read_sql
 
 FAMILY = 8
 """Sessions per family; chunks hold whole families so children lists stay complete."""
@@ -63,7 +63,7 @@ def _lit(value: object) -> str:
 
 def _weighted(items: tuple[str, ...], weights: tuple[int, ...]) -> str:
     """A list literal where each item appears ``weight`` times (one uniform draw picks one)."""
-    return _lit([item for item, w in zip(items, weights) for _ in range(w)])
+    return _lit([item for item, w in zip(items, weights, strict=False) for _ in range(w)])
 
 
 MODEL_TABLE = _weighted(tuple(m[0] for m in vocab.MODELS), vocab.MODEL_WEIGHTS)
@@ -110,8 +110,8 @@ def _sessions_sql(sessions: int) -> str:
             i,
             i // {FAMILY} as family,
             i % {FAMILY} as pos,
-            {_u('i // 8', 'state')} as us,
-            {_u('i // 8', 'dur')} as ud
+            {_u("i // 8", "state")} as us,
+            {_u("i // 8", "dur")} as ud
         from range({sessions}) as t(i)
     ),
     shaped as (
@@ -119,13 +119,13 @@ def _sessions_sql(sessions: int) -> str:
             *,
             ({FAMILY_SHAPE})[pos + 1] as parent_pos,
             -- families spread evenly over the window; sub-agents run on their parent's platform and model
-            list_position({MODEL_NAMES}, ({MODEL_TABLE})[1 + cast(floor({_u('i // 8', 'model')} * 100) as int)]) as m,
-            list_position({PLATFORM_NAMES}, ({PLATFORM_TABLE})[1 + cast(floor({_u('i // 8', 'platform')} * 100) as int)])
+            list_position({MODEL_NAMES}, ({MODEL_TABLE})[1 + cast(floor({_u("i // 8", "model")} * 100) as int)]) as m,
+            list_position({PLATFORM_NAMES}, ({PLATFORM_TABLE})[1 + cast(floor({_u("i // 8", "platform")} * 100) as int)])
                 as p,
             timestamp '{FIRST_DAY}' + to_microseconds(cast(family * {FAMILY} / {sessions} * {SPAN_DAYS} * 86400e6 as bigint))
                 as family_start,
             -- the root's duration (log-normal around 30 minutes); descendants' windows nest inside it
-            cast(least(8 * 3600, 120 + exp(ln(1800) + 0.9 * {_normal('i // 8', 'dur')})) * 1e6 as bigint) as family_us,
+            cast(least(8 * 3600, 120 + exp(ln(1800) + 0.9 * {_normal("i // 8", "dur")})) * 1e6 as bigint) as family_us,
             ({WINDOW_FROM})[pos + 1] as w_from,
             ({WINDOW_TO})[pos + 1] as w_to
         from base
@@ -134,8 +134,8 @@ def _sessions_sql(sessions: int) -> str:
         i,
         {_uuid("'s' || i")} as id,
         case when parent_pos is null then null else {_uuid(f"'s' || (family * {FAMILY} + parent_pos)")} end as parent_id,
-        case when parent_pos is null then ({NAMES})[1 + cast(floor({_u('i', 'name')} * len({NAMES})) as int)]
-             else ({CHILD_NAMES})[1 + cast(floor({_u('i', 'name')} * len({CHILD_NAMES})) as int)] end as session_name,
+        case when parent_pos is null then ({NAMES})[1 + cast(floor({_u("i", "name")} * len({NAMES})) as int)]
+             else ({CHILD_NAMES})[1 + cast(floor({_u("i", "name")} * len({CHILD_NAMES})) as int)] end as session_name,
         ({MODEL_NAMES})[m] as model,
         ({PLATFORM_NAMES})[p] as platform,
         ({PLATFORM_INFO})[p][1] as signing_id,
@@ -145,12 +145,12 @@ def _sessions_sql(sessions: int) -> str:
         case when us < 0.86 then family_start + to_microseconds(cast(family_us * w_to as bigint)) end as ended_at,
         family_start + to_microseconds(cast(family_us * w_to as bigint)) as until_at,
         -- the session's risk factor: log-normal noise times the model's and platform's drift over the window
-        exp(0.35 * {_normal('i', 'factor')})
+        exp(0.35 * {_normal("i", "factor")})
             * (({MODEL_DRIFT})[m][1] + (({MODEL_DRIFT})[m][2] - ({MODEL_DRIFT})[m][1]) * family / ({sessions} / {FAMILY}))
             * (({PLATFORM_DRIFT})[p][1] + (({PLATFORM_DRIFT})[p][2] - ({PLATFORM_DRIFT})[p][1]) * family / ({sessions} / {FAMILY}))
             as factor,
         -- events per session: log-normal with mean about 50 (the simulator's), capped at 4000
-        least(4000, exp(ln(50) - 0.72 + 1.2 * {_normal('i', 'n')})) as weight
+        least(4000, exp(ln(50) - 0.72 + 1.2 * {_normal("i", "n")})) as weight
     from shaped
     """
 
@@ -180,10 +180,10 @@ def _events_expr() -> str:
     list_transform(
         list_transform(range(n), lambda j: struct_pack(
             j := j,
-            a := list_position({ACTION_NAMES}, ({ACTION_TABLE})[1 + cast(floor({_u('i, j', 'act')} * 100) as int)]),
-            ur := {_u('i, j', 'risk')},
-            uk := {_u('i, j', 'spike')},
-            uz := {_u('i, j', 'dec')}
+            a := list_position({ACTION_NAMES}, ({ACTION_TABLE})[1 + cast(floor({_u("i, j", "act")} * 100) as int)]),
+            ur := {_u("i, j", "risk")},
+            uk := {_u("i, j", "spike")},
+            uz := {_u("i, j", "dec")}
         )),
         lambda e: struct_pack(
             j := e.j,
@@ -211,8 +211,8 @@ def _served_events() -> str:
         action_type := ({ACTION_NAMES})[e.a],
         tool_name := case ({ACTION_NAMES})[e.a] {tool_case} end,
         arguments := case when ({ACTION_NAMES})[e.a] like 'FILE_%'
-            then ({FILE_ARGS})[1 + cast(floor({_u('i, e.j', 'arg')} * len({FILE_ARGS})) as int)]
-            else ({EXEC_ARGS})[1 + cast(floor({_u('i, e.j', 'arg')} * len({EXEC_ARGS})) as int)] end,
+            then ({FILE_ARGS})[1 + cast(floor({_u("i, e.j", "arg")} * len({FILE_ARGS})) as int)]
+            else ({EXEC_ARGS})[1 + cast(floor({_u("i, e.j", "arg")} * len({EXEC_ARGS})) as int)] end,
         risk_score := e.risk_score,
         decision := case when (e.risk_score > 80 and e.uz < 0.7) or (e.risk_score between 56 and 80 and e.uz < 0.15)
             or e.uz < 0.002 then 'block' else 'allow' end,
@@ -230,18 +230,20 @@ def _write_chunk(con: duckdb.DuckDBPyConnection, start: int, stop: int) -> None:
     common = f"'{RUN_ID}', timestamptz '{FETCHED_AT}'"
     fields = f"""
         id := id, session_name := session_name, model := model, signing_id := signing_id, state := state,
-        platform := platform, parent_id := parent_id, started_at := {_fmt('started_at')}, ended_at := {_fmt('ended_at')}
+        platform := platform, parent_id := parent_id, started_at := {_fmt("started_at")}, ended_at := {_fmt("ended_at")}
     """
     con.execute(
         f"""
         create or replace temp table recs as
         select i, id, parent_id, agent_id, started_at, until_at, n, struct_pack({fields}) as rec,
-            struct_pack({fields.replace('signing_id := signing_id,', '')}) as child_rec,
+            struct_pack({fields.replace("signing_id := signing_id,", "")}) as child_rec,
             {_events_expr()} as evs
         from plan where i >= {start} and i < {stop}
         """
     )
-    con.execute(f"insert into raw_session_list select id, id, {common}, '/v1/sessions', to_json(rec)::varchar from recs")
+    con.execute(
+        f"insert into raw_session_list select id, id, {common}, '/v1/sessions', to_json(rec)::varchar from recs"
+    )
     con.execute(
         f"""
         insert into raw_session_events (session_id, run_id, fetched_at, endpoint, http_status, body)

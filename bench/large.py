@@ -70,12 +70,14 @@ def profile_sql(db: Path, sql: str) -> dict[str, Any]:
         if name:
             info = node.get("extra_info") or {}
             detail = info.get("Table") or info.get("Function") or info.get("Aggregates") or ""
-            operators.append({
-                "operator": str(name).strip(),
-                "seconds": float(node.get("operator_timing") or 0.0),
-                "rows": int(node.get("operator_cardinality") or 0),
-                "detail": str(detail)[:80],
-            })
+            operators.append(
+                {
+                    "operator": str(name).strip(),
+                    "seconds": float(node.get("operator_timing") or 0.0),
+                    "rows": int(node.get("operator_cardinality") or 0),
+                    "detail": str(detail)[:80],
+                }
+            )
         for child in node.get("children", []):
             walk(child)
 
@@ -92,11 +94,11 @@ def profile_sql(db: Path, sql: str) -> dict[str, Any]:
 def run_stage(db: Path, out: Path, progress: Path) -> dict[str, Any]:
     """Apply views, check, build marts, render the report; return the timings."""
     from quint_reports import analysis
-    from quint_reports.checks import check
-    from quint_reports.publish import WorkDatabase, connect
-    from quint_reports.report import report
-    from quint_reports.report_data import MARTS
-    from quint_reports.views import apply_views
+    from quint_reports.analysis.checks import check
+    from quint_reports.reporting.build import report
+    from quint_reports.reporting.data import MARTS
+    from quint_reports.warehouse.publish import WorkDatabase, connect
+    from quint_reports.warehouse.views import apply_views
 
     started = time.perf_counter()
     _progress(progress, "apply_views", started)
@@ -178,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     if slowest_sql:
         result["slowest_sql_profile"] = profile_sql(args.db, slowest_sql)
     if args.profile_report:
-        from quint_reports.report import report
+        from quint_reports.reporting.build import report
 
         profiler = cProfile.Profile()
         profiler.enable()

@@ -1,4 +1,4 @@
-"""Our loader, as the benchmark runs it: ``quint_reports.sync`` into a fresh or landed database."""
+"""Our loader, as the benchmark runs it: ``quint_reports.ingest.sync`` into a fresh or landed database."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ def load(api_url: str, token: str, db: Path, concurrency: int, *, full: bool = T
 
     ``token`` is only checked here: ``sync`` resolves it from the environment itself, as in production.
     """
-    from quint_reports.sync import sync
+    from quint_reports.ingest.sync import sync
 
     if not token:
         raise ValueError("QUINT_API_TOKEN must be set")

@@ -16,7 +16,7 @@ def _where(filename: str, line: int, function: str) -> str:
     if "site-packages/" in filename:
         filename = filename.split("site-packages/", 1)[1]
     elif filename.startswith(root):
-        filename = filename[len(root):]
+        filename = filename[len(root) :]
     elif filename.startswith("/"):
         # The standard library or another absolute path: its last two parts say enough.
         filename = "/".join(filename.split("/")[-2:])

@@ -75,8 +75,10 @@ def same_data(runs: list[dict[str, Any]]) -> list[str]:
             lines.append(f"- {size} sessions, {latency} ms: no run finished within its cap; nothing to compare.")
         elif len(counts) == 1:
             sessions, events = counts.pop()
-            lines.append(f"- {size} sessions, {latency} ms: every finished run ({', '.join(names)}) landed "
-                         f"{sessions} sessions and {events} events.")
+            lines.append(
+                f"- {size} sessions, {latency} ms: every finished run ({', '.join(names)}) landed "
+                f"{sessions} sessions and {events} events."
+            )
         else:
             detail = "; ".join(f"{r['loader']} c={r['concurrency']}: {r['sessions']}/{r['events']}" for r in done)
             lines.append(f"- {size} sessions, {latency} ms: **loaders disagree** ({detail}).")
@@ -90,17 +92,30 @@ def sync_tables(matrix: dict[str, Any]) -> list[str]:
     for sim in matrix["simulators"]:
         size, latency = sim["sessions"], sim["latency_ms"]
         ours_rows = [r for r in runs if r["loader"] == "ours" and r["size"] == size and r["latency_ms"] == latency]
-        naive = next((r for r in runs if r["loader"] == "naive" and r["size"] == size and r["latency_ms"] == latency), None)
+        naive = next(
+            (r for r in runs if r["loader"] == "naive" and r["size"] == size and r["latency_ms"] == latency), None
+        )
         out += [
             f"### {size:,} sessions ({sim['events']:,} events), {latency} ms per request",
             "",
-            ("| concurrency (max in flight) | ours s | sessions/s | requests/s | requests/session | peak RSS MB | loader CPU | server CPU "
-            "| latency bound s | ours / bound | naive s | ours / naive | dlt s | dlt RSS MB | ours / dlt |"),
+            (
+                "| concurrency (max in flight) | ours s | sessions/s | requests/s | requests/session | peak RSS MB | loader CPU | server CPU "
+                "| latency bound s | ours / bound | naive s | ours / naive | dlt s | dlt RSS MB | ours / dlt |"
+            ),
             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for row in ours_rows:
-            dlt = next((r for r in runs if r["loader"] == "dlt" and r["size"] == size and r["latency_ms"] == latency
-                        and r["concurrency"] == row["concurrency"]), None)
+            dlt = next(
+                (
+                    r
+                    for r in runs
+                    if r["loader"] == "dlt"
+                    and r["size"] == size
+                    and r["latency_ms"] == latency
+                    and r["concurrency"] == row["concurrency"]
+                ),
+                None,
+            )
             bound = row["latency_bound_s"]
             qualifier = {"exact": "", "rate": "~", "lower": ">= "}[row.get("est_kind", "exact")]
             vs_bound = f"{qualifier}{row['est_seconds'] / bound:.2f}" if bound else "n/a"
@@ -115,24 +130,34 @@ def sync_tables(matrix: dict[str, Any]) -> list[str]:
             )
         out.append("")
         peers = [r for r in runs if r["loader"] != "ours" and r["size"] == size and r["latency_ms"] == latency]
-        out.append("Peers in detail: " + "; ".join(
-            f"{r['loader']}{'' if r['loader'] == 'naive' else ' c=' + str(r['concurrency'])}: {_time(r)} s, "
-            f"{r['sessions_per_s']:.0f} sessions/s, {r['requests_per_s']:.0f} requests/s, "
-            f"{r['peak_rss_mb']:.0f} MB, CPU {_pct(r['cpu_s'], r['seconds'])}, at most {r.get('max_in_flight', 0)} "
-            "requests in flight"
-            + (f" (stopped at {r['cap_s']:.0f} s after {r['sessions_done']} sessions)" if r["capped"] else "")
-            for r in peers) + ".")
+        out.append(
+            "Peers in detail: "
+            + "; ".join(
+                f"{r['loader']}{'' if r['loader'] == 'naive' else ' c=' + str(r['concurrency'])}: {_time(r)} s, "
+                f"{r['sessions_per_s']:.0f} sessions/s, {r['requests_per_s']:.0f} requests/s, "
+                f"{r['peak_rss_mb']:.0f} MB, CPU {_pct(r['cpu_s'], r['seconds'])}, at most {r.get('max_in_flight', 0)} "
+                "requests in flight"
+                + (f" (stopped at {r['cap_s']:.0f} s after {r['sessions_done']} sessions)" if r["capped"] else "")
+                for r in peers
+            )
+            + "."
+        )
         out.append("")
     return out
 
 
 def _incremental(inc: dict[str, Any]) -> list[str]:
-    rows = [("full sync (before the changes)", inc["first_full"]), ("incremental sync", inc["incremental"]),
-            ("full sync (after the changes)", inc["full_after"])]
+    rows = [
+        ("full sync (before the changes)", inc["first_full"]),
+        ("incremental sync", inc["incremental"]),
+        ("full sync (after the changes)", inc["full_after"]),
+    ]
     out = [
-        (f"{inc['sessions']:,} sessions, {inc['latency_ms']} ms per request, concurrency {inc['concurrency']}; "
-        f"then {inc['added']} new sessions (1%) and {inc['changed']} open sessions changed "
-        f"(`advance(0.05)`: 5% of the not-ended ones)."),
+        (
+            f"{inc['sessions']:,} sessions, {inc['latency_ms']} ms per request, concurrency {inc['concurrency']}; "
+            f"then {inc['added']} new sessions (1%) and {inc['changed']} open sessions changed "
+            f"(`advance(0.05)`: 5% of the not-ended ones)."
+        ),
         "",
         "| run | seconds | requests | requests by endpoint (server side) | sessions landed | events landed |",
         "|---|---:|---:|---|---:|---:|",
@@ -142,32 +167,45 @@ def _incremental(inc: dict[str, Any]) -> list[str]:
         out.append(f"| {label} | {_time(row)} | {row['requests']} | {by} | {row['sessions']} | {row['events']} |")
     full, part = inc["full_after"], inc["incremental"]
     if full["ok"] and part["ok"] and full["seconds"]:
-        out += ["", (f"Incremental / full on the same data: time {part['seconds'] / full['seconds']:.2f}, "
-                f"requests {part['requests'] / max(1, full['requests']):.2f}.")]
+        out += [
+            "",
+            (
+                f"Incremental / full on the same data: time {part['seconds'] / full['seconds']:.2f}, "
+                f"requests {part['requests'] / max(1, full['requests']):.2f}."
+            ),
+        ]
     return out + [""]
 
 
 def _large(large: dict[str, Any]) -> list[str]:
     stage = large["stage"]
     out = [
-        (f"{large['sessions']:,} sessions and {large['events']:,} events generated straight into the landing tables "
-        f"by DuckDB (`bench/generate_large.py`, not part of the timing: {_s(large['generate_s'])} s, "
-        f"peak RSS {large['generate_peak_rss_mb']:.0f} MB; landed database {large['landed_bytes'] / 1e9:.2f} GB)."),
+        (
+            f"{large['sessions']:,} sessions and {large['events']:,} events generated straight into the landing tables "
+            f"by DuckDB (`bench/generate_large.py`, not part of the timing: {_s(large['generate_s'])} s, "
+            f"peak RSS {large['generate_peak_rss_mb']:.0f} MB; landed database {large['landed_bytes'] / 1e9:.2f} GB)."
+        ),
         "",
         "| step | seconds |",
         "|---|---:|",
         f"| apply the views (`apply_views` in the sync's work copy, one transaction) | {_s(stage['apply_views_s'])} |",
         f"| run all checks (`checks.check`, {stage['findings']} findings) | {_s(stage['checks_s'])} |",
         f"| build all marts (`analysis.risk_by_*`, {len(stage['marts'])} marts) | {_s(stage['marts_s'])} |",
-        (f"| render the full report (`report.report`: reads marts and findings again, writes HTML and exports) "
-        f"| {_s(stage['report_s'])} |"),
-        (f"| **views + checks + report** (what the nightly job runs after landing; the report builds the marts) "
-        f"| **{_s(nightly_seconds(stage))}** |"),
+        (
+            f"| render the full report (`report.report`: reads marts and findings again, writes HTML and exports) "
+            f"| {_s(stage['report_s'])} |"
+        ),
+        (
+            f"| **views + checks + report** (what the nightly job runs after landing; the report builds the marts) "
+            f"| **{_s(nightly_seconds(stage))}** |"
+        ),
         f"| all four steps, one after the other | {_s(stage['total_s'] - stage.get('copy_s', 0) - stage.get('publish_s', 0))} |",
         "",
-        (f"Around the views, the sync's publish model costs {_s(stage.get('copy_s'))} s to copy the published file "
-        f"into the private work file and {_s(stage.get('publish_s'))} s to CHECKPOINT, fsync and replace it "
-        "(not in the totals above; every sync pays both, incremental ones included)."),
+        (
+            f"Around the views, the sync's publish model costs {_s(stage.get('copy_s'))} s to copy the published file "
+            f"into the private work file and {_s(stage.get('publish_s'))} s to CHECKPOINT, fsync and replace it "
+            "(not in the totals above; every sync pays both, incremental ones included)."
+        ),
         "",
         f"Peak RSS of the timed steps: **{large['peak_rss_mb']:.0f} MB** (the process's `ru_maxrss` after the report; "
         f"{large.get('process_peak_rss_mb', 0):.0f} MB with the untimed profiling re-run that follows); "
@@ -177,7 +215,8 @@ def _large(large: dict[str, Any]) -> list[str]:
         f"report folder {stage['report_bytes'] / 1e6:.1f} MB.",
         "",
         "Slowest SQL files while applying the views: "
-        + ", ".join(f"`{f['file']}` {_s(f['seconds'])} s" for f in stage["sql_files"][:6]) + ".",
+        + ", ".join(f"`{f['file']}` {_s(f['seconds'])} s" for f in stage["sql_files"][:6])
+        + ".",
         "",
         "Marts: " + ", ".join(f"`{k}` {_s(v)} s" for k, v in stage["marts"].items()) + ".",
         "",
@@ -200,8 +239,10 @@ def _profiles(matrix: dict[str, Any] | None, large: dict[str, Any] | None) -> li
         out += [
             f"### Full sync, {run['sessions_total']:,} sessions, 0 ms, concurrency {run['concurrency']} (cProfile)",
             "",
-            (f"Profiled run: {_s(run['seconds'])} s under the profiler, loader CPU {_pct(run['cpu_s'], run['seconds'])}"
-            f" of wall time, simulator CPU {_pct(run['server_cpu_s'], run['seconds'])}."),
+            (
+                f"Profiled run: {_s(run['seconds'])} s under the profiler, loader CPU {_pct(run['cpu_s'], run['seconds'])}"
+                f" of wall time, simulator CPU {_pct(run['server_cpu_s'], run['seconds'])}."
+            ),
             "",
             "By own time:",
             "",
@@ -217,37 +258,54 @@ def _profiles(matrix: dict[str, Any] | None, large: dict[str, Any] | None) -> li
         out += [
             "### The HTTP client's own cost (`bench/client_probe.py`)",
             "",
-            ("Plain httpx `AsyncClient` GETs of session details against the same simulator, in a child process: one "
-            "client with a pool of c connections (as our sync has it), then the same load spread over clients of "
-            "4 connections each."),
+            (
+                "Plain httpx `AsyncClient` GETs of session details against the same simulator, in a child process: one "
+                "client with a pool of c connections (as our sync has it), then the same load spread over clients of "
+                "4 connections each."
+            ),
             "",
             "| latency ms | concurrency | clients x connections | requests/s | CPU ms per request |",
             "|---:|---:|---|---:|---:|",
         ]
         for probe in probes:
             for row in probe["rows"]:
-                out.append(f"| {probe['latency_ms']} | {row['concurrency']} | {row['clients']} x "
-                           f"{row['connections_per_client']} | {row['requests_per_s']:.0f} | "
-                           f"{row['cpu_ms_per_request']:.2f} |")
+                out.append(
+                    f"| {probe['latency_ms']} | {row['concurrency']} | {row['clients']} x "
+                    f"{row['connections_per_client']} | {row['requests_per_s']:.0f} | "
+                    f"{row['cpu_ms_per_request']:.2f} |"
+                )
         out.append("")
     if large:
         sql = large["stage"].get("slowest_sql_profile")
         if sql:
             out += [
-                (f"### Slowest SQL file of the large organisation: `{large['stage']['sql_files'][0]['file']}` "
-                "(DuckDB profiler, re-run after the timed stage)"),
+                (
+                    f"### Slowest SQL file of the large organisation: `{large['stage']['sql_files'][0]['file']}` "
+                    "(DuckDB profiler, re-run after the timed stage)"
+                ),
                 "",
-                (f"Latency {_s(sql['latency_s'])} s, CPU {_s(sql['cpu_time_s'])} s (2 threads), "
-                f"peak buffer memory {sql['peak_buffer_memory_mb']:.0f} MB."),
+                (
+                    f"Latency {_s(sql['latency_s'])} s, CPU {_s(sql['cpu_time_s'])} s (2 threads), "
+                    f"peak buffer memory {sql['peak_buffer_memory_mb']:.0f} MB."
+                ),
                 "",
                 "| operator | seconds | rows | detail |",
                 "|---|---:|---:|---|",
-                *[f"| {op['operator']} | {op['seconds']:.2f} | {op['rows']:,} | {op['detail']} |" for op in sql["operators"]],
+                *[
+                    f"| {op['operator']} | {op['seconds']:.2f} | {op['rows']:,} | {op['detail']} |"
+                    for op in sql["operators"]
+                ],
                 "",
             ]
         if large.get("report_profile"):
-            out += ["### Rendering the report of the large organisation (cProfile, a second render)", "",
-                    "By cumulative time:", "", *_profile_table(large["report_profile"], "by_cumulative"), ""]
+            out += [
+                "### Rendering the report of the large organisation (cProfile, a second render)",
+                "",
+                "By cumulative time:",
+                "",
+                *_profile_table(large["report_profile"], "by_cumulative"),
+                "",
+            ]
     return out
 
 
@@ -272,21 +330,38 @@ def targets(matrix: dict[str, Any] | None, large: dict[str, Any] | None) -> list
     if matrix:
         runs = matrix["runs"]
         for size in sorted({r["size"] for r in runs}):
-            ours = next((r for r in runs if r["loader"] == "ours" and r["size"] == size and r["latency_ms"] == 25
-                         and r["concurrency"] == 32), None)
+            ours = next(
+                (
+                    r
+                    for r in runs
+                    if r["loader"] == "ours" and r["size"] == size and r["latency_ms"] == 25 and r["concurrency"] == 32
+                ),
+                None,
+            )
             if ours and ours["ok"] and ours["latency_bound_s"]:
                 ratio = ours["est_seconds"] / ours["latency_bound_s"]
                 qualifier = {"exact": "", "rate": "~", "lower": ">= "}[ours.get("est_kind", "exact")]
-                out.append(f"| full sync within {TARGET_BOUND_RATIO}x of the latency bound (25 ms, c=32), "
-                           f"{size:,} sessions | {qualifier}{ratio:.2f}x ({_time(ours)} s vs "
-                           f"{_s(ours['latency_bound_s'])} s) | {'yes' if ratio <= TARGET_BOUND_RATIO else 'no'} |")
+                out.append(
+                    f"| full sync within {TARGET_BOUND_RATIO}x of the latency bound (25 ms, c=32), "
+                    f"{size:,} sessions | {qualifier}{ratio:.2f}x ({_time(ours)} s vs "
+                    f"{_s(ours['latency_bound_s'])} s) | {'yes' if ratio <= TARGET_BOUND_RATIO else 'no'} |"
+                )
             for latency in sorted({r["latency_ms"] for r in runs}):
                 pairs = []
                 for row in runs:
                     if row["loader"] != "ours" or row["size"] != size or row["latency_ms"] != latency:
                         continue
-                    dlt = next((r for r in runs if r["loader"] == "dlt" and r["size"] == size
-                                and r["latency_ms"] == latency and r["concurrency"] == row["concurrency"]), None)
+                    dlt = next(
+                        (
+                            r
+                            for r in runs
+                            if r["loader"] == "dlt"
+                            and r["size"] == size
+                            and r["latency_ms"] == latency
+                            and r["concurrency"] == row["concurrency"]
+                        ),
+                        None,
+                    )
                     found = compare(row, dlt)
                     if found is not None:
                         # speed-up = dlt time / our time; a bound on our/dlt flips direction
@@ -297,15 +372,21 @@ def targets(matrix: dict[str, Any] | None, large: dict[str, Any] | None) -> list
                     text = ", ".join(f"c={c}: {q + ' ' if q in ('>=', '<=') else q}{v:.1f}x" for c, v, q in pairs)
                     at = [(v, q) for c, v, q in pairs if c == TARGET_CONCURRENCY]
                     verdict = _verdict(*at[0]) if at else "n/a"
-                    out.append(f"| at least {TARGET_DLT_SPEEDUP:.0f}x faster than dlt at c={TARGET_CONCURRENCY}, "
-                               f"{size:,} sessions, {latency} ms (other concurrencies for reference) "
-                               f"| {text} | {verdict} |")
+                    out.append(
+                        f"| at least {TARGET_DLT_SPEEDUP:.0f}x faster than dlt at c={TARGET_CONCURRENCY}, "
+                        f"{size:,} sessions, {latency} ms (other concurrencies for reference) "
+                        f"| {text} | {verdict} |"
+                    )
     if large:
         total, rss = nightly_seconds(large["stage"]), large["peak_rss_mb"]
-        out.append(f"| {large['events']:,}-event report under {TARGET_LARGE_S:.0f} s (views + checks + report, "
-                   f"as the nightly job runs them) | {_s(total)} s | {'yes' if total < TARGET_LARGE_S else 'no'} |")
-        out.append(f"| ... with peak RSS under {TARGET_LARGE_RSS_MB / 1024:.0f} GB | {rss:.0f} MB "
-                   f"| {'yes' if rss < TARGET_LARGE_RSS_MB else 'no'} |")
+        out.append(
+            f"| {large['events']:,}-event report under {TARGET_LARGE_S:.0f} s (views + checks + report, "
+            f"as the nightly job runs them) | {_s(total)} s | {'yes' if total < TARGET_LARGE_S else 'no'} |"
+        )
+        out.append(
+            f"| ... with peak RSS under {TARGET_LARGE_RSS_MB / 1024:.0f} GB | {rss:.0f} MB "
+            f"| {'yes' if rss < TARGET_LARGE_RSS_MB else 'no'} |"
+        )
     return out + [""]
 
 
@@ -316,8 +397,10 @@ def render(results: dict[str, Any]) -> str:
     out = [
         "# Benchmarks",
         "",
-        (f"Written by `{results['command']}` on {results['date']} (run took {_s(results['seconds'])} s). "
-        "Figures are from one run; nothing here is edited by hand."),
+        (
+            f"Written by `{results['command']}` on {results['date']} (run took {_s(results['seconds'])} s). "
+            "Figures are from one run; nothing here is edited by hand."
+        ),
         "",
         "## Machine",
         "",
@@ -325,34 +408,51 @@ def render(results: dict[str, Any]) -> str:
         "",
         "## How it is measured",
         "",
-        ("- The simulator (`quint_reports.simulator.Simulator`, clean data, seed "
-        f"{results['plan']['seed']}) runs in a process of its own (`bench/simhost.py`), so it never shares a GIL with "
-        "the loader. Its latency switch delays every request; concurrency is the loader's requests in flight."),
-        ("- Each loader runs in a child process (`bench/child.py`): the time is that of the load call alone (imports "
-        "excluded), peak RSS is the child's `ru_maxrss` (from `wait4`), CPU is the child's user+system time as a "
-        "share of wall time; server CPU is the simulator process's, over the same run."),
-        ("- Requests are counted in the loader's process by wrapping `send` of httpx and requests, so retries count "
-        "and all loaders are counted alike. Sessions/s counts sessions whose detail the simulator served."),
-        ("- **ours**: `quint_reports.sync(full=True, concurrency=c)` into a fresh database: list, fan-out, bulk "
-        "landing, views applied, snapshot published. **naive**: one httpx client, one request after another, one "
-        "INSERT per session and `executemany` per session's events (row by row), no views. **dlt**: "
-        "`rest_api_source` with the sessions list and dependent resources (detail, events, children) bound by "
-        "`{resources.sessions.id}`, `parallelized=True`, bearer auth, `single_page` paginator, "
-        "`EXTRACT__WORKERS` = c, into DuckDB via `pipeline.run` (extract, normalize, load), no views."),
-        ("- Latency bound = requests x latency / concurrency. Each run has a time cap (ours "
-        f"{plan['cap_s']:.0f} s, dlt {plan['peer_cap_s']:.0f} s, naive {plan['naive_cap_s']:.0f} s; "
-        f"{plan['short_cap_s']:.0f} s when the latency bound alone exceeds the cap). A run stopped at its cap has its "
-        "sessions/s measured up to then; its full time is shown as `~` an estimate from that rate (for ours it leaves "
-        "out the final views and publish, a few seconds), or as `>=` a lower bound when the rate cannot tell (dlt "
-        "normalizes and loads only after extracting everything). Ratios "
-        "carry the same marks (`<=` / `>=`: a bound)."),
-        (f"- dlt runs at concurrency {', '.join(str(c) for c in plan['dlt_concurrencies'])} up to "
-        f"{plan['dlt_every_concurrency_up_to']:,} sessions and at {plan['profile_concurrency']} above (each run "
-        "there takes minutes); at concurrency 1 its parallelism would be off, which is the naive peer's case."),
+        (
+            "- The simulator (`quint_reports.simulator.Simulator`, clean data, seed "
+            f"{results['plan']['seed']}) runs in a process of its own (`bench/simhost.py`), so it never shares a GIL with "
+            "the loader. Its latency switch delays every request; concurrency is the loader's requests in flight."
+        ),
+        (
+            "- Each loader runs in a child process (`bench/child.py`): the time is that of the load call alone (imports "
+            "excluded), peak RSS is the child's `ru_maxrss` (from `wait4`), CPU is the child's user+system time as a "
+            "share of wall time; server CPU is the simulator process's, over the same run."
+        ),
+        (
+            "- Requests are counted in the loader's process by wrapping `send` of httpx and requests, so retries count "
+            "and all loaders are counted alike. Sessions/s counts sessions whose detail the simulator served."
+        ),
+        (
+            "- **ours**: `quint_reports.sync(full=True, concurrency=c)` into a fresh database: list, fan-out, bulk "
+            "landing, views applied, snapshot published. **naive**: one httpx client, one request after another, one "
+            "INSERT per session and `executemany` per session's events (row by row), no views. **dlt**: "
+            "`rest_api_source` with the sessions list and dependent resources (detail, events, children) bound by "
+            "`{resources.sessions.id}`, `parallelized=True`, bearer auth, `single_page` paginator, "
+            "`EXTRACT__WORKERS` = c, into DuckDB via `pipeline.run` (extract, normalize, load), no views."
+        ),
+        (
+            "- Latency bound = requests x latency / concurrency. Each run has a time cap (ours "
+            f"{plan['cap_s']:.0f} s, dlt {plan['peer_cap_s']:.0f} s, naive {plan['naive_cap_s']:.0f} s; "
+            f"{plan['short_cap_s']:.0f} s when the latency bound alone exceeds the cap). A run stopped at its cap has its "
+            "sessions/s measured up to then; its full time is shown as `~` an estimate from that rate (for ours it leaves "
+            "out the final views and publish, a few seconds), or as `>=` a lower bound when the rate cannot tell (dlt "
+            "normalizes and loads only after extracting everything). Ratios "
+            "carry the same marks (`<=` / `>=`: a bound)."
+        ),
+        (
+            f"- dlt runs at concurrency {', '.join(str(c) for c in plan['dlt_concurrencies'])} up to "
+            f"{plan['dlt_every_concurrency_up_to']:,} sessions and at {plan['profile_concurrency']} above (each run "
+            "there takes minutes); at concurrency 1 its parallelism would be off, which is the naive peer's case."
+        ),
         "",
     ]
     if results.get("errors"):
-        out += ["## Stages that failed", "", *[f"- {stage}: `{error}`" for stage, error in results["errors"].items()], ""]
+        out += [
+            "## Stages that failed",
+            "",
+            *[f"- {stage}: `{error}`" for stage, error in results["errors"].items()],
+            "",
+        ]
     if matrix or large:
         out += ["## Targets", "", *targets(matrix, large)]
         why = analysis(results)
@@ -371,8 +471,17 @@ def render(results: dict[str, Any]) -> str:
 
 
 def _ours(runs: list[dict[str, Any]], size: int, latency: int, concurrency: int) -> dict[str, Any] | None:
-    return next((r for r in runs if r["loader"] == "ours" and r["size"] == size and r["latency_ms"] == latency
-                 and r["concurrency"] == concurrency), None)
+    return next(
+        (
+            r
+            for r in runs
+            if r["loader"] == "ours"
+            and r["size"] == size
+            and r["latency_ms"] == latency
+            and r["concurrency"] == concurrency
+        ),
+        None,
+    )
 
 
 def _probe_row(matrix: dict[str, Any], latency: int, concurrency: int, single: bool) -> dict[str, Any] | None:
@@ -407,9 +516,11 @@ def analysis(results: dict[str, Any]) -> list[str]:
             ratio = ours["est_seconds"] / ours["latency_bound_s"]
             cpu = ours["cpu_s"] / ours["seconds"] if ours["seconds"] else 0.0
             server = (ours["server_cpu_s"] or 0.0) / ours["seconds"] if ours["seconds"] else 0.0
-            line = (f"- **Sync vs the latency bound, {size:,} sessions, 25 ms, c={TARGET_CONCURRENCY}:** {ratio:.2f}x the "
-                    f"bound. Our process used {100 * cpu:.0f}% of a core over the run (the simulator {100 * server:.0f}%), "
-                    f"{1000 * ours['cpu_s'] / max(1, ours['requests']):.2f} ms of CPU per request: ")
+            line = (
+                f"- **Sync vs the latency bound, {size:,} sessions, 25 ms, c={TARGET_CONCURRENCY}:** {ratio:.2f}x the "
+                f"bound. Our process used {100 * cpu:.0f}% of a core over the run (the simulator {100 * server:.0f}%), "
+                f"{1000 * ours['cpu_s'] / max(1, ours['requests']):.2f} ms of CPU per request: "
+            )
             if cpu >= 0.8:
                 line += "the loader is CPU-bound, not latency-bound."
             elif ratio <= TARGET_BOUND_RATIO:
@@ -420,21 +531,27 @@ def analysis(results: dict[str, Any]) -> list[str]:
             sharded = _probe_row(matrix, 25, TARGET_CONCURRENCY, False)
             if single and sharded and ratio > TARGET_BOUND_RATIO:
                 per_request = 1000 * ours["cpu_s"] / max(1, ours["requests"])
-                line += (f" The client probe: plain httpx with one pool of {TARGET_CONCURRENCY} connections "
-                         f"costs {single['cpu_ms_per_request']:.2f} ms of CPU per request; over "
-                         f"{sharded['clients']} pools of {sharded['connections_per_client']} it costs "
-                         f"{sharded['cpu_ms_per_request']:.2f} ms (httpcore scans a whole pool on each request).")
+                line += (
+                    f" The client probe: plain httpx with one pool of {TARGET_CONCURRENCY} connections "
+                    f"costs {single['cpu_ms_per_request']:.2f} ms of CPU per request; over "
+                    f"{sharded['clients']} pools of {sharded['connections_per_client']} it costs "
+                    f"{sharded['cpu_ms_per_request']:.2f} ms (httpcore scans a whole pool on each request)."
+                )
                 if _sync_uses_small_pools():
-                    line += (" Our client already spreads its requests over pools of 4, so what remains is the "
-                             f"CPU per request itself: at {per_request:.2f} ms one core serves at most "
-                             f"{1000 / per_request:.0f} requests/s, and the bound needs "
-                             f"{TARGET_CONCURRENCY / 0.025:.0f}. What would close it: fewer requests per session "
-                             f"(now {ours['requests_per_session'] or 0:.2f}), less Python work per response (see the "
-                             "profile below: httpx/httpcore layers, JSON decoding, validation), or a lighter HTTP client.")
+                    line += (
+                        " Our client already spreads its requests over pools of 4, so what remains is the "
+                        f"CPU per request itself: at {per_request:.2f} ms one core serves at most "
+                        f"{1000 / per_request:.0f} requests/s, and the bound needs "
+                        f"{TARGET_CONCURRENCY / 0.025:.0f}. What would close it: fewer requests per session "
+                        f"(now {ours['requests_per_session'] or 0:.2f}), less Python work per response (see the "
+                        "profile below: httpx/httpcore layers, JSON decoding, validation), or a lighter HTTP client."
+                    )
                 else:
-                    line += (" What would close it: spread the requests over several small pools, then fewer "
-                             f"requests per session (now {ours['requests_per_session'] or 0:.2f}) and less work per "
-                             "response in the loop.")
+                    line += (
+                        " What would close it: spread the requests over several small pools, then fewer "
+                        f"requests per session (now {ours['requests_per_session'] or 0:.2f}) and less work per "
+                        "response in the loop."
+                    )
             out.append(line)
         dlt_rows = [r for r in runs if r["loader"] == "dlt" and r["ok"] and r["concurrency"] > 1]
         if dlt_rows:
@@ -444,38 +561,54 @@ def analysis(results: dict[str, Any]) -> list[str]:
                 "moves with its pool size: it is bound by its own per-record Python work (extract pipe, "
                 "normalization into child tables, load), not by the API; peak RSS up to "
                 f"{max(r['peak_rss_mb'] for r in dlt_rows):.0f} MB against ours up to "
-                f"{max(r['peak_rss_mb'] for r in runs if r['loader'] == 'ours'):.0f} MB.")
+                f"{max(r['peak_rss_mb'] for r in runs if r['loader'] == 'ours'):.0f} MB."
+            )
         naive = [r for r in runs if r["loader"] == "naive" and r["ok"]]
         if naive:
             zero = [r for r in naive if r["latency_ms"] == 0]
             if zero:
                 out.append(
                     f"- **naive:** {zero[0]['sessions_per_s']:.0f} sessions/s even at 0 ms: one INSERT per row costs "
-                    "more than the HTTP requests (DuckDB commits every statement).")
+                    "more than the HTTP requests (DuckDB commits every statement)."
+                )
     if large:
         stage = large["stage"]
         total = nightly_seconds(stage)
         first = stage["sql_files"][0] if stage["sql_files"] else None
         sql = stage.get("slowest_sql_profile") or {}
-        line = (f"- **{large['events']:,}-event report:** {_s(total)} s, of which the views take "
-                f"{_s(stage['apply_views_s'])} s")
+        line = (
+            f"- **{large['events']:,}-event report:** {_s(total)} s, of which the views take "
+            f"{_s(stage['apply_views_s'])} s"
+        )
         if first:
-            line += (f"; the slowest file, `{first['file']}`, takes {_s(first['seconds'])} s "
-                     f"({100 * first['seconds'] / max(stage['apply_views_s'], 1e-9):.0f}% of the views)")
-        line += (f"; checks {_s(stage['checks_s'])} s, report {_s(stage['report_s'])} s. Peak RSS "
-                 f"{large['peak_rss_mb']:.0f} MB")
+            line += (
+                f"; the slowest file, `{first['file']}`, takes {_s(first['seconds'])} s "
+                f"({100 * first['seconds'] / max(stage['apply_views_s'], 1e-9):.0f}% of the views)"
+            )
+        line += (
+            f"; checks {_s(stage['checks_s'])} s, report {_s(stage['report_s'])} s. Peak RSS "
+            f"{large['peak_rss_mb']:.0f} MB"
+        )
         if sql:
-            line += (f"; re-run on its own, the slowest file peaks at {sql['peak_buffer_memory_mb']:.0f} MB of DuckDB "
-                     "buffer memory")
+            line += (
+                f"; re-run on its own, the slowest file peaks at {sql['peak_buffer_memory_mb']:.0f} MB of DuckDB "
+                "buffer memory"
+            )
         line += "."
         if large["peak_rss_mb"] >= TARGET_LARGE_RSS_MB:
-            line += (" DuckDB is left at its default memory limit (80% of RAM), so it keeps what it can in memory; "
-                     "a `memory_limit` on the sync's and the readers' connections makes it spill instead.")
+            line += (
+                " DuckDB is left at its default memory limit (80% of RAM), so it keeps what it can in memory; "
+                "a `memory_limit` on the sync's and the readers' connections makes it spill instead."
+            )
         if total >= TARGET_LARGE_S and first:
-            line += (f" Closing the time gap starts with `{first['file']}`, which parses every events body from JSON "
-                     f"text: {_s(first['seconds'])} s inside the apply (one transaction, in a work file just copied)")
+            line += (
+                f" Closing the time gap starts with `{first['file']}`, which parses every events body from JSON "
+                f"text: {_s(first['seconds'])} s inside the apply (one transaction, in a work file just copied)"
+            )
             if sql:
-                line += f" against {_s(sql['latency_s'])} s re-run on its own, so part of it is the setting, not the SQL"
+                line += (
+                    f" against {_s(sql['latency_s'])} s re-run on its own, so part of it is the setting, not the SQL"
+                )
             line += "."
         out.append(line)
     return out + ([""] if out else [])

@@ -63,11 +63,15 @@ def build_plan(args: argparse.Namespace) -> stages.Plan:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen stages and write RESULTS.md and results.json."""
-    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes; writes to a temporary folder")
-    parser.add_argument("--out", type=Path, help="folder for RESULTS.md and results.json (default: bench/, "
-                        "or a temporary folder with --smoke)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="folder for RESULTS.md and results.json (default: bench/, or a temporary folder with --smoke)",
+    )
     parser.add_argument("--stages", default=",".join(STAGES), help=f"comma-separated subset of {','.join(STAGES)}")
     parser.add_argument("--sizes", help="session counts of the full syncs, e.g. 2000,10000")
     parser.add_argument("--latencies", help="per-request latencies in ms, e.g. 0,25")

@@ -26,8 +26,15 @@ def serve(seed: int, sessions: int, latency_ms: int) -> None:
     """Start the simulator, announce it, and obey commands until ``stop`` or end of input."""
     with Simulator(seed=seed, sessions=sessions, defects=False, faults=Faults(latency_ms=latency_ms)) as sim:
         manifest = sim.manifest
-        _answer({"base_url": sim.base_url, "token": sim.token, "sessions": manifest["sessions"],
-                 "listed_sessions": manifest["listed_sessions"], "events": manifest["events"]})
+        _answer(
+            {
+                "base_url": sim.base_url,
+                "token": sim.token,
+                "sessions": manifest["sessions"],
+                "listed_sessions": manifest["listed_sessions"],
+                "events": manifest["events"],
+            }
+        )
         for line in sys.stdin:
             command = json.loads(line)
             name = command.get("cmd")

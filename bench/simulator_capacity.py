@@ -53,16 +53,35 @@ def generation(sessions: int, defects: bool) -> dict[str, Any]:
     sim.truth()
     truth_seconds = time.perf_counter() - start
     m = sim.manifest
-    out = {"sessions": m["sessions"], "events": m["events"], "generate_s": round(seconds, 2),
-           "truth_s": round(truth_seconds, 2), "rss_added_mb": round(rss_mb() - before)}
+    out = {
+        "sessions": m["sessions"],
+        "events": m["events"],
+        "generate_s": round(seconds, 2),
+        "truth_s": round(truth_seconds, 2),
+        "rss_added_mb": round(rss_mb() - before),
+    }
     del sim
     return out
 
 
 def serve(sessions: int, latency_ms: int) -> tuple[subprocess.Popen[str], str, str]:
     """Start ``quint-reports simulate`` on a free port; return the process, URL and token."""
-    proc = subprocess.Popen([sys.executable, "-m", "quint_reports", "simulate", "--port", "0", "--sessions",
-                             str(sessions), "--latency-ms", str(latency_ms)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "quint_reports",
+            "simulate",
+            "--port",
+            "0",
+            "--sessions",
+            str(sessions),
+            "--latency-ms",
+            str(latency_ms),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None
     lines = [proc.stdout.readline() for _ in range(3)]
     return proc, lines[1].strip().split("=", 1)[1], lines[2].strip().split("=", 1)[1]
@@ -97,9 +116,13 @@ def load(url: str, token: str, clients: int, seconds: float) -> dict[str, Any]:
         t.join()
     elapsed = time.perf_counter() - start
     flat = sorted(x for per in latencies for x in per)
-    return {"requests": len(flat), "rps": round(len(flat) / elapsed), "errors": sum(errors),
-            "p50_ms": round(statistics.median(flat) * 1000, 1),
-            "p95_ms": round(flat[int(len(flat) * 0.95)] * 1000, 1)}
+    return {
+        "requests": len(flat),
+        "rps": round(len(flat) / elapsed),
+        "errors": sum(errors),
+        "p50_ms": round(statistics.median(flat) * 1000, 1),
+        "p95_ms": round(flat[int(len(flat) * 0.95)] * 1000, 1),
+    }
 
 
 def full_list_seconds(url: str, token: str) -> dict[str, float]:

@@ -93,8 +93,17 @@ def run_loader(
     """
     run_dir = _fresh(work / f"{loader}-c{concurrency}{'-inc' if incremental else ''}")
     db = db or run_dir / "db.duckdb"
-    args = [loader, "--api-url", sim.base_url, "--db", str(db), "--work-dir", str(run_dir),
-            "--concurrency", str(concurrency)]
+    args = [
+        loader,
+        "--api-url",
+        sim.base_url,
+        "--db",
+        str(db),
+        "--work-dir",
+        str(run_dir),
+        "--concurrency",
+        str(concurrency),
+    ]
     if incremental:
         args.append("--incremental")
     if profile is not None:
@@ -131,7 +140,8 @@ def run_loader(
         "peak_rss_mb": measured.peak_rss_mb,
         "cpu_s": measured.cpu_s,
         "server_cpu_s": (server_cpu_after - server_cpu_before)
-        if server_cpu_before is not None and server_cpu_after is not None else None,
+        if server_cpu_before is not None and server_cpu_after is not None
+        else None,
         "ok": measured.returncode == 0 or capped,
         "error": "" if measured.returncode == 0 or capped else measured.stderr_tail.strip().splitlines()[-1:],
     }
@@ -160,10 +170,19 @@ def sync_matrix(plan: Plan, work: Path, log: Any) -> dict[str, Any]:
     for size in plan.sizes:
         for latency in plan.latencies_ms:
             with SimHost(seed=plan.seed, sessions=size, latency_ms=latency) as sim:
-                sims.append({"sessions": size, "latency_ms": latency, "start_s": sim.start_seconds,
-                             "listed_sessions": sim.info["listed_sessions"], "events": sim.info["events"]})
+                sims.append(
+                    {
+                        "sessions": size,
+                        "latency_ms": latency,
+                        "start_s": sim.start_seconds,
+                        "listed_sessions": sim.info["listed_sessions"],
+                        "events": sim.info["events"],
+                    }
+                )
                 log(f"simulator: {size} sessions, {latency} ms, started in {sim.start_seconds:.1f} s")
-                dlt = plan.dlt_concurrencies if size <= plan.dlt_every_concurrency_up_to else (plan.profile_concurrency,)
+                dlt = (
+                    plan.dlt_concurrencies if size <= plan.dlt_every_concurrency_up_to else (plan.profile_concurrency,)
+                )
                 jobs = [("ours", c) for c in plan.concurrencies] + [("naive", 1)] + [("dlt", c) for c in dlt]
                 for loader, concurrency in jobs:
                     row = run_loader(sim, loader, concurrency, work, cap_for(plan, loader, size, latency, concurrency))
@@ -191,15 +210,20 @@ def cap_for(plan: Plan, loader: str, size: int, latency_ms: int, concurrency: in
 def client_probe(sim: SimHost, plan: Plan, work: Path, log: Any) -> dict[str, Any]:
     """CPU per request of plain httpx at our concurrencies: one pool, and the load spread over small pools."""
     concurrencies = ",".join(str(c) for c in plan.concurrencies if c > 1)
-    measured = run_child("bench.client_probe", ["--api-url", sim.base_url, "--concurrencies", concurrencies,
-                                                "--requests", str(plan.probe_requests)],
-                         env=dict(os.environ, QUINT_API_TOKEN=sim.token), timeout_s=300)
+    measured = run_child(
+        "bench.client_probe",
+        ["--api-url", sim.base_url, "--concurrencies", concurrencies, "--requests", str(plan.probe_requests)],
+        env=dict(os.environ, QUINT_API_TOKEN=sim.token),
+        timeout_s=300,
+    )
     rows = measured.result.get("rows", [])
     if not rows:
         log(f"client probe at {sim.latency_ms} ms failed: {measured.stderr_tail.strip().splitlines()[-1:]}")
     for row in rows:
-        log(f"client probe {sim.latency_ms} ms c={row['concurrency']} clients={row['clients']}: "
-            f"{row['requests_per_s']:.0f} req/s, {row['cpu_ms_per_request']:.2f} ms CPU/request")
+        log(
+            f"client probe {sim.latency_ms} ms c={row['concurrency']} clients={row['clients']}: "
+            f"{row['requests_per_s']:.0f} req/s, {row['cpu_ms_per_request']:.2f} ms CPU/request"
+        )
     return {"latency_ms": sim.latency_ms, "rows": rows}
 
 
@@ -227,16 +251,27 @@ def incremental(plan: Plan, work: Path, log: Any) -> dict[str, Any]:
         log(f"incremental: {_describe(inc)}")
         again = run_loader(sim, "ours", concurrency, work, None, db=db)
         log(f"full after the changes: {_describe(again)}")
-    return {"sessions": size, "latency_ms": latency, "concurrency": concurrency, "added": added,
-            "changed": changed, "first_full": first, "incremental": inc, "full_after": again}
+    return {
+        "sessions": size,
+        "latency_ms": latency,
+        "concurrency": concurrency,
+        "added": added,
+        "changed": changed,
+        "first_full": first,
+        "incremental": inc,
+        "full_after": again,
+    }
 
 
 def large(plan: Plan, work: Path, log: Any) -> dict[str, Any]:
     """Generate the large organisation (timed on its own), then time views, checks, marts and report."""
     stage = _fresh(work / "large")
     db = stage / "large.duckdb"
-    gen = run_child("bench.generate_large", ["--db", str(db), "--sessions", str(plan.large_sessions),
-                                             "--events", str(plan.large_events)], timeout_s=None)
+    gen = run_child(
+        "bench.generate_large",
+        ["--db", str(db), "--sessions", str(plan.large_sessions), "--events", str(plan.large_events)],
+        timeout_s=None,
+    )
     if gen.returncode != 0:
         raise RuntimeError(f"generating the large organisation failed: {gen.stderr_tail}")
     landed_bytes = db.stat().st_size

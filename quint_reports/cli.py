@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 from quint_reports.commands import COMMANDS
 from quint_reports.exceptions import EXIT_CODES, INTERNAL_ERROR, QuintError
-from quint_reports.jsonbody import redact_text
+from quint_reports.ingest.jsonbody import redact_text
 
 
 class SafeParser(argparse.ArgumentParser):

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from quint_reports.exceptions import ConfigError
-from quint_reports.jsonbody import redact_text
+from quint_reports.ingest.jsonbody import redact_text
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from quint_reports.ingest.sync import sync
 from quint_reports.simulator import Simulator
-from quint_reports.sync import sync
 
 _built: dict[tuple[int, int, bool], Path] = {}
 

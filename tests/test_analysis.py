@@ -54,8 +54,11 @@ def test_session_functions(con: duckdb.DuckDBPyConnection) -> None:
     risk = analysis.session_risk(con, uid("root"))
     assert risk["matches"].tolist() == ["own"]
     tree = analysis.session_tree(con, uid("child"))
-    assert list(zip(tree["level"], tree["relation"], tree["session_name"])) == [
-        (-1, "ancestor", "root"), (0, "self", "child"), (1, "descendant", "grandchild")]
+    assert list(zip(tree["level"], tree["relation"], tree["session_name"], strict=False)) == [
+        (-1, "ancestor", "root"),
+        (0, "self", "child"),
+        (1, "descendant", "grandchild"),
+    ]
     events = analysis.session_events(con, uid("second child"))
     assert events["risk_score"].tolist() == [0, 100, 56, 81]
     assert analysis.findings(con).empty

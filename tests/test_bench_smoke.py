@@ -22,7 +22,11 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str
     out = tmp_path_factory.mktemp("bench-smoke")
     done = subprocess.run(
         [sys.executable, "-m", "bench.run", "--smoke", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
@@ -68,8 +72,16 @@ def test_large_stage_times_every_step(smoke: tuple[dict[str, Any], str]) -> None
 @pytest.mark.slow
 def test_results_md_has_every_section(smoke: tuple[dict[str, Any], str]) -> None:
     text = smoke[1]
-    for heading in ("## Machine", "## Targets", "## 1. Full sync", "## 2. Incremental sync",
-                    "## 3. SQL and reports at scale", "ours / dlt", "ours / naive", "latency bound"):
+    for heading in (
+        "## Machine",
+        "## Targets",
+        "## 1. Full sync",
+        "## 2. Incremental sync",
+        "## 3. SQL and reports at scale",
+        "ours / dlt",
+        "ours / naive",
+        "latency bound",
+    ):
         assert heading in text, heading
     # no machine paths: neither this checkout's location nor a temporary folder
     assert str(Path(__file__).resolve().parent.parent) not in text and "/tmp/" not in text

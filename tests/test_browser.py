@@ -11,7 +11,7 @@ from report_db import simulated_db
 from test_report_pages import PAYLOAD as SESSION_PAYLOAD
 from test_report_pages import make_data
 
-from quint_reports.report import report, write_report
+from quint_reports.reporting.build import report, write_report
 
 pytestmark = pytest.mark.slow
 
@@ -61,7 +61,9 @@ def test_every_page_loads_clean_draws_its_charts_and_runs_nothing_planted(browse
 
 def test_hostile_names_show_as_text(browser: Browser, index: Path) -> None:
     browser.load(index)
-    ticks = browser.evaluate("Array.from(document.querySelectorAll('#fig-compare-models .ytick text')).map(t => t.textContent)")
+    ticks = browser.evaluate(
+        "Array.from(document.querySelectorAll('#fig-compare-models .ytick text')).map(t => t.textContent)"
+    )
     assert PAYLOAD in ticks and "=1+1" in ticks and "../../models/evil" in ticks
     links = browser.evaluate("Array.from(document.querySelectorAll('nav[data-links=model] a')).map(a => a.textContent)")
     assert PAYLOAD in links
@@ -84,8 +86,10 @@ def hand_made(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_hostile_session_names_are_inert_and_shown_literally(browser: Browser, hand_made: Path) -> None:
     root = hand_made.parent
     pages = [hand_made, *sorted((root / "model").glob("*.html")), *sorted((root / "platform").glob("*.html"))]
-    cells = "Array.from(document.querySelectorAll('table[data-table=sessions] td[data-col=session_name]'))" \
-            ".map(td => td.textContent)"
+    cells = (
+        "Array.from(document.querySelectorAll('table[data-table=sessions] td[data-col=session_name]'))"
+        ".map(td => td.textContent)"
+    )
     shown_on = 0
     for page in pages:
         loaded = browser.load(page)

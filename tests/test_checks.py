@@ -10,9 +10,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from quint_reports.checks import CHECK_IDS, FINDING_COLUMNS, check, count_failing, summarize, to_json, to_table
+from quint_reports.analysis.checks import CHECK_IDS, FINDING_COLUMNS, check, count_failing, summarize, to_json, to_table
 from quint_reports.cli import main
-from quint_reports.views import apply_views
+from quint_reports.warehouse.views import apply_views
 from tests.fixtures.orgs import clean_org
 from tests.fixtures.raw import applied, event, session, uid
 
@@ -23,7 +23,7 @@ def findings_of(tweak: Tweak | None = None) -> list[tuple[str, str]]:
     """(check, session_id) of every finding on the clean organisation changed by ``tweak``."""
     frame = check(applied(clean_org(tweak)))
     assert list(frame.columns) == list(FINDING_COLUMNS)
-    return sorted(zip(frame["check"], frame["session_id"]))
+    return sorted(zip(frame["check"], frame["session_id"], strict=False))
 
 
 def test_clean_organisation_has_no_findings() -> None:
@@ -72,8 +72,9 @@ def _orphan(parts: dict[str, Any]) -> None:
 def _cycle(parts: dict[str, Any]) -> None:
     # solo -> empty -> solo, same window so nothing lies outside its parent's.
     for name, parent in (("solo", "empty"), ("empty", "solo")):
-        parts["records"][name].update(parent_id=uid(parent), started_at="2026-04-01T13:00:00Z",
-                                      ended_at="2026-04-01T14:00:00Z", state="ended")
+        parts["records"][name].update(
+            parent_id=uid(parent), started_at="2026-04-01T13:00:00Z", ended_at="2026-04-01T14:00:00Z", state="ended"
+        )
 
 
 def _three_cycle(parts: dict[str, Any]) -> None:
@@ -141,10 +142,16 @@ CASES = [
     pytest.param(_set("solo", parent_id=uid("solo")), [("hierarchy.self_parent", "solo")], id="self-parent"),
     pytest.param(_hide("hide_in_detail"), [("hierarchy.children_mismatch", "root")], id="children-detail"),
     pytest.param(_hide("hide_in_endpoint"), [("hierarchy.children_mismatch", "root")], id="children-endpoint"),
-    pytest.param(_set("grandchild", started_at="2026-04-01T08:05:00Z"),
-                 [("hierarchy.child_outside_parent_window", "grandchild")], id="child-starts-early"),
-    pytest.param(_set("grandchild", ended_at="2026-04-01T09:30:00Z"),
-                 [("hierarchy.child_outside_parent_window", "grandchild")], id="child-ends-late"),
+    pytest.param(
+        _set("grandchild", started_at="2026-04-01T08:05:00Z"),
+        [("hierarchy.child_outside_parent_window", "grandchild")],
+        id="child-starts-early",
+    ),
+    pytest.param(
+        _set("grandchild", ended_at="2026-04-01T09:30:00Z"),
+        [("hierarchy.child_outside_parent_window", "grandchild")],
+        id="child-ends-late",
+    ),
     pytest.param(_rename, [("data.invalid_id", "empty")], id="invalid-session-id"),
     pytest.param(_bad_event_id, [("data.invalid_id", "solo")], id="invalid-event-id"),
     pytest.param(_bad_score(150), [("data.risk_score_invalid", "solo")], id="score-150"),
@@ -156,8 +163,11 @@ CASES = [
     pytest.param(_bad_score("high"), [("data.risk_score_invalid", "solo")], id="score-text"),
     pytest.param(_bad_score(42.5), [("data.risk_score_invalid", "solo")], id="score-fraction"),
     pytest.param(_duplicate, [("data.duplicate_event", "solo")], id="duplicate"),
-    pytest.param(_set("solo", ended_at="2026-04-01T11:00:00Z", state="ended"),
-                 [("data.ended_before_started", "solo")], id="ended-before-started"),
+    pytest.param(
+        _set("solo", ended_at="2026-04-01T11:00:00Z", state="ended"),
+        [("data.ended_before_started", "solo")],
+        id="ended-before-started",
+    ),
     pytest.param(_drop("solo", "model"), [("data.missing_field", "solo")], id="no-model"),
     pytest.param(_drop("solo", "session_name"), [("data.missing_field", "solo")], id="no-session-name"),
     pytest.param(_event_without("tool_name"), [("data.missing_field", "solo")], id="event-no-tool"),
@@ -190,12 +200,17 @@ def test_summary_matching_the_subtree_is_not_a_finding() -> None:
     # root's summary covers root + child + grandchild + second child: 12 events.
     def tweak(parts: dict[str, Any]) -> None:
         scores = [e["risk_score"] for n in ("root", "child", "grandchild", "second child") for e in parts["events"][n]]
-        parts["summaries"]["root"] = {"total_events": len(scores), "max_risk": max(scores),
-                                      "avg_risk": round(sum(scores) / len(scores))}
+        parts["summaries"]["root"] = {
+            "total_events": len(scores),
+            "max_risk": max(scores),
+            "avg_risk": round(sum(scores) / len(scores)),
+        }
 
     con = applied(clean_org(tweak))
     assert check(con).empty
-    assert con.execute("select matches from session_risk where session_id = ?", [uid("root")]).fetchone() == ("subtree",)
+    assert con.execute("select matches from session_risk where session_id = ?", [uid("root")]).fetchone() == (
+        "subtree",
+    )
 
 
 def test_duplicate_counted_twice_by_the_api_is_only_a_duplicate() -> None:
@@ -211,8 +226,10 @@ def test_invalid_score_hides_max_and_avg_comparisons_but_not_the_count() -> None
         parts["events"]["solo"].append(event("solo", 99, "high", minute=230))
         parts["summaries"]["solo"] = {"total_events": 9, "max_risk": 99, "avg_risk": 99}
 
-    assert findings_of(tweak) == [("data.risk_score_invalid", uid("solo")),
-                                  ("risk_summary.total_events_mismatch", uid("solo"))]
+    assert findings_of(tweak) == [
+        ("data.risk_score_invalid", uid("solo")),
+        ("risk_summary.total_events_mismatch", uid("solo")),
+    ]
 
 
 def test_long_chain_and_cycles_terminate() -> None:
@@ -244,7 +261,7 @@ def published(tmp_path: Path, tweak: Tweak | None = None) -> Path:
 def test_check_reads_a_published_file(tmp_path: Path) -> None:
     path = published(tmp_path, _orphan)
     frame = check(path)
-    assert list(zip(frame["check"], frame["session_id"])) == [("hierarchy.orphan", uid("solo"))]
+    assert list(zip(frame["check"], frame["session_id"], strict=False)) == [("hierarchy.orphan", uid("solo"))]
 
 
 @pytest.mark.parametrize(
@@ -257,8 +274,9 @@ def test_check_reads_a_published_file(tmp_path: Path) -> None:
         pytest.param(_hide("hide_in_detail"), "warning", 1, id="warning-fails-on-warning"),
     ],
 )
-def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str], tweak: Tweak | None,
-                        fail_on: str, code: int) -> None:
+def test_cli_exit_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], tweak: Tweak | None, fail_on: str, code: int
+) -> None:
     path = published(tmp_path, tweak)
     assert main(["check", "--db", str(path), "--format", "json", "--fail-on", fail_on]) == code
     out = json.loads(capsys.readouterr().out)

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from quint_reports import connect, sync
-from quint_reports.checks import check
+from quint_reports.analysis.checks import check
 from quint_reports.settings import Settings, Token
 from quint_reports.simulator import Simulator
-from quint_reports.views import list_views
+from quint_reports.warehouse.views import list_views
 
 SimFactory = Callable[..., Simulator]
 
@@ -33,10 +33,18 @@ def test_every_planted_defect_is_found_and_nothing_else(quint_simulator: SimFact
     assert {e["check"] for e in manifest} == set(findings["check"])  # every kind is planted and found
     assert pairs(findings.to_dict("records")) == pairs(manifest)
     # The summary checks also agree with the manifest on the figures themselves.
-    mismatches = ("risk_summary.total_events_mismatch", "risk_summary.max_risk_mismatch", "risk_summary.avg_risk_mismatch")
-    figures = Counter((e["check"], e["session_id"], e["expected"], e["actual"]) for e in manifest if e["check"] in mismatches)
+    mismatches = (
+        "risk_summary.total_events_mismatch",
+        "risk_summary.max_risk_mismatch",
+        "risk_summary.avg_risk_mismatch",
+    )
+    figures = Counter(
+        (e["check"], e["session_id"], e["expected"], e["actual"]) for e in manifest if e["check"] in mismatches
+    )
     found = findings[findings["check"].isin(mismatches)]
-    assert Counter(zip(found["check"], found["session_id"], found["expected"], found["actual"])) == figures
+    assert (
+        Counter(zip(found["check"], found["session_id"], found["expected"], found["actual"], strict=False)) == figures
+    )
 
 
 def test_clean_organisation_gives_no_findings(quint_simulator: SimFactory, tmp_path: Path) -> None:
@@ -45,8 +53,9 @@ def test_clean_organisation_gives_no_findings(quint_simulator: SimFactory, tmp_p
     assert check(db).empty
     with connect(db) as con:
         # The simulator rounds avg_risk; the tolerance is exercised, not bypassed.
-        rounded = con.execute(
-            "select count(*) from session_risk where reported_avg_risk != own_mean_risk").fetchone()[0]
+        rounded = con.execute("select count(*) from session_risk where reported_avg_risk != own_mean_risk").fetchone()[
+            0
+        ]
         parents = con.execute("select count(*) from session_risk where matches = 'own'").fetchone()[0]
     assert rounded > 50
     assert parents > 5
@@ -61,11 +70,19 @@ def test_documented_examples_alone_are_found(quint_simulator: SimFactory, tmp_pa
 
 def test_published_views_open_in_the_duckdb_cli(quint_simulator: SimFactory, tmp_path: Path) -> None:
     db = synced(quint_simulator(seed=14, sessions=30, defects=True), tmp_path / "quint.duckdb")
-    script = " ".join(f"select '{name}', count(*) > 0 from {name};" for name in list_views()
-                      if name not in ("quarantine", "stg_quarantine", "missing_sessions", "int_event_duplicates",
-                                        "incomplete_sessions"))
-    out = subprocess.run([str(Path(sys.executable).parent / "duckdb"), "-readonly", "-csv", "-noheader", str(db),
-                          "-c", script], capture_output=True, text=True, timeout=60, check=True).stdout
+    script = " ".join(
+        f"select '{name}', count(*) > 0 from {name};"
+        for name in list_views()
+        if name
+        not in ("quarantine", "stg_quarantine", "missing_sessions", "int_event_duplicates", "incomplete_sessions")
+    )
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "duckdb"), "-readonly", "-csv", "-noheader", str(db), "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     assert {line.split(",")[1] for line in out.split()} == {"true"}
 
 

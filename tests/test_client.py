@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from quint_reports.client import ApiClient, RequestFailed, backoff_delay, parse_retry_after
 from quint_reports.exceptions import AuthError, ConfigError
+from quint_reports.ingest.client import ApiClient, RequestFailed, backoff_delay, parse_retry_after
 from quint_reports.settings import Settings, Token, check_api_url, read_token
 
 TOKEN = "qt_sk_unit_test_secret_0123456789"
@@ -228,9 +228,7 @@ def test_list_follows_next_links_in_body_and_header() -> None:
         if page is None:
             return httpx.Response(200, json={"sessions": [1], "next": f"{BASE}/v1/sessions?page=2"})
         if page == "2":
-            return httpx.Response(
-                200, json={"sessions": [2]}, headers={"Link": '</v1/sessions?page=3>; rel="next"'}
-            )
+            return httpx.Response(200, json={"sessions": [2]}, headers={"Link": '</v1/sessions?page=3>; rel="next"'})
         return httpx.Response(200, json={"sessions": [3]})
 
     (items, _), _, _ = run(handler, lambda api: api.get_list("/v1/sessions", "sessions"))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from quint_reports.cli import main
-from quint_reports.demo import terminal_safe
+from quint_reports.jobs.demo import terminal_safe
 
 
 @pytest.mark.slow

@@ -17,12 +17,12 @@ import httpx
 import pytest
 
 from quint_reports import connect, sync
-from quint_reports.checks import check
+from quint_reports.analysis.checks import check
 from quint_reports.cli import main
-from quint_reports.client import ApiClient, RequestFailed
 from quint_reports.exceptions import ApiUnreachable, ConfigError, DatabaseError, PartialFailure
-from quint_reports.jsonbody import decode
-from quint_reports.report import report
+from quint_reports.ingest.client import ApiClient, RequestFailed
+from quint_reports.ingest.jsonbody import decode
+from quint_reports.reporting.build import report
 from quint_reports.settings import Settings, Token
 from quint_reports.simulator import Simulator
 
@@ -48,11 +48,18 @@ def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) 
     """The real command line, in its own process."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("QUINT_")}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "quint_reports", *args], capture_output=True, text=True,
-                          env=full_env, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "quint_reports", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 # -- 1. --full never prunes after a suspicious listing ---------------------------------------
+
 
 def test_full_refuses_an_empty_or_shrunken_listing(quint_simulator: SimFactory, tmp_path: Path) -> None:
     sim = quint_simulator(seed=21, sessions=40, doc_examples=False)
@@ -87,6 +94,7 @@ def test_full_with_since_is_refused(quint_simulator: SimFactory, tmp_path: Path)
 
 
 # -- 2 and 7. One bad body never stops a run; Python decides what it means --------------------
+
 
 def test_a_deeply_nested_body_is_quarantined_and_the_run_goes_on(quint_simulator: SimFactory, tmp_path: Path) -> None:
     sim = quint_simulator(seed=23, sessions=30, doc_examples=False)
@@ -146,12 +154,16 @@ def test_a_database_from_the_previous_release_gains_the_new_columns(
     db = tmp_path / "quint.duckdb"
     con = duckdb.connect(str(db))
     for table in ("raw_session_detail", "raw_session_events", "raw_session_children"):
-        con.execute(f"create table {table} (session_id varchar primary key, run_id varchar not null, "
-                    "fetched_at timestamptz not null, endpoint varchar not null, http_status integer not null, "
-                    "body varchar not null)")
-    con.execute("create table raw_quarantine (endpoint varchar not null, record_key varchar not null, "
-                "reason varchar not null, run_id varchar not null, fetched_at timestamptz not null, "
-                "raw varchar not null, primary key (endpoint, record_key, reason))")
+        con.execute(
+            f"create table {table} (session_id varchar primary key, run_id varchar not null, "
+            "fetched_at timestamptz not null, endpoint varchar not null, http_status integer not null, "
+            "body varchar not null)"
+        )
+    con.execute(
+        "create table raw_quarantine (endpoint varchar not null, record_key varchar not null, "
+        "reason varchar not null, run_id varchar not null, fetched_at timestamptz not null, "
+        "raw varchar not null, primary key (endpoint, record_key, reason))"
+    )
     con.execute("insert into raw_session_detail values ('old', 'r0', now(), '/v1/sessions/{id}', 404, '{}')")
     con.close()
     sim = quint_simulator(seed=26, sessions=15, doc_examples=False)
@@ -162,6 +174,7 @@ def test_a_database_from_the_previous_release_gains_the_new_columns(
 
 # -- 3. A read-write holder of the published file stops the publish ---------------------------
 
+
 def test_publish_refuses_while_another_process_holds_the_file_read_write(
     quint_simulator: SimFactory, tmp_path: Path
 ) -> None:
@@ -170,8 +183,15 @@ def test_publish_refuses_while_another_process_holds_the_file_read_write(
     sync(settings=settings_for(sim, db))
     before = db.read_bytes()
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True);"
-         " time.sleep(60)", str(db)], stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(60)",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
         with pytest.raises(DatabaseError, match=f"open read-write by PID {holder.pid}") as info:
@@ -186,6 +206,7 @@ def test_publish_refuses_while_another_process_holds_the_file_read_write(
 
 
 # -- 4. A rate-limit burst is waited out; the message says what happened ----------------------
+
 
 def test_a_rate_limit_burst_is_waited_out(quint_simulator: SimFactory, tmp_path: Path) -> None:
     sim = quint_simulator(seed=28, sessions=10, doc_examples=False)
@@ -204,8 +225,9 @@ def test_exhausted_retries_say_what_happened() -> None:
         async def sleep(seconds: float) -> None:
             clock[0] += seconds
 
-        async with ApiClient(settings, transport=httpx.MockTransport(handler), sleep=sleep,
-                             clock=lambda: clock[0]) as api:
+        async with ApiClient(
+            settings, transport=httpx.MockTransport(handler), sleep=sleep, clock=lambda: clock[0]
+        ) as api:
             with pytest.raises(RequestFailed) as info:
                 await api.get("/v1/sessions")
         return info.value
@@ -227,6 +249,7 @@ def test_a_rate_limited_run_is_reported_as_such(quint_simulator: SimFactory, tmp
 
 
 # -- 5. Configuration and input errors exit 2 (or 7), with advice ------------------------------
+
 
 @pytest.mark.parametrize(
     ("args", "env", "code", "says"),
@@ -275,6 +298,7 @@ def test_a_token_file_others_can_read_gets_a_warning(quint_simulator: SimFactory
 
 # -- 6. A partial snapshot shows: view, findings, check's exit code, the report's banner ------
 
+
 def test_a_partial_snapshot_is_visible(quint_simulator: SimFactory, tmp_path: Path) -> None:
     sim = quint_simulator(seed=31, sessions=30, doc_examples=False)
     broken = session_ids(sim)[:4]
@@ -296,6 +320,7 @@ def test_a_partial_snapshot_is_visible(quint_simulator: SimFactory, tmp_path: Pa
 
 # -- 8. A response beyond the size cap fails with its size ------------------------------------
 
+
 def test_a_response_over_the_size_cap_fails_its_session(quint_simulator: SimFactory, tmp_path: Path) -> None:
     sim = quint_simulator(seed=32, sessions=10, doc_examples=False)
     victim = session_ids(sim)[0]
@@ -309,6 +334,7 @@ def test_a_response_over_the_size_cap_fails_its_session(quint_simulator: SimFact
 
 
 # -- 9. --out: no symlink replaced, no foreign file deleted -----------------------------------
+
 
 def test_out_never_replaces_a_symlink_nor_deletes_foreign_files(quint_simulator: SimFactory, tmp_path: Path) -> None:
     db = tmp_path / "quint.duckdb"
@@ -331,14 +357,17 @@ def test_out_never_replaces_a_symlink_nor_deletes_foreign_files(quint_simulator:
 
 # -- 10 and 11. The token reaches no log, message, table or export -----------------------------
 
+
 def test_an_abbreviated_option_is_not_taken_and_the_value_not_echoed(tmp_path: Path) -> None:
     secret = "qt_sk_" + "s3cr3t" * 6
     done = cli("nightly", "--token", secret, "--db", str(tmp_path / "q.duckdb"), cwd=tmp_path)
     assert done.returncode == 2
     assert "unrecognized arguments: --token" in done.stderr
     assert secret not in done.stderr + done.stdout
-    assert not (tmp_path / "q.duckdb.nightly.log").exists() or secret not in (
-        tmp_path / "q.duckdb.nightly.log").read_text()
+    assert (
+        not (tmp_path / "q.duckdb.nightly.log").exists()
+        or secret not in (tmp_path / "q.duckdb.nightly.log").read_text()
+    )
     # A token given where a path belongs is not echoed either.
     assert main(["sync", "--token-file", secret, "--db", str(tmp_path / "q.duckdb")]) == 2
     mistaken = cli("nightly", "--token-file", secret, "--db", str(tmp_path / "q.duckdb"), "--out", str(tmp_path / "r"))
@@ -356,7 +385,8 @@ def test_an_echoed_token_is_redacted_from_tables_and_exports(quint_simulator: Si
     db = tmp_path / "quint.duckdb"
     sync(settings=settings_for(sim, db))
     assert rows(db, f"select session_name from sessions where session_id = '{victim}'") == [
-        ("debug: Authorization: Bearer [REDACTED]",)]
+        ("debug: Authorization: Bearer [REDACTED]",)
+    ]
     assert sim.token.encode() not in db.read_bytes()
     out = tmp_path / "report"
     report(db, out)
@@ -366,6 +396,7 @@ def test_an_echoed_token_is_redacted_from_tables_and_exports(quint_simulator: Si
 
 
 # -- The property: hundreds of hostile bodies, no crash, nothing lost ---------------------------
+
 
 def _hostile(rng: random.Random, sid: str, good: dict[str, Any]) -> bytes:
     text = json.dumps(good)
@@ -395,8 +426,13 @@ def _hostile(rng: random.Random, sid: str, good: dict[str, Any]) -> bytes:
     if pick == 9:
         return json.dumps({**good, "id": rng.choice([None, 7, "", sid + "x"])}).encode()
     if pick == 10:
-        return json.dumps({"events": [rng.choice([None, 1, "e", {"id": 3}, {"risk_score": "high"}])
-                                      for _ in range(rng.randint(0, 5))]}).encode()
+        return json.dumps(
+            {
+                "events": [
+                    rng.choice([None, 1, "e", {"id": 3}, {"risk_score": "high"}]) for _ in range(rng.randint(0, 5))
+                ]
+            }
+        ).encode()
     return ("\ufeff" + text).encode() if rng.random() < 0.5 else text.replace('"', '\\u0022"', 1).encode()
 
 
@@ -417,8 +453,11 @@ def test_hundreds_of_hostile_bodies_never_crash_and_lose_nothing(quint_simulator
     result = sync(settings=settings_for(sim, db, max_attempts=2))  # any exception but a QuintError is a bug
     assert result.failed == 0
     table = {"detail": "raw_session_detail", "events": "raw_session_events"}
-    landed = {(kind, sid): (rejected, body) for kind in table
-              for sid, rejected, body in rows(db, f"select session_id, rejected, body from {table[kind]}")}
+    landed = {
+        (kind, sid): (rejected, body)
+        for kind in table
+        for sid, rejected, body in rows(db, f"select session_id, rejected, body from {table[kind]}")
+    }
     quarantined = {r[0] for r in rows(db, "select distinct record_key from quarantine")}
     for sid, (kind, _) in hostile.items():
         assert (kind, sid) in landed, (kind, sid)  # every body landed ...

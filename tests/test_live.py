@@ -11,20 +11,21 @@ from typing import Any
 import pytest
 
 from quint_reports import connect, sync
-from quint_reports.checks import check, resolved
+from quint_reports.analysis.checks import check, resolved
 from quint_reports.cli import main
-from quint_reports.nightly import nightly
+from quint_reports.ingest.store import Store
+from quint_reports.jobs.nightly import nightly
 from quint_reports.settings import Settings, Token
 from quint_reports.simulator import Simulator
-from quint_reports.store import Store
 
 SimFactory = Callable[..., Simulator]
 EDGE = r"^[0-9]+-[0-9]{13}$"
 
 
 def settings_for(sim: Simulator, db: Path) -> Settings:
-    return Settings(api_url=sim.base_url, token=Token(sim.token), db=db, backoff_base=0.02, backoff_max=0.2,
-                    batch_size=40)
+    return Settings(
+        api_url=sim.base_url, token=Token(sim.token), db=db, backoff_base=0.02, backoff_max=0.2, batch_size=40
+    )
 
 
 def planted(sim: Simulator) -> set[tuple[str, str]]:
@@ -34,7 +35,7 @@ def planted(sim: Simulator) -> set[tuple[str, str]]:
 def found(db: Path, severities: tuple[str, ...] = ("error", "warning")) -> set[tuple[str, str]]:
     frame = check(str(db))
     frame = frame[frame["severity"].isin(severities)]
-    return set(zip(frame["check"], frame["session_id"]))
+    return set(zip(frame["check"], frame["session_id"], strict=False))
 
 
 @pytest.mark.parametrize("seed", [1, 4, 9])
@@ -50,9 +51,11 @@ def test_a_sync_while_the_organisation_changes_finds_exactly_the_planted_defects
         running = con.execute("select count(*) from session_risk where status = 'pending'").fetchone()[0]
         unscored_open = con.execute(
             "select count(*) from events join session_risk using (session_id) "
-            "where status = 'pending' and risk_score is null").fetchone()[0]
-        edge = con.execute("select count(*) from sessions where regexp_full_match(session_id, ?)",
-                           [EDGE[1:-1]]).fetchone()[0]
+            "where status = 'pending' and risk_score is null"
+        ).fetchone()[0]
+        edge = con.execute(
+            "select count(*) from sessions where regexp_full_match(session_id, ?)", [EDGE[1:-1]]
+        ).fetchone()[0]
     assert running > 0 and result.pending == running and result.compared > 0
     assert sum(result.pending_reasons.values()) == result.pending
     assert unscored_open > 0, "some events of running sessions were still unscored"
@@ -76,8 +79,12 @@ def test_every_session_is_compared_once_it_has_ended(quint_simulator: SimFactory
     assert second.pending == 0 and second.pending_reasons == {}
     with connect(db) as con:
         statuses = dict(con.execute("select status, count(*) from session_risk group by 1").fetchall())
-        refetched = {r[0] for r in con.execute(
-            "select session_id from raw_session_detail where run_id = ?", [second.run_id]).fetchall()}
+        refetched = {
+            r[0]
+            for r in con.execute(
+                "select session_id from raw_session_detail where run_id = ?", [second.run_id]
+            ).fetchall()
+        }
     assert pending <= refetched
     assert set(statuses) <= {"compared", "missing"}
     assert statuses["compared"] == second.compared
@@ -96,16 +103,21 @@ def test_nightly_on_a_clean_live_organisation_exits_0(quint_simulator: SimFactor
     assert result.exit_code == 0 and result.findings == 0
     with connect(db) as con:
         pending = con.execute("select count(*) from session_risk where status = 'pending'").fetchone()[0]
-        edge_id = con.execute("select session_id from sessions where regexp_full_match(session_id, ?) limit 1",
-                              [EDGE[1:-1]]).fetchone()[0]
+        edge_id = con.execute(
+            "select session_id from sessions where regexp_full_match(session_id, ?) limit 1", [EDGE[1:-1]]
+        ).fetchone()[0]
         edge_events = con.execute("select count(*) from events where session_id = ?", [edge_id]).fetchone()[0]
     assert pending > 0
     with connect(db) as con:
         # Edge-form ids take part in the hierarchy and the comparison like UUIDs.
-        edge_risk = con.execute("select count(*) from session_risk where regexp_full_match(session_id, ?)",
-                                [EDGE[1:-1]]).fetchone()[0]
-        edge_links = con.execute("select count(*) from session_edges where regexp_full_match(child_id, ?) "
-                                 "or regexp_full_match(parent_id, ?)", [EDGE[1:-1], EDGE[1:-1]]).fetchone()[0]
+        edge_risk = con.execute(
+            "select count(*) from session_risk where regexp_full_match(session_id, ?)", [EDGE[1:-1]]
+        ).fetchone()[0]
+        edge_links = con.execute(
+            "select count(*) from session_edges where regexp_full_match(child_id, ?) "
+            "or regexp_full_match(parent_id, ?)",
+            [EDGE[1:-1], EDGE[1:-1]],
+        ).fetchone()[0]
     assert edge_risk > 0 and edge_links > 0
     html = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
     assert "pending" in html  # the report says how many summaries wait for their sessions to end
@@ -129,8 +141,9 @@ def test_new_and_resolved_findings_across_syncs(
     sim.set_summary(victim.id, {**true, "total_events": true["total_events"] + 3})
     second = sync(settings=settings_for(sim, db), full=True)
     frame = check(str(db))
-    assert list(zip(frame["check"], frame["session_id"], frame["status"])) == [
-        ("risk_summary.total_events_mismatch", victim.id, "new")]
+    assert list(zip(frame["check"], frame["session_id"], frame["status"], strict=False)) == [
+        ("risk_summary.total_events_mismatch", victim.id, "new")
+    ]
     assert frame["first_seen_run"].tolist() == [second.run_id]
     assert _findings_cli(db, capsys, "--fail-on-new")[0] == 1
 
@@ -148,8 +161,9 @@ def test_new_and_resolved_findings_across_syncs(
     fourth = sync(settings=settings_for(sim, db), full=True)
     assert check(str(db)).empty
     gone = resolved(str(db))
-    assert list(zip(gone["check"], gone["session_id"], gone["resolved_run"])) == [
-        ("risk_summary.total_events_mismatch", victim.id, fourth.run_id)]
+    assert list(zip(gone["check"], gone["session_id"], gone["resolved_run"], strict=False)) == [
+        ("risk_summary.total_events_mismatch", victim.id, fourth.run_id)
+    ]
     code, out = _findings_cli(db, capsys, "--fail-on-new")
     assert code == 0 and [r["session_id"] for r in out["resolved"]] == [victim.id]
     capsys.readouterr()
@@ -173,7 +187,7 @@ def test_nightly_fail_on_new_alerts_once_per_defect(quint_simulator: SimFactory,
     sim.set_summary(victim.id, {**victim.risk_summary(), "max_risk": 101})
     assert night(fail_on_new=True, full=True) == 1  # the defect is new: one alert
     assert night(fail_on_new=True, full=True) == 0  # still there, no longer new: no second alert
-    assert night(full=True) == 1                    # without the option, every night fails
+    assert night(full=True) == 1  # without the option, every night fails
 
 
 def test_a_null_fields_summary_with_scored_events_is_reported(quint_simulator: SimFactory, tmp_path: Path) -> None:

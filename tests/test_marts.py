@@ -35,8 +35,14 @@ def build(seed: int = 7) -> tuple[RawLanding, list[dict[str, Any]], list[dict[st
         name = f"s{i}"
         parent = f"s{i - 1}" if i % 4 == 3 else None
         start = rng.randrange(0, 10 * 24 * 60)
-        record = session(name, parent=parent, start_min=start, end_min=start + 600,
-                         model=MODELS[i % 3], platform=PLATFORMS[rng.randrange(2)])
+        record = session(
+            name,
+            parent=parent,
+            start_min=start,
+            end_min=start + 600,
+            model=MODELS[i % 3],
+            platform=PLATFORMS[rng.randrange(2)],
+        )
         if record["model"] is None:
             del record["model"]
         evs = []
@@ -45,10 +51,19 @@ def build(seed: int = 7) -> tuple[RawLanding, list[dict[str, Any]], list[dict[st
             if rng.random() < 0.04:
                 score = rng.choice([None, "x", 120, 3.5])
             decision = rng.choice(["allow", "allow", "allow", "block", None])
-            evs.append(event(name, n, score, minute=start + rng.randrange(0, 600), action=rng.choice(ACTIONS),
-                             tool=rng.choice(TOOLS), decision=decision))
+            evs.append(
+                event(
+                    name,
+                    n,
+                    score,
+                    minute=start + rng.randrange(0, 600),
+                    action=rng.choice(ACTIONS),
+                    tool=rng.choice(TOOLS),
+                    decision=decision,
+                )
+            )
         if i == 5:
-            evs.append(dict(evs[0]))                      # a repeat: counted once
+            evs.append(dict(evs[0]))  # a repeat: counted once
             evs.append(event(name, 99, 50, timestamp="not a time"))  # no valid time: left out
         landing.add(record, evs, risk_summary=None)
         sessions.append(record)
@@ -59,8 +74,17 @@ def build(seed: int = 7) -> tuple[RawLanding, list[dict[str, Any]], list[dict[st
 def level(score: float) -> str | None:
     if math.isnan(score):
         return None
-    return "None" if score <= 10 else "Low" if score <= 30 else "Medium" if score <= 55 else \
-        "High" if score <= 80 else "Critical"
+    return (
+        "None"
+        if score <= 10
+        else "Low"
+        if score <= 30
+        else "Medium"
+        if score <= 55
+        else "High"
+        if score <= 80
+        else "Critical"
+    )
 
 
 def frame(sessions: list[dict[str, Any]], events: list[dict[str, Any]]) -> pd.DataFrame:
@@ -78,12 +102,20 @@ def frame(sessions: list[dict[str, Any]], events: list[dict[str, Any]]) -> pd.Da
         s = owners[e["session_id"]]
         score = e["risk_score"]
         valid = isinstance(score, int) and not isinstance(score, bool) and 0 <= score <= 100
-        out.append({
-            "session_id": e["session_id"], "model": s.get("model") or "(unknown)", "platform": s["platform"],
-            "is_root": s["parent_id"] is None, "at": at, "day": at.astimezone(timezone.utc).date(),
-            "risk": float(score) if valid else math.nan, "decision": e.get("decision"),
-            "action": e["action_type"], "tool": e["tool_name"],
-        })
+        out.append(
+            {
+                "session_id": e["session_id"],
+                "model": s.get("model") or "(unknown)",
+                "platform": s["platform"],
+                "is_root": s["parent_id"] is None,
+                "at": at,
+                "day": at.astimezone(timezone.utc).date(),
+                "risk": float(score) if valid else math.nan,
+                "decision": e.get("decision"),
+                "action": e["action_type"],
+                "tool": e["tool_name"],
+            }
+        )
     df = pd.DataFrame(out)
     df["level"] = df["risk"].map(level)
     return df
@@ -108,10 +140,18 @@ def expected_daily(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     for key, g in df.groupby(keys + ["day"]):
         scored = g["risk"].notna().sum()
         hc = g["level"].isin(["High", "Critical"]).sum()
-        out.append(dict(zip(keys + ["day"], key), sessions=g["session_id"].nunique(), events=len(g),
-                        mean_risk=g["risk"].mean(), max_risk=g["risk"].max(), high_critical_events=hc,
-                        high_critical_rate=hc / scored if scored else math.nan,
-                        blocked_events=(g["decision"] == "block").sum()))
+        out.append(
+            dict(
+                zip(keys + ["day"], key, strict=False),
+                sessions=g["session_id"].nunique(),
+                events=len(g),
+                mean_risk=g["risk"].mean(),
+                max_risk=g["risk"].max(),
+                high_critical_events=hc,
+                high_critical_rate=hc / scored if scored else math.nan,
+                blocked_events=(g["decision"] == "block").sum(),
+            )
+        )
     daily = pd.DataFrame(out).sort_values(keys + ["day"]).reset_index(drop=True)
     daily["ewma_daily_max"] = [
         ewma(list(daily.loc[(daily[keys] == row[keys]).all(axis=1) & (daily["day"] <= row["day"]), "max_risk"]))
@@ -141,27 +181,44 @@ def expected_overall(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         counts = {lv: (g["level"] == lv).sum() for lv in ("None", "Low", "Medium", "High", "Critical")}
         p = (counts["High"] + counts["Critical"]) / n
         half = Z * math.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2))
-        d = daily[(daily[keys] == pd.Series(dict(zip(keys, key)))).all(axis=1)]
+        d = daily[(daily[keys] == pd.Series(dict(zip(keys, key, strict=False)))).all(axis=1)]
         scored_days = g.loc[g["risk"].notna(), "day"].nunique()
         slope = weighted_slope(g) if scored_days >= MIN_TREND_DAYS and n >= MIN_TREND_EVENTS else math.nan
         decided = g["decision"].notna().sum()
-        out.append(dict(
-            zip(keys, key), sessions=g["session_id"].nunique(),
-            root_sessions=g.loc[g["is_root"], "session_id"].nunique(), events=len(g),
-            events_per_session=len(g) / g["session_id"].nunique(), mean_risk=risk.mean(),
-            median_risk=np.quantile(risk, 0.5), p90_risk=np.quantile(risk, 0.9), p99_risk=np.quantile(risk, 0.99),
-            max_risk=risk.max(), **{f"count_{lv.lower()}": c for lv, c in counts.items()},
-            **{f"share_{lv.lower()}": c / n for lv, c in counts.items()}, high_critical_rate=p,
-            high_critical_ci_low=(p + Z**2 / (2 * n) - half) / (1 + Z**2 / n),
-            high_critical_ci_high=(p + Z**2 / (2 * n) + half) / (1 + Z**2 / n),
-            blocked_events=(g["decision"] == "block").sum(),
-            blocked_share=(g["decision"] == "block").sum() / decided,
-            top_action_types=top(g["action"], len(g)), top_tools=top(g["tool"], len(g)),
-            ewma_daily_max=ewma(list(d["max_risk"])), trend_slope=slope,
-            trend="insufficient data" if math.isnan(slope) else "riskier" if slope > 0.1 else
-            "safer" if slope < -0.1 else "steady",
-            first_day=g["day"].min(), last_day=g["day"].max(),
-        ))
+        out.append(
+            dict(
+                zip(keys, key, strict=False),
+                sessions=g["session_id"].nunique(),
+                root_sessions=g.loc[g["is_root"], "session_id"].nunique(),
+                events=len(g),
+                events_per_session=len(g) / g["session_id"].nunique(),
+                mean_risk=risk.mean(),
+                median_risk=np.quantile(risk, 0.5),
+                p90_risk=np.quantile(risk, 0.9),
+                p99_risk=np.quantile(risk, 0.99),
+                max_risk=risk.max(),
+                **{f"count_{lv.lower()}": c for lv, c in counts.items()},
+                **{f"share_{lv.lower()}": c / n for lv, c in counts.items()},
+                high_critical_rate=p,
+                high_critical_ci_low=(p + Z**2 / (2 * n) - half) / (1 + Z**2 / n),
+                high_critical_ci_high=(p + Z**2 / (2 * n) + half) / (1 + Z**2 / n),
+                blocked_events=(g["decision"] == "block").sum(),
+                blocked_share=(g["decision"] == "block").sum() / decided,
+                top_action_types=top(g["action"], len(g)),
+                top_tools=top(g["tool"], len(g)),
+                ewma_daily_max=ewma(list(d["max_risk"])),
+                trend_slope=slope,
+                trend="insufficient data"
+                if math.isnan(slope)
+                else "riskier"
+                if slope > 0.1
+                else "safer"
+                if slope < -0.1
+                else "steady",
+                first_day=g["day"].min(),
+                last_day=g["day"].max(),
+            )
+        )
     return pd.DataFrame(out).sort_values(keys).reset_index(drop=True)
 
 
@@ -170,10 +227,13 @@ def assert_same(got: pd.DataFrame, want: pd.DataFrame) -> None:
     assert len(got) == len(want)
     for column in want.columns:
         g, w = got[column].tolist(), want[column].tolist()
-        for a, b in zip(g, w):
+        for a, b in zip(g, w, strict=False):
             if isinstance(b, (float, np.floating)) and not isinstance(b, bool):
-                assert (a is None or (isinstance(a, float) and math.isnan(a))) if math.isnan(b) \
-                    else a == pytest.approx(float(b), rel=1e-9, abs=1e-9), column
+                assert (
+                    (a is None or (isinstance(a, float) and math.isnan(a)))
+                    if math.isnan(b)
+                    else a == pytest.approx(float(b), rel=1e-9, abs=1e-9)
+                ), column
             elif hasattr(b, "toordinal"):
                 assert pd.Timestamp(a).date() == b, column
             else:
@@ -194,18 +254,23 @@ def fetch(con: duckdb.DuckDBPyConnection, mart: str, keys: list[str]) -> pd.Data
 
 @pytest.mark.parametrize(
     ("mart", "keys"),
-    [("risk_by_model", ["model"]), ("risk_by_platform", ["platform"]),
-     ("risk_by_model_platform", ["model", "platform"])],
+    [
+        ("risk_by_model", ["model"]),
+        ("risk_by_platform", ["platform"]),
+        ("risk_by_model_platform", ["model", "platform"]),
+    ],
 )
-def test_overall_marts_match_pandas(org: tuple[duckdb.DuckDBPyConnection, pd.DataFrame], mart: str,
-                                    keys: list[str]) -> None:
+def test_overall_marts_match_pandas(
+    org: tuple[duckdb.DuckDBPyConnection, pd.DataFrame], mart: str, keys: list[str]
+) -> None:
     con, df = org
     assert_same(fetch(con, mart, keys), expected_overall(df, keys))
 
 
 @pytest.mark.parametrize(("mart", "keys"), [("risk_by_model_day", ["model"]), ("risk_by_platform_day", ["platform"])])
-def test_daily_marts_match_pandas(org: tuple[duckdb.DuckDBPyConnection, pd.DataFrame], mart: str,
-                                  keys: list[str]) -> None:
+def test_daily_marts_match_pandas(
+    org: tuple[duckdb.DuckDBPyConnection, pd.DataFrame], mart: str, keys: list[str]
+) -> None:
     con, df = org
     assert_same(fetch(con, mart, keys + ["day"]), expected_daily(df, keys))
 
@@ -230,23 +295,39 @@ def test_trend_classification() -> None:
     landing = RawLanding()
     for name, step in (("up", 2), ("down", -2), ("flat", 0)):
         record = session(name, start_min=0, end_min=14 * 24 * 60, model=name)
-        evs = [event(name, d * 100 + k, 50 + step * d, minute=d * 24 * 60 + 5 + k) for d in range(10) for k in range(12)]
+        evs = [
+            event(name, d * 100 + k, 50 + step * d, minute=d * 24 * 60 + 5 + k) for d in range(10) for k in range(12)
+        ]
         landing.add(record, evs)
     # Too little to call: one session over two days (a steep climb), 6 days of 204 events,
     # and 10 days holding 110 events of which only 90 carry a valid score.
-    landing.add(session("tiny", model="tiny", end_min=3 * 24 * 60),
-                [event("tiny", 1, 5, minute=10), event("tiny", 2, 95, minute=24 * 60 + 10)])
-    landing.add(session("short", model="short", end_min=7 * 24 * 60),
-                [event("short", d * 100 + k, 10 + 5 * d, minute=d * 24 * 60 + k) for d in range(6) for k in range(34)])
-    landing.add(session("thin", model="thin", end_min=11 * 24 * 60),
-                [event("thin", d * 100 + k, 10 + 5 * d if k < 9 else "x", minute=d * 24 * 60 + k)
-                 for d in range(10) for k in range(11)], risk_summary=None)
+    landing.add(
+        session("tiny", model="tiny", end_min=3 * 24 * 60),
+        [event("tiny", 1, 5, minute=10), event("tiny", 2, 95, minute=24 * 60 + 10)],
+    )
+    landing.add(
+        session("short", model="short", end_min=7 * 24 * 60),
+        [event("short", d * 100 + k, 10 + 5 * d, minute=d * 24 * 60 + k) for d in range(6) for k in range(34)],
+    )
+    landing.add(
+        session("thin", model="thin", end_min=11 * 24 * 60),
+        [
+            event("thin", d * 100 + k, 10 + 5 * d if k < 9 else "x", minute=d * 24 * 60 + k)
+            for d in range(10)
+            for k in range(11)
+        ],
+        risk_summary=None,
+    )
     got = dict(applied(landing).execute("select model, (trend, trend_slope) from risk_by_model").fetchall())
     # Fitted on events, floating-point sums leave the slopes a hair off the exact +-2.
     rounded = {k: (trend, None if slope is None else round(slope, 9)) for k, (trend, slope) in got.items()}
     assert rounded == {
-        "up": ("riskier", 2), "down": ("safer", -2), "flat": ("steady", 0),
-        "tiny": ("insufficient data", None), "short": ("insufficient data", None), "thin": ("insufficient data", None),
+        "up": ("riskier", 2),
+        "down": ("safer", -2),
+        "flat": ("steady", 0),
+        "tiny": ("insufficient data", None),
+        "short": ("insufficient data", None),
+        "thin": ("insufficient data", None),
     }
 
 
@@ -262,6 +343,7 @@ def test_trend_weights_days_by_their_scored_events() -> None:
     scores = np.array([30.0] * 450 + [60.0])
     assert slope == pytest.approx(np.polyfit(days, scores, 1)[0], rel=1e-9) and 0 < slope < 0.1
     assert trend == "steady"
+
 
 def test_fleet_marts_match_pandas(org: tuple[duckdb.DuckDBPyConnection, pd.DataFrame]) -> None:
     # The organisation holds invalid scores and events without a decision, so denominators of
@@ -295,4 +377,6 @@ def test_fleet_window_macro_and_empty_window(org: tuple[duckdb.DuckDBPyConnectio
     since = T0 + timedelta(days=4)
     got = con.execute("select events from risk_fleet_between(?, null)", [since]).fetchall()
     assert got == [(int((df["at"] >= since).sum()),)]
-    assert con.execute("select count(*) from risk_fleet_between(?, null)", [T0 + timedelta(days=400)]).fetchone() == (0,)
+    assert con.execute("select count(*) from risk_fleet_between(?, null)", [T0 + timedelta(days=400)]).fetchone() == (
+        0,
+    )

@@ -12,13 +12,23 @@ import pandas as pd
 import pytest
 
 from quint_reports.cli import main
-from quint_reports.publish import lock_path
 from quint_reports.simulator import Faults
+from quint_reports.warehouse.publish import lock_path
 
 
 def _nightly(tmp_path: Path, *extra: str) -> int:
-    return main(["nightly", "--db", str(tmp_path / "q.duckdb"), "--out", str(tmp_path / "report"),
-                 "--log-file", str(tmp_path / "nightly.log"), *extra])
+    return main(
+        [
+            "nightly",
+            "--db",
+            str(tmp_path / "q.duckdb"),
+            "--out",
+            str(tmp_path / "report"),
+            "--log-file",
+            str(tmp_path / "nightly.log"),
+            *extra,
+        ]
+    )
 
 
 def _free_port() -> int:
@@ -40,13 +50,25 @@ def test_clean_organisation_exits_0(quint_simulator, tmp_path: Path, monkeypatch
             assert sim.token not in path.read_text(), path
 
 
-def test_unwritable_report_folder_exits_2_after_a_sync(quint_simulator, tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unwritable_report_folder_exits_2_after_a_sync(
+    quint_simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sim = quint_simulator(seed=3, sessions=20, defects=False, doc_examples=False)
     monkeypatch.setenv("QUINT_API_TOKEN", sim.token)
     (tmp_path / "blocker").write_text("a file where the report's parent folder should be")
-    code = main(["nightly", "--db", str(tmp_path / "q.duckdb"), "--out", str(tmp_path / "blocker" / "report"),
-                 "--log-file", str(tmp_path / "nightly.log"), "--api-url", sim.base_url])
+    code = main(
+        [
+            "nightly",
+            "--db",
+            str(tmp_path / "q.duckdb"),
+            "--out",
+            str(tmp_path / "blocker" / "report"),
+            "--log-file",
+            str(tmp_path / "nightly.log"),
+            "--api-url",
+            sim.base_url,
+        ]
+    )
     assert code == 2
     assert (tmp_path / "q.duckdb").is_file(), "the sync itself was published"
     assert "failed (exit 2)" in (tmp_path / "nightly.log").read_text()
@@ -90,14 +112,19 @@ def test_missing_token_exits_2(tmp_path: Path) -> None:
 def test_lock_held_by_another_process_exits_6(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QUINT_API_TOKEN", "qt_sk_whatever")
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import fcntl, os, sys, time
             fd = os.open({str(lock_path(tmp_path / "q.duckdb"))!r}, os.O_RDWR | os.O_CREAT, 0o644)
             fcntl.flock(fd, fcntl.LOCK_EX)
             print("held", flush=True)
             time.sleep(60)
-        """)],
-        stdout=subprocess.PIPE, text=True,
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
@@ -108,8 +135,9 @@ def test_lock_held_by_another_process_exits_6(tmp_path: Path, monkeypatch: pytes
     assert "failed (exit 6)" in (tmp_path / "nightly.log").read_text()
 
 
-def test_partial_sync_exits_5_and_still_reports(quint_simulator, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_partial_sync_exits_5_and_still_reports(
+    quint_simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Every attempt of a path fails with probability 0.6, up to any number of times: with 6
     # attempts per request some sessions fail for good (the seed makes it deterministic).
     faults = Faults(error_rate=0.6, max_faults_per_path=1000)

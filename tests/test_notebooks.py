@@ -54,8 +54,13 @@ def test_runs_top_to_bottom_against_a_simulated_database(
         parameters["models"] = ["openai/gpt-4o", "gpt-4o", "<script>window.__pwned=1</script>"]
     output = tmp_path / f"{name}.out.ipynb"
     papermill.execute_notebook(
-        str(NOTEBOOKS / f"{name}.ipynb"), str(output), parameters=parameters,
-        kernel_name="python3", execution_timeout=180, progress_bar=False, cwd=str(tmp_path),
+        str(NOTEBOOKS / f"{name}.ipynb"),
+        str(output),
+        parameters=parameters,
+        kernel_name="python3",
+        execution_timeout=180,
+        progress_bar=False,
+        cwd=str(tmp_path),
     )
     nb = nbformat.read(output, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 PROBE = """
 import json, sys
-from quint_reports.sqlfiles import read_sql, sql_dir
+from quint_reports.warehouse.sqlfiles import read_sql, sql_dir
 root = sql_dir()
 layers = {d.name: sorted(f.name for f in d.glob("*.sql")) for d in root.iterdir() if d.is_dir()}
 print(json.dumps({"root": str(root), "prefix": sys.prefix, "layers": layers,
@@ -42,8 +42,20 @@ def test_an_installed_wheel_finds_every_sql_layer(tmp_path: Path) -> None:
     for folder in ("quint_reports", "sql"):
         shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     wheels = tmp_path / "wheels"
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
-        "-w", wheels, source, cwd=tmp_path)
+    run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--no-build-isolation",
+        "--no-index",
+        "-q",
+        "-w",
+        wheels,
+        source,
+        cwd=tmp_path,
+    )
     (wheel,) = wheels.glob("quint_reports-*.whl")
 
     # A fresh environment holding only the wheel; the dependencies come from this one's site-packages
@@ -51,8 +63,9 @@ def test_an_installed_wheel_finds_every_sql_layer(tmp_path: Path) -> None:
     env_dir = tmp_path / "env"
     run(sys.executable, "-m", "venv", "--without-pip", env_dir, cwd=tmp_path)
     python = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    run(sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index", "-q", wheel,
-        cwd=tmp_path)
+    run(
+        sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index", "-q", wheel, cwd=tmp_path
+    )
     purelib = "import sysconfig; print(sysconfig.get_path('purelib'))"
     target_site = Path(run(python, "-c", purelib, cwd=tmp_path).strip())
     (target_site / "dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")

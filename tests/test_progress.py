@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from quint_reports.client import ClientStats
-from quint_reports.progress import SyncProgress
+from quint_reports.ingest.client import ClientStats
+from quint_reports.ingest.progress import SyncProgress
 
 LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d sync: (sessions \d+/\d+, \d+ requests, \d+ retries)$")
 

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from quint_reports.exceptions import DatabaseError, LockHeld
-from quint_reports.publish import WorkDatabase, connect, db_lock, lock_path, work_path
+from quint_reports.warehouse.publish import WorkDatabase, connect, db_lock, lock_path, work_path
 
 DUCKDB_CLI = Path(sys.executable).with_name("duckdb")
 
@@ -56,7 +56,9 @@ def test_publish_swaps_in_a_checkpointed_file_the_cli_can_read(db: Path) -> None
     assert not work_path(db).exists() and not Path(f"{db}.wal").exists()
     out = subprocess.run(
         [str(DUCKDB_CLI), "-readonly", "-csv", "-noheader", str(db), "-c", "select count(*) from t"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.strip() == "5"
 
@@ -83,7 +85,7 @@ def test_a_stale_work_file_is_discarded(db: Path) -> None:
 def test_a_second_writer_is_refused_at_once_naming_lock_and_pid(db: Path) -> None:
     holder = Helper(f"""
         import sys
-        from quint_reports.publish import db_lock
+        from quint_reports.warehouse.publish import db_lock
         with db_lock({str(db)!r}):
             print("held", flush=True)
             sys.stdin.readline()
@@ -118,7 +120,7 @@ def test_a_reader_process_keeps_its_snapshot_and_never_blocks_the_writer(db: Pat
     publish_rows(db, 3)
     reader = Helper(f"""
         import sys
-        from quint_reports import publish
+        from quint_reports.warehouse import publish
         con = publish.connect({str(db)!r})
         print(con.execute("select count(*) from t").fetchone()[0], flush=True)
         sys.stdin.readline()

@@ -22,8 +22,13 @@ def duckdb_cli() -> Path:
 
 def run_readonly(db: Path, sql: str) -> subprocess.CompletedProcess[str]:
     """Run ``sql`` through the shell on ``db`` opened read-only, CSV output with headers."""
-    return subprocess.run([str(duckdb_cli()), "-readonly", "-csv", str(db), "-c", sql],
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [str(duckdb_cli()), "-readonly", "-csv", str(db), "-c", sql],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,10 @@ import pytest
 from report_db import simulated_db
 
 from quint_reports import analysis
-from quint_reports.checks import check
+from quint_reports.analysis.checks import check
 from quint_reports.cli import main
-from quint_reports.publish import connect
-from quint_reports.report import report
+from quint_reports.reporting.build import report
+from quint_reports.warehouse.publish import connect
 
 
 class Page(HTMLParser):
@@ -49,8 +49,12 @@ class Page(HTMLParser):
             self._body = True
         if tag == "tr" and self._table and self._body:
             self.tables[self._table].append({})
-        for kind, key in (("kpi", a.get("data-kpi")), ("col", a.get("data-col")), ("h1", "h1" if tag == "h1" else None),
-                          ("span", next((k for k in ("data-window", "data-snapshot") if k in a), None))):
+        for kind, key in (
+            ("kpi", a.get("data-kpi")),
+            ("col", a.get("data-col")),
+            ("h1", "h1" if tag == "h1" else None),
+            ("span", next((k for k in ("data-window", "data-snapshot") if k in a), None)),
+        ):
             if key:
                 self._field, self._text = (kind, key), []
 
@@ -107,9 +111,18 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def marts(built: tuple[Path, Path]) -> dict[str, pd.DataFrame]:
     con = connect(built[0])
     try:
-        return {name: getattr(analysis, name)(con) for name in (
-            "risk_by_model", "risk_by_platform", "risk_by_model_day", "risk_by_platform_day", "risk_by_model_platform",
-            "risk_fleet", "risk_fleet_day")}
+        return {
+            name: getattr(analysis, name)(con)
+            for name in (
+                "risk_by_model",
+                "risk_by_platform",
+                "risk_by_model_day",
+                "risk_by_platform_day",
+                "risk_by_model_platform",
+                "risk_fleet",
+                "risk_fleet_day",
+            )
+        }
     finally:
         con.close()
 
@@ -126,7 +139,9 @@ def test_one_page_per_model_and_platform_linked_from_the_index(built: tuple[Path
         assert sorted(root / h for h in set(hrefs)) == files
         titles = {Page(f.read_text()).h1.removeprefix(f"{kind.capitalize()}: ") for f in files}
         assert titles == names  # every name, hostile ones included, shown as text
-    assert {"openai/gpt-4o", "<script>window.__pwned=1</script>", "../../models/evil"} <= set(marts["risk_by_model"]["model"])
+    assert {"openai/gpt-4o", "<script>window.__pwned=1</script>", "../../models/evil"} <= set(
+        marts["risk_by_model"]["model"]
+    )
 
 
 def test_index_numbers_equal_the_marts(built: tuple[Path, Path], marts: dict) -> None:
@@ -137,8 +152,16 @@ def test_index_numbers_equal_the_marts(built: tuple[Path, Path], marts: dict) ->
         assert len(rows) == len(mart)
         for row in rows:
             expected = mart.loc[row["name"]]
-            for col in ("sessions", "events", "mean_risk", "p90_risk", "max_risk", "high_critical_rate",
-                        "blocked_share", "ewma_daily_max"):
+            for col in (
+                "sessions",
+                "events",
+                "mean_risk",
+                "p90_risk",
+                "max_risk",
+                "high_critical_rate",
+                "blocked_share",
+                "ewma_daily_max",
+            ):
                 assert close(row[col], expected[col]), (kind, row["name"], col, row[col], expected[col])
             low, high = row["high_critical_ci"].split(" – ")
             assert close(low, expected["high_critical_ci_low"]) and close(high, expected["high_critical_ci_high"])
@@ -146,8 +169,18 @@ def test_index_numbers_equal_the_marts(built: tuple[Path, Path], marts: dict) ->
     fleet = marts["risk_fleet"].iloc[0]
     assert int(page.kpis["sessions"]) == fleet["sessions"] == marts["risk_by_platform"]["sessions"].sum()
     assert int(page.kpis["events"]) == fleet["events"] == marts["risk_by_platform"]["events"].sum()
-    for key in ("root_sessions", "events_per_session", "mean_risk", "median_risk", "p90_risk", "p99_risk", "max_risk",
-                "high_critical_rate", "blocked_share", "ewma_daily_max"):
+    for key in (
+        "root_sessions",
+        "events_per_session",
+        "mean_risk",
+        "median_risk",
+        "p90_risk",
+        "p99_risk",
+        "max_risk",
+        "high_critical_rate",
+        "blocked_share",
+        "ewma_daily_max",
+    ):
         assert close(page.kpis[key], fleet[key]), (key, page.kpis[key], fleet[key])
     low, high = re.findall(r"CI ([\d.]+%) – ([\d.]+%)", page.kpis["high_critical_rate"])[0]
     assert close(low, fleet["high_critical_ci_low"]) and close(high, fleet["high_critical_ci_high"])
@@ -161,8 +194,20 @@ def test_group_pages_numbers_equal_the_marts(built: tuple[Path, Path], marts: di
         for path in (root / kind).glob("*.html"):
             page = Page(path.read_text())
             expected = mart.loc[page.h1.removeprefix(f"{kind.capitalize()}: ")]
-            for key in ("sessions", "root_sessions", "events", "events_per_session", "mean_risk", "median_risk",
-                        "p90_risk", "p99_risk", "max_risk", "high_critical_rate", "blocked_share", "ewma_daily_max"):
+            for key in (
+                "sessions",
+                "root_sessions",
+                "events",
+                "events_per_session",
+                "mean_risk",
+                "median_risk",
+                "p90_risk",
+                "p99_risk",
+                "max_risk",
+                "high_critical_rate",
+                "blocked_share",
+                "ewma_daily_max",
+            ):
                 assert close(page.kpis[key], expected[key]), (path.name, key)
             low, high = re.findall(r"CI ([\d.]+%) – ([\d.]+%)", page.kpis["high_critical_rate"])[0]
             assert close(low, expected["high_critical_ci_low"]) and close(high, expected["high_critical_ci_high"])
@@ -173,9 +218,14 @@ def test_group_pages_numbers_equal_the_marts(built: tuple[Path, Path], marts: di
             assert page.scripts == ["../assets/plotly.min.js"]
             fleet = marts["risk_fleet"].iloc[0]
             for row in page.tables["fleet_comparison"]:
-                key = {"events per session": "events_per_session", "mean risk": "mean_risk", "max risk": "max_risk",
-                       "critical share": "share_critical", "high + critical rate": "high_critical_rate",
-                       "blocked share": "blocked_share"}[row["metric"]]
+                key = {
+                    "events per session": "events_per_session",
+                    "mean risk": "mean_risk",
+                    "max risk": "max_risk",
+                    "critical share": "share_critical",
+                    "high + critical rate": "high_critical_rate",
+                    "blocked share": "blocked_share",
+                }[row["metric"]]
                 assert close(row["this"], expected[key]) and close(row["fleet"], fleet[key]), (path.name, key)
 
 
@@ -205,7 +255,10 @@ def test_csv_exports_equal_the_marts_with_formulas_neutralised(built: tuple[Path
                 assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in shown), (name, col)
                 # Neutralising only prepends a quote: strip it and the exact text returns.
                 original = [str(v) if v is not None and v == v else "nan" for v in mart[col]]
-                restored = [v[1:] if v.startswith("'") and not o.startswith("'") else v for v, o in zip(shown, original)]
+                restored = [
+                    v[1:] if v.startswith("'") and not o.startswith("'") else v
+                    for v, o in zip(shown, original, strict=False)
+                ]
                 assert restored == original or col in ("first_day", "last_day", "day"), (name, col)
         assert len(pd.read_parquet(data / f"{name}.parquet")) == len(mart)
     assert "'=1+1" in pd.read_csv(data / "risk_by_model.csv")["model"].tolist()
@@ -215,7 +268,9 @@ def test_provenance_on_every_page(built: tuple[Path, Path]) -> None:
     for path in built[1].parent.rglob("*.html"):
         page = Page(path.read_text())
         assert page.spans["data-window"] == "all data"
-        assert re.match(r"sync run \S+ \(\w+, \w+\) finished \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", page.spans["data-snapshot"])
+        assert re.match(
+            r"sync run \S+ \(\w+, \w+\) finished \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", page.spans["data-snapshot"]
+        )
 
 
 def test_offline_no_external_urls(built: tuple[Path, Path]) -> None:
@@ -242,7 +297,9 @@ def test_window_and_size(built: tuple[Path, Path], tmp_path: Path) -> None:
     assert total < 8_000_000, f"report is {total} bytes"
 
 
-def test_cli_writes_nothing_outside_out(built: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_writes_nothing_outside_out(
+    built: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = set(tmp_path.rglob("*"))
     assert main(["report", "--db", str(built[0]), "--out", str(tmp_path / "cli"), "--days", "36500"]) == 0
     assert capsys.readouterr().out.strip() == str(tmp_path / "cli" / "index.html")
@@ -251,7 +308,10 @@ def test_cli_writes_nothing_outside_out(built: tuple[Path, Path], tmp_path: Path
     with pytest.raises(SystemExit) as exc:  # argparse refuses --days with --since
         main(["report", "--db", str(built[0]), "--out", str(tmp_path / "x"), "--days", "3", "--since", "2026-01-01"])
     assert exc.value.code == 2
-    assert main(["report", "--db", str(built[0]), "--out", str(tmp_path / "x"), "--days", "3", "--until", "2026-01-01"]) == 2
+    assert (
+        main(["report", "--db", str(built[0]), "--out", str(tmp_path / "x"), "--days", "3", "--until", "2026-01-01"])
+        == 2
+    )
     assert not (tmp_path / "x").exists()
 
 

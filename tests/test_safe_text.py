@@ -8,7 +8,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from quint_reports.safe_text import escape_html, escape_plotly, neutralise_cell, neutralise_frame, slugify, unique_slugs
+from quint_reports.reporting.safe_text import (
+    escape_html,
+    escape_plotly,
+    neutralise_cell,
+    neutralise_frame,
+    slugify,
+    unique_slugs,
+)
 
 HOSTILE = [
     "../../etc/passwd",

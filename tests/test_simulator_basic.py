@@ -55,9 +55,16 @@ def test_doc_example_served_verbatim(api: httpx.Client) -> None:
     assert all("signing_id" not in c for c in parent)
 
 
-@pytest.mark.parametrize("path", ["/v1/sessions/00000000-0000-5000-8000-000000000000",
-                                  "/v1/sessions/00000000-0000-5000-8000-000000000000/events",
-                                  "/v1/sessions/nope/children", "/v1/events/nope", "/v1/nothing"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/sessions/00000000-0000-5000-8000-000000000000",
+        "/v1/sessions/00000000-0000-5000-8000-000000000000/events",
+        "/v1/sessions/nope/children",
+        "/v1/events/nope",
+        "/v1/nothing",
+    ],
+)
 def test_unknown_ids_answer_404(api: httpx.Client, path: str) -> None:
     r = api.get(path)
     assert r.status_code == 404

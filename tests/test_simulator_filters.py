@@ -34,8 +34,9 @@ def all_events(api: httpx.Client) -> list[dict[str, Any]]:
     return api.get("/v1/events").json()["events"]
 
 
-def test_unfiltered_lists_match_truth(sim: Simulator, all_sessions: list[dict[str, Any]],
-                                      all_events: list[dict[str, Any]]) -> None:
+def test_unfiltered_lists_match_truth(
+    sim: Simulator, all_sessions: list[dict[str, Any]], all_events: list[dict[str, Any]]
+) -> None:
     truth = sim.truth()
     listed = {s["id"] for s in all_sessions}
     assert listed == set(truth["sessions"]) - set(sim.manifest["unlisted"])
@@ -48,24 +49,38 @@ def test_unfiltered_lists_match_truth(sim: Simulator, all_sessions: list[dict[st
     assert stamps == sorted(stamps)
 
 
-@pytest.mark.parametrize("params, keep", [
-    pytest.param({"state": "active"}, lambda s: s["state"] == "active", id="state-active"),
-    pytest.param({"state": "idle"}, lambda s: s["state"] == "idle", id="state-idle"),
-    pytest.param({"state": "ended"}, lambda s: s["state"] == "ended", id="state-ended"),
-    pytest.param({"state": "bogus"}, lambda s: False, id="state-unknown"),
-    pytest.param({"platform": "cursor"}, lambda s: s.get("platform") == "cursor", id="platform"),
-    pytest.param({"root_only": "true"}, lambda s: s["parent_id"] is None, id="root-only"),
-    pytest.param({"root_only": "false"}, lambda s: True, id="root-only-false"),
-    pytest.param({"since": "2026-04-20T00:00:00Z"}, lambda s: s["started_at"] >= "2026-04-20T00:00:00Z", id="since"),
-    pytest.param({"since": "2026-04-20"}, lambda s: s["started_at"] >= "2026-04-20T00:00:00Z", id="since-date"),
-    pytest.param({"until": "2026-04-01T00:00:00Z"}, lambda s: s["started_at"] < "2026-04-01T00:00:00Z", id="until"),
-    pytest.param({"since": "2026-04-10T02:00:00+02:00", "until": "2026-04-15T00:00:00Z", "state": "ended",
-                  "root_only": "1"},
-                 lambda s: "2026-04-10T00:00:00Z" <= s["started_at"] < "2026-04-15T00:00:00Z"
-                 and s["state"] == "ended" and s["parent_id"] is None, id="combined"),
-])
-def test_session_filters(api: httpx.Client, all_sessions: list[dict[str, Any]], params: dict[str, str],
-                         keep: Callable[[dict[str, Any]], bool]) -> None:
+@pytest.mark.parametrize(
+    "params, keep",
+    [
+        pytest.param({"state": "active"}, lambda s: s["state"] == "active", id="state-active"),
+        pytest.param({"state": "idle"}, lambda s: s["state"] == "idle", id="state-idle"),
+        pytest.param({"state": "ended"}, lambda s: s["state"] == "ended", id="state-ended"),
+        pytest.param({"state": "bogus"}, lambda s: False, id="state-unknown"),
+        pytest.param({"platform": "cursor"}, lambda s: s.get("platform") == "cursor", id="platform"),
+        pytest.param({"root_only": "true"}, lambda s: s["parent_id"] is None, id="root-only"),
+        pytest.param({"root_only": "false"}, lambda s: True, id="root-only-false"),
+        pytest.param(
+            {"since": "2026-04-20T00:00:00Z"}, lambda s: s["started_at"] >= "2026-04-20T00:00:00Z", id="since"
+        ),
+        pytest.param({"since": "2026-04-20"}, lambda s: s["started_at"] >= "2026-04-20T00:00:00Z", id="since-date"),
+        pytest.param({"until": "2026-04-01T00:00:00Z"}, lambda s: s["started_at"] < "2026-04-01T00:00:00Z", id="until"),
+        pytest.param(
+            {"since": "2026-04-10T02:00:00+02:00", "until": "2026-04-15T00:00:00Z", "state": "ended", "root_only": "1"},
+            lambda s: (
+                "2026-04-10T00:00:00Z" <= s["started_at"] < "2026-04-15T00:00:00Z"
+                and s["state"] == "ended"
+                and s["parent_id"] is None
+            ),
+            id="combined",
+        ),
+    ],
+)
+def test_session_filters(
+    api: httpx.Client,
+    all_sessions: list[dict[str, Any]],
+    params: dict[str, str],
+    keep: Callable[[dict[str, Any]], bool],
+) -> None:
     got = api.get("/v1/sessions", params=params)
     assert got.status_code == 200
     expected = [s["id"] for s in all_sessions if keep(s)]
@@ -74,22 +89,32 @@ def test_session_filters(api: httpx.Client, all_sessions: list[dict[str, Any]], 
         assert expected, "the filter must select something to prove anything"
 
 
-@pytest.mark.parametrize("params, keep", [
-    pytest.param({"agent_id": "cursor"}, lambda e: e["agent_id"] == "cursor", id="agent"),
-    pytest.param({"action_type": "NETWORK_CONNECT"}, lambda e: e["action_type"] == "NETWORK_CONNECT", id="action"),
-    pytest.param({"tool_name": "git"}, lambda e: e.get("tool_name") == "git", id="tool"),
-    pytest.param({"decision": "block"}, lambda e: e["decision"] == "block", id="decision"),
-    pytest.param({"risk_min": "81"}, lambda e: isinstance(e["risk_score"], int) and e["risk_score"] >= 81, id="risk-min"),
-    pytest.param({"risk_max": "10"}, lambda e: isinstance(e["risk_score"], int) and e["risk_score"] <= 10, id="risk-max"),
-    pytest.param({"risk_min": "31", "risk_max": "55", "decision": "allow"},
-                 lambda e: isinstance(e["risk_score"], int) and 31 <= e["risk_score"] <= 55 and e["decision"] == "allow",
-                 id="risk-band"),
-    pytest.param({"since": "2026-04-25T00:00:00Z"}, lambda e: e["timestamp"] >= "2026-04-25T00:00:00Z", id="since"),
-    pytest.param({"until": "2026-03-25T12:00:00Z"}, lambda e: e["timestamp"] < "2026-03-25T12:00:00Z", id="until"),
-    pytest.param({"tool_name": "no-such-tool"}, lambda e: False, id="unknown-tool"),
-])
-def test_event_filters(api: httpx.Client, all_events: list[dict[str, Any]], params: dict[str, str],
-                       keep: Callable[[dict[str, Any]], bool]) -> None:
+@pytest.mark.parametrize(
+    "params, keep",
+    [
+        pytest.param({"agent_id": "cursor"}, lambda e: e["agent_id"] == "cursor", id="agent"),
+        pytest.param({"action_type": "NETWORK_CONNECT"}, lambda e: e["action_type"] == "NETWORK_CONNECT", id="action"),
+        pytest.param({"tool_name": "git"}, lambda e: e.get("tool_name") == "git", id="tool"),
+        pytest.param({"decision": "block"}, lambda e: e["decision"] == "block", id="decision"),
+        pytest.param(
+            {"risk_min": "81"}, lambda e: isinstance(e["risk_score"], int) and e["risk_score"] >= 81, id="risk-min"
+        ),
+        pytest.param(
+            {"risk_max": "10"}, lambda e: isinstance(e["risk_score"], int) and e["risk_score"] <= 10, id="risk-max"
+        ),
+        pytest.param(
+            {"risk_min": "31", "risk_max": "55", "decision": "allow"},
+            lambda e: isinstance(e["risk_score"], int) and 31 <= e["risk_score"] <= 55 and e["decision"] == "allow",
+            id="risk-band",
+        ),
+        pytest.param({"since": "2026-04-25T00:00:00Z"}, lambda e: e["timestamp"] >= "2026-04-25T00:00:00Z", id="since"),
+        pytest.param({"until": "2026-03-25T12:00:00Z"}, lambda e: e["timestamp"] < "2026-03-25T12:00:00Z", id="until"),
+        pytest.param({"tool_name": "no-such-tool"}, lambda e: False, id="unknown-tool"),
+    ],
+)
+def test_event_filters(
+    api: httpx.Client, all_events: list[dict[str, Any]], params: dict[str, str], keep: Callable[[dict[str, Any]], bool]
+) -> None:
     got = api.get("/v1/events", params=params)
     assert got.status_code == 200
     expected = [e["id"] for e in all_events if keep(e)]
@@ -106,8 +131,15 @@ def test_event_filter_by_session(api: httpx.Client, all_sessions: list[dict[str,
         assert all(e["session_id"] == s["id"] for e in listed)
 
 
-@pytest.mark.parametrize("path, params", [("/v1/sessions", {"since": "yesterday"}), ("/v1/events", {"risk_min": "x"}),
-                                          ("/v1/events", {"risk_max": "101"}), ("/v1/events", {"until": "2026-13-01"})])
+@pytest.mark.parametrize(
+    "path, params",
+    [
+        ("/v1/sessions", {"since": "yesterday"}),
+        ("/v1/events", {"risk_min": "x"}),
+        ("/v1/events", {"risk_max": "101"}),
+        ("/v1/events", {"until": "2026-13-01"}),
+    ],
+)
 def test_bad_parameters_answer_400(api: httpx.Client, path: str, params: dict[str, str]) -> None:
     r = api.get(path, params=params)
     assert r.status_code == 400
@@ -133,17 +165,22 @@ def _follow(client: httpx.Client, path: str, key: str) -> tuple[list[Any], int]:
     return items, pages
 
 
-def test_pagination_follows_next_links(quint_simulator: Callable[..., Simulator], sim: Simulator,
-                                       all_sessions: list[dict[str, Any]]) -> None:
+def test_pagination_follows_next_links(
+    quint_simulator: Callable[..., Simulator], sim: Simulator, all_sessions: list[dict[str, Any]]
+) -> None:
     paged = quint_simulator(seed=11, sessions=250, defects=True, page_size=40)
     with httpx.Client(base_url=paged.base_url, headers={"Authorization": f"Bearer {paged.token}"}) as client:
         items, pages = _follow(client, "/v1/sessions", "sessions")
         assert items == all_sessions
         assert pages == -(-len(all_sessions) // 40)
-        assert "next" not in httpx.get(sim.base_url + "/v1/sessions", headers={"Authorization": f"Bearer {sim.token}"}).json()
+        assert (
+            "next"
+            not in httpx.get(sim.base_url + "/v1/sessions", headers={"Authorization": f"Bearer {sim.token}"}).json()
+        )
         blocked, _ = _follow(client, "/v1/events?decision=block", "events")
-        direct = httpx.get(sim.base_url + "/v1/events", params={"decision": "block"},
-                           headers={"Authorization": f"Bearer {sim.token}"}).json()["events"]
+        direct = httpx.get(
+            sim.base_url + "/v1/events", params={"decision": "block"}, headers={"Authorization": f"Bearer {sim.token}"}
+        ).json()["events"]
         assert blocked == direct
 
 
@@ -151,8 +188,11 @@ def _bodies(sim: Simulator) -> list[bytes]:
     paths = ["/v1/sessions", "/v1/sessions?root_only=true", "/v1/events?risk_min=60", "/v1/events/stats"]
     with httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Bearer {sim.token}"}) as client:
         first = client.get("/v1/sessions").json()["sessions"]
-        paths += [f"/v1/sessions/{s['id']}{tail}" for s in first[:: max(1, len(first) // 5)]
-                  for tail in ("", "/events", "/children")]
+        paths += [
+            f"/v1/sessions/{s['id']}{tail}"
+            for s in first[:: max(1, len(first) // 5)]
+            for tail in ("", "/events", "/children")
+        ]
         return [client.get(p).content for p in paths]
 
 

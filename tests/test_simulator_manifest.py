@@ -17,8 +17,17 @@ from quint_reports.simulator import Simulator
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 EDGE = re.compile(r"^[0-9]+-[0-9]{13}$")
 """Edge-generated session ids, {rootPID}-{startUnixMs}: valid too."""
-SESSION_FIELDS = ("id", "session_name", "model", "signing_id", "state", "platform", "parent_id", "started_at",
-                  "ended_at")
+SESSION_FIELDS = (
+    "id",
+    "session_name",
+    "model",
+    "signing_id",
+    "state",
+    "platform",
+    "parent_id",
+    "started_at",
+    "ended_at",
+)
 EVENT_FIELDS = ("id", "action_type", "tool_name", "arguments", "risk_score", "timestamp")
 
 
@@ -58,9 +67,18 @@ def find(truth: dict[str, Any]) -> set[tuple[str, str]]:
             scores = [e["risk_score"] for e in distinct if _valid_score(e.get("risk_score"))]
             if None in (summary["total_events"], summary["max_risk"], summary["avg_risk"]) and scores:
                 out.add(("risk_summary.null_figures", sid))
-                summary = {**summary, **{k: v for k, v in (("total_events", len(distinct)), ("max_risk", max(scores)),
-                                                           ("avg_risk", sum(scores) / len(scores)))
-                                         if summary[k] is None}}
+                summary = {
+                    **summary,
+                    **{
+                        k: v
+                        for k, v in (
+                            ("total_events", len(distinct)),
+                            ("max_risk", max(scores)),
+                            ("avg_risk", sum(scores) / len(scores)),
+                        )
+                        if summary[k] is None
+                    },
+                }
             if summary["total_events"] != len(distinct):
                 out.add(("risk_summary.total_events_mismatch", sid))
             if not invalid and summary["max_risk"] != max(scores):
@@ -74,8 +92,10 @@ def find(truth: dict[str, Any]) -> set[tuple[str, str]]:
             out.add(("hierarchy.orphan", sid))
         elif parent_id is not None:
             p = sessions[parent_id]
-            outside = s["started_at"] < p["started_at"] or (p["ended_at"] is not None and (
-                s["started_at"] > p["ended_at"] or s["ended_at"] is None or s["ended_at"] > p["ended_at"]))
+            outside = s["started_at"] < p["started_at"] or (
+                p["ended_at"] is not None
+                and (s["started_at"] > p["ended_at"] or s["ended_at"] is None or s["ended_at"] > p["ended_at"])
+            )
             if outside:
                 out.add(("hierarchy.child_outside_parent_window", sid))
             seen, cur = {sid}, parent_id
@@ -102,11 +122,23 @@ def test_defects_found_exactly_as_listed(quint_simulator: Callable[..., Simulato
     assert find(sim.truth()) == planted
     kinds = Counter(check for check, _ in planted)
     assert set(kinds) == {
-        "risk_summary.total_events_mismatch", "risk_summary.max_risk_mismatch", "risk_summary.avg_risk_mismatch",
-        "risk_summary.missing", "hierarchy.orphan", "hierarchy.cycle", "hierarchy.self_parent",
-        "hierarchy.children_mismatch", "hierarchy.child_outside_parent_window", "data.invalid_id",
-        "data.risk_score_invalid", "data.risk_score_unscored", "data.duplicate_event", "data.ended_before_started",
-        "data.missing_field", "risk_summary.null_figures"}
+        "risk_summary.total_events_mismatch",
+        "risk_summary.max_risk_mismatch",
+        "risk_summary.avg_risk_mismatch",
+        "risk_summary.missing",
+        "hierarchy.orphan",
+        "hierarchy.cycle",
+        "hierarchy.self_parent",
+        "hierarchy.children_mismatch",
+        "hierarchy.child_outside_parent_window",
+        "data.invalid_id",
+        "data.risk_score_invalid",
+        "data.risk_score_unscored",
+        "data.duplicate_event",
+        "data.ended_before_started",
+        "data.missing_field",
+        "risk_summary.null_figures",
+    }
     assert min(kinds.values()) >= 1
 
 

@@ -43,8 +43,13 @@ def test_advance_changes_only_running_sessions(quint_simulator: Callable[..., Si
     running = {sid for sid, s in old["sessions"].items() if s["state"] != "ended"}
     changed = set(sim.advance(0.5))
     new = sim.truth()
-    differs = {sid for sid in old["sessions"] if old["sessions"][sid] != new["sessions"][sid]
-               or old["events"][sid] != new["events"][sid] or old["children"][sid] != new["children"][sid]}
+    differs = {
+        sid
+        for sid in old["sessions"]
+        if old["sessions"][sid] != new["sessions"][sid]
+        or old["events"][sid] != new["events"][sid]
+        or old["children"][sid] != new["children"][sid]
+    }
     assert differs and differs <= running, "ended sessions never change"
     assert differs == changed
     assert any(new["sessions"][sid]["state"] == "ended" for sid in differs)
@@ -60,13 +65,28 @@ def test_advance_changes_only_running_sessions(quint_simulator: Callable[..., Si
 def test_stats_count_by_endpoint(quint_simulator: Callable[..., Simulator]) -> None:
     sim = quint_simulator(seed=1, sessions=30)
     sid = next(iter(sim.truth()["sessions"]))
-    for path in ("/v1/sessions", f"/v1/sessions/{sid}", f"/v1/sessions/{sid}", f"/v1/sessions/{sid}/events",
-                 f"/v1/sessions/{sid}/children", "/v1/events", "/v1/events/stats", "/v1/events/nope"):
+    for path in (
+        "/v1/sessions",
+        f"/v1/sessions/{sid}",
+        f"/v1/sessions/{sid}",
+        f"/v1/sessions/{sid}/events",
+        f"/v1/sessions/{sid}/children",
+        "/v1/events",
+        "/v1/events/stats",
+        "/v1/events/nope",
+    ):
         _get(sim, path)
     httpx.get(sim.base_url + "/v1/sessions")
     stats = sim.stats()
-    assert stats["by_endpoint"] == {"sessions.list": 2, "sessions.detail": 2, "sessions.events": 1,
-                                    "sessions.children": 1, "events.list": 1, "events.stats": 1, "events.detail": 1}
+    assert stats["by_endpoint"] == {
+        "sessions.list": 2,
+        "sessions.detail": 2,
+        "sessions.events": 1,
+        "sessions.children": 1,
+        "events.list": 1,
+        "events.stats": 1,
+        "events.detail": 1,
+    }
     assert stats["requests"] == 9
     assert stats["by_status"] == {"200": 7, "404": 1, "401": 1}
     sim.reset_stats()
@@ -89,9 +109,25 @@ def test_simulate_help_documents_every_switch() -> None:
 def test_simulate_command_serves_until_interrupted(tmp_path: Path) -> None:
     token_file, manifest = tmp_path / "token", tmp_path / "manifest.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "quint_reports", "simulate", "--port", "0", "--sessions", "30", "--defects",
-         "--manifest", str(manifest), "--token-file", str(token_file)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "quint_reports",
+            "simulate",
+            "--port",
+            "0",
+            "--sessions",
+            "30",
+            "--defects",
+            "--manifest",
+            str(manifest),
+            "--token-file",
+            str(token_file),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         lines = [proc.stdout.readline() for _ in range(3)]
@@ -121,6 +157,14 @@ print(hashlib.sha256(json.dumps([sim.truth(), sim.manifest], sort_keys=True).enc
 
 
 def test_same_seed_same_data_across_processes() -> None:
-    digests = {subprocess.run([sys.executable, "-c", _DIGEST], env={**os.environ, "PYTHONHASHSEED": str(h)},
-                              capture_output=True, text=True, check=True).stdout for h in (1, 2)}
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", _DIGEST],
+            env={**os.environ, "PYTHONHASHSEED": str(h)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for h in (1, 2)
+    }
     assert len(digests) == 1

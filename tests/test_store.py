@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 import quint_reports
-from quint_reports.store import WATERMARK_KEY, Batch, BodyRow, ChangeTally, ListRow, QuarantineRow, Store
+from quint_reports.ingest.store import WATERMARK_KEY, Batch, BodyRow, ChangeTally, ListRow, QuarantineRow, Store
 
 T0 = datetime(2026, 4, 12, 14, 0, tzinfo=timezone.utc)
 DETAIL = "/v1/sessions/{id}"
@@ -82,30 +82,48 @@ def test_watermark_commits_with_the_rows_or_not_at_all(store: Store) -> None:
 def test_open_sessions_are_the_ones_to_refetch(store: Store) -> None:
     long_ago = (T0 - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     moments_ago = (T0 - timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    unscored = BodyRow("events", "unscored", T0, "/v1/sessions/{id}/events", 200,
-                       '{"events": [{"id": "e1", "risk_score": 5}, {"id": "e2", "risk_score": null}]}')
-    stale = BodyRow("events", "stale events", T0 - timedelta(hours=1), "/v1/sessions/{id}/events", 200,
-                    '{"events": []}')
+    unscored = BodyRow(
+        "events",
+        "unscored",
+        T0,
+        "/v1/sessions/{id}/events",
+        200,
+        '{"events": [{"id": "e1", "risk_score": 5}, {"id": "e2", "risk_score": null}]}',
+    )
+    stale = BodyRow(
+        "events", "stale events", T0 - timedelta(hours=1), "/v1/sessions/{id}/events", 200, '{"events": []}'
+    )
     store.write(
         "r1",
         Batch(
             bodies=[
-                detail("ended", ended_at=long_ago), events("ended", 2),
+                detail("ended", ended_at=long_ago),
+                events("ended", 2),
                 detail("active", "active"),
                 detail("idle", "idle"),
                 detail("gone", status=404),
                 BodyRow("detail", "garbled", T0, DETAIL, 200, "{not json"),
                 detail("no events", ended_at=long_ago),
-                detail("stale events", ended_at=long_ago), stale,
-                detail("just ended", ended_at=moments_ago), events("just ended", 1),
-                detail("unscored", ended_at=long_ago), unscored,
+                detail("stale events", ended_at=long_ago),
+                stale,
+                detail("just ended", ended_at=moments_ago),
+                events("just ended", 1),
+                detail("unscored", ended_at=long_ago),
+                unscored,
             ],
             listed=[ListRow("never", "never", T0, "/v1/sessions", '{"id": "never"}')],
         ),
     )
     # Everything not settled when fetched, as int_sessions_settled defines it, plus late scores.
     assert store.open_session_ids() == [
-        "active", "garbled", "idle", "just ended", "never", "no events", "stale events", "unscored"
+        "active",
+        "garbled",
+        "idle",
+        "just ended",
+        "never",
+        "no events",
+        "stale events",
+        "unscored",
     ]
     assert "ended" in store.known_session_ids() and "gone" in store.known_session_ids()
 

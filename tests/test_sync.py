@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from quint_reports import connect, sync
-from quint_reports.client import ApiClient, RequestFailed
 from quint_reports.exceptions import ApiUnreachable, AuthError, PartialFailure
+from quint_reports.ingest.client import ApiClient, RequestFailed
 from quint_reports.settings import Settings, Token
 from quint_reports.simulator import Faults, Simulator
-from quint_reports.state import state_reset, state_show
+from quint_reports.warehouse.state import state_reset, state_show
 
 SimFactory = Callable[..., Simulator]
 
@@ -81,8 +81,12 @@ def test_full_sync_equals_truth_with_defects(quint_simulator: SimFactory, tmp_pa
 
 
 RECORD_CHECKS = {
-    "data.invalid_id", "data.risk_score_invalid", "data.risk_score_unscored", "data.missing_field",
-    "data.ended_before_started", "risk_summary.missing",
+    "data.invalid_id",
+    "data.risk_score_invalid",
+    "data.risk_score_unscored",
+    "data.missing_field",
+    "data.ended_before_started",
+    "risk_summary.missing",
 }
 """The planted defects a single record shows; the others (hierarchy, summaries, duplicates) need several."""
 
@@ -152,7 +156,9 @@ def test_views_are_applied_into_the_published_snapshot(quint_simulator: SimFacto
         sessions = [r[0] for r in con.execute("select session_id from sessions").fetchall()]
         event_ids = {r[0] for r in con.execute("select event_id from events where event_id is not null").fetchall()}
     assert sorted(sessions) == sorted(truth["sessions"])
-    served = {e["id"] for v in truth["events"].values() for e in v if isinstance(e, dict) and isinstance(e.get("id"), str)}
+    served = {
+        e["id"] for v in truth["events"].values() for e in v if isinstance(e, dict) and isinstance(e.get("id"), str)
+    }
     assert event_ids == served
 
 
@@ -169,9 +175,11 @@ def _utc(text: str) -> datetime:
 
 
 def _child_ids(records: Any) -> set[str]:
-    return {c["id"] for c in records if isinstance(c, dict) and isinstance(c.get("id"), str)} if isinstance(
-        records, list
-    ) else set()
+    return (
+        {c["id"] for c in records if isinstance(c, dict) and isinstance(c.get("id"), str)}
+        if isinstance(records, list)
+        else set()
+    )
 
 
 def expected_incremental(before: dict[str, Any], after: dict[str, Any], listed: set[str]) -> dict[str, set[str]]:
@@ -194,8 +202,9 @@ def expected_incremental(before: dict[str, Any], after: dict[str, Any], listed: 
     sessions = {sid for sid in listed if _utc(after["sessions"][sid]["started_at"]) >= since}
     sessions |= {sid for sid, d in before["sessions"].items() if d.get("state") != "ended"}
     # ... and those holding an event still unscored: a late score resolves that finding.
-    sessions |= {sid for sid, evs in before["events"].items()
-                 if any("risk_score" in e and e["risk_score"] is None for e in evs)}
+    sessions |= {
+        sid for sid, evs in before["events"].items() if any("risk_score" in e and e["risk_score"] is None for e in evs)
+    }
     # Parents named by anything landed before or listed now get /children whatever their detail says.
     parents = {d.get("parent_id") for d in before["sessions"].values()}
     parents |= {after["sessions"][sid].get("parent_id") for sid in listed}
@@ -218,8 +227,12 @@ def expected_incremental(before: dict[str, Any], after: dict[str, Any], listed: 
         sessions |= {ref for ref in referenced if isinstance(ref, str) and ref and ref not in known}
         if len(sessions) == size:
             break
-    return {"sessions": sessions, "hierarchy": hierarchy, "children": children,
-            "missing": sessions - set(after["sessions"])}
+    return {
+        "sessions": sessions,
+        "hierarchy": hierarchy,
+        "children": children,
+        "missing": sessions - set(after["sessions"]),
+    }
 
 
 def test_incremental_fetches_exactly_the_new_open_and_referenced_sessions(
@@ -243,9 +256,12 @@ def test_incremental_fetches_exactly_the_new_open_and_referenced_sessions(
     second = sync(settings=settings_for(sim, db))
     assert_truth(db, sim)
     with connect(db) as con:
-        refetched = {r[0] for r in con.execute(
-            "select session_id from raw_session_detail where run_id = ?", [second.run_id]
-        ).fetchall()}
+        refetched = {
+            r[0]
+            for r in con.execute(
+                "select session_id from raw_session_detail where run_id = ?", [second.run_id]
+            ).fetchall()
+        }
     assert refetched == expected["sessions"] | expected["hierarchy"]
     assert second.sessions == len(expected["sessions"])
     by_endpoint = {name: n for name, n in sim.stats()["by_endpoint"].items() if n}
@@ -283,7 +299,8 @@ def test_full_rebuild_drops_what_the_api_no_longer_serves(quint_simulator: SimFa
         pytest.param(Faults(rate_limit_rate=0.25, retry_after=0), {}, id="429-retry-after-0"),
         pytest.param(Faults(error_rate=0.35), {}, id="5xx"),
         pytest.param(Faults(cut_body_rate=0.35), {}, id="cut-body"),
-        pytest.param(Faults(hang_rate=0.1, hang_seconds=20), {"read_timeout": 0.5}, id="hang"),
+        # 2 s, not less: under a loaded CI machine a healthy request must not time out too.
+        pytest.param(Faults(hang_rate=0.1, hang_seconds=20), {"read_timeout": 2.0}, id="hang"),
         pytest.param(Faults(latency_ms=25), {}, id="latency"),
         pytest.param(Faults(error_rate=0.1, rate_limit_rate=0.1, cut_body_rate=0.1, latency_ms=5), {}, id="mixed"),
     ],
@@ -329,8 +346,14 @@ def test_wrong_token_is_an_auth_error_naming_the_variable(quint_simulator: SimFa
 
 
 def test_unreachable_api(tmp_path: Path) -> None:
-    settings = Settings(api_url="http://127.0.0.1:9", token=Token("x"), db=tmp_path / "q.duckdb",
-                        max_attempts=2, backoff_base=0.01, connect_timeout=1.0)
+    settings = Settings(
+        api_url="http://127.0.0.1:9",
+        token=Token("x"),
+        db=tmp_path / "q.duckdb",
+        max_attempts=2,
+        backoff_base=0.01,
+        connect_timeout=1.0,
+    )
     with pytest.raises(ApiUnreachable, match="could not list sessions") as caught:
         sync(settings=settings)
     assert not (tmp_path / "q.duckdb").exists()
@@ -365,7 +388,10 @@ def test_every_session_failing_is_unreachable_and_publishes_nothing(
 
 
 def test_token_never_in_logs_output_errors_or_database(
-    quint_simulator: SimFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str],
+    quint_simulator: SimFactory,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sim = quint_simulator(seed=11, sessions=60, defects=True, faults=Faults(error_rate=0.2, cut_body_rate=0.1))

@@ -17,8 +17,8 @@ from nbclient import NotebookClient
 from test_sync import assert_truth, settings_for
 
 from quint_reports import connect, sync
-from quint_reports.publish import lock_path, work_path
 from quint_reports.simulator import Faults, Simulator
+from quint_reports.warehouse.publish import lock_path, work_path
 
 SimFactory = Callable[..., Simulator]
 DUCKDB_CLI = Path(sys.executable).with_name("duckdb")
@@ -29,8 +29,12 @@ def cli(sim: Simulator, *args: str, token: str | None = None, **popen: object) -
     """Start ``quint-reports`` in a child process, token in its environment only."""
     env = {**os.environ, "QUINT_API_TOKEN": token or sim.token, "QUINT_API_URL": sim.base_url}
     return subprocess.Popen(
-        [sys.executable, "-m", "quint_reports", *args], env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen,  # type: ignore[call-overload]
+        [sys.executable, "-m", "quint_reports", *args],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **popen,  # type: ignore[call-overload]
     )
 
 
@@ -85,19 +89,28 @@ def test_readers_holding_the_file_never_block_the_sync(quint_simulator: SimFacto
     sync(settings=settings_for(sim, db))
     old = detail_rows(db)
     reader = subprocess.Popen(
-        [sys.executable, "-c", (
-            "import sys, quint_reports\n"
-            f"con = quint_reports.connect({str(db)!r})\n"
-            "q = 'select count(*) from raw_session_detail'\n"
-            "print(con.execute(q).fetchone()[0], flush=True)\n"
-            "sys.stdin.readline()\n"
-            f"print(con.execute(q).fetchone()[0], quint_reports.connect({str(db)!r}).execute(q).fetchone()[0])\n"
-        )],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, quint_reports\n"
+                f"con = quint_reports.connect({str(db)!r})\n"
+                "q = 'select count(*) from raw_session_detail'\n"
+                "print(con.execute(q).fetchone()[0], flush=True)\n"
+                "sys.stdin.readline()\n"
+                f"print(con.execute(q).fetchone()[0], quint_reports.connect({str(db)!r}).execute(q).fetchone()[0])\n"
+            ),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     terminal = subprocess.Popen(
         [str(DUCKDB_CLI), "-readonly", "-csv", "-noheader", str(db)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     query = "select count(*) from raw_session_detail;\n"
     try:
@@ -122,15 +135,18 @@ def test_readers_holding_the_file_never_block_the_sync(quint_simulator: SimFacto
                 proc.kill()
     cli_now = subprocess.run(
         [str(DUCKDB_CLI), "-readonly", "-csv", "-noheader", str(db), "-c", "select count(*) from raw_session_detail"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert int(cli_now.stdout.strip()) == new
     assert_truth(db, sim)
 
 
 def test_cli_sync_exit_codes_and_no_token_in_its_output(quint_simulator: SimFactory, tmp_path: Path) -> None:
-    sim = quint_simulator(seed=23, sessions=40, defects=True, faults=Faults(error_rate=0.2, rate_limit_rate=0.1,
-                                                                           retry_after=0))
+    sim = quint_simulator(
+        seed=23, sessions=40, defects=True, faults=Faults(error_rate=0.2, rate_limit_rate=0.1, retry_after=0)
+    )
     db = tmp_path / "quint.duckdb"
     ok = cli(sim, "-v", "sync", "--db", str(db), "--progress")
     out, err = ok.communicate(timeout=120)
@@ -152,8 +168,22 @@ def test_cli_sync_exit_codes_and_no_token_in_its_output(quint_simulator: SimFact
     token_file.write_text(sim.token + "\n")
     env = {k: v for k, v in os.environ.items() if k != "QUINT_API_TOKEN"}
     by_file = subprocess.run(
-        [sys.executable, "-m", "quint_reports", "sync", "--db", str(db), "--api-url", sim.base_url,
-         "--token-file", str(token_file)], env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "quint_reports",
+            "sync",
+            "--db",
+            str(db),
+            "--api-url",
+            sim.base_url,
+            "--token-file",
+            str(token_file),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert by_file.returncode == 0, by_file.stderr
     assert "0 new, 0 updated" in by_file.stdout and sim.token not in by_file.stdout + by_file.stderr
@@ -164,8 +194,9 @@ def test_cli_sync_exit_codes_and_no_token_in_its_output(quint_simulator: SimFact
 
 
 @pytest.mark.slow
-def test_sync_runs_in_a_notebook_kernel(quint_simulator: SimFactory, tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sync_runs_in_a_notebook_kernel(
+    quint_simulator: SimFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sim = quint_simulator(seed=24, sessions=60)
     db = tmp_path / "quint.duckdb"
     monkeypatch.setenv("QUINT_API_URL", sim.base_url)
@@ -174,9 +205,7 @@ def test_sync_runs_in_a_notebook_kernel(quint_simulator: SimFactory, tmp_path: P
     nb = nbformat.read(NOTEBOOK, as_version=4)
     assert all(not cell.get("outputs") for cell in nb.cells if cell.cell_type == "code")  # committed clean
     NotebookClient(nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(tmp_path)}}).execute()
-    text = "".join(
-        out.get("text", "") for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
-    )
+    text = "".join(out.get("text", "") for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs)
     total = len(sim.truth()["sessions"]) + len(sim.truth()["missing"])
     assert f"first success {total}" in text
     assert re.search(r"second success 0 0 [1-9]\d*\n", text)  # incremental: open sessions refetched, unchanged

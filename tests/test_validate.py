@@ -6,19 +6,32 @@ from typing import Any
 
 import pytest
 
-from quint_reports.validate import event_problems, parse_time, session_problems
+from quint_reports.ingest.validate import event_problems, parse_time, session_problems
 
 SID = "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
 SESSION: dict[str, Any] = {
-    "id": SID, "session_name": "Fix auth middleware", "model": "claude-sonnet-4-20250514",
-    "signing_id": "com.anthropic.claude-code", "state": "ended", "platform": "claude-code", "parent_id": None,
-    "started_at": "2026-04-12T14:00:00Z", "ended_at": "2026-04-12T14:45:00Z", "children": [],
+    "id": SID,
+    "session_name": "Fix auth middleware",
+    "model": "claude-sonnet-4-20250514",
+    "signing_id": "com.anthropic.claude-code",
+    "state": "ended",
+    "platform": "claude-code",
+    "parent_id": None,
+    "started_at": "2026-04-12T14:00:00Z",
+    "ended_at": "2026-04-12T14:45:00Z",
+    "children": [],
     "risk_summary": {"total_events": 47, "max_risk": 35, "avg_risk": 8},
 }
 EVENT: dict[str, Any] = {
-    "id": "550e8400-e29b-41d4-a716-446655440000", "session_id": SID, "agent_id": "claude-code",
-    "action_type": "FILE_READ", "tool_name": "cat", "arguments": ["/app/src/middleware/auth.ts"],
-    "risk_score": 5, "decision": "allow", "timestamp": "2026-04-12T14:01:00Z",
+    "id": "550e8400-e29b-41d4-a716-446655440000",
+    "session_id": SID,
+    "agent_id": "claude-code",
+    "action_type": "FILE_READ",
+    "tool_name": "cat",
+    "arguments": ["/app/src/middleware/auth.ts"],
+    "risk_score": 5,
+    "decision": "allow",
+    "timestamp": "2026-04-12T14:01:00Z",
 }
 
 
@@ -41,11 +54,16 @@ def test_documented_examples_pass() -> None:
     [
         pytest.param({"id": ...}, False, ["id missing or not a string"], id="no-id"),
         pytest.param({"id": SID[:-1] + "g"}, False, ["id is neither a UUID nor {rootPID}-{startUnixMs}"], id="id-g"),
-        pytest.param({"id": SID.replace("-", "")}, False, ["id is neither a UUID nor {rootPID}-{startUnixMs}"],
-                     id="id-no-dashes"),
+        pytest.param(
+            {"id": SID.replace("-", "")}, False, ["id is neither a UUID nor {rootPID}-{startUnixMs}"], id="id-no-dashes"
+        ),
         pytest.param({"id": "59247-1777085379101"}, False, [], id="id-edge-form"),
-        pytest.param({"id": "59247-17770853"}, False, ["id is neither a UUID nor {rootPID}-{startUnixMs}"],
-                     id="id-edge-form-short-time"),
+        pytest.param(
+            {"id": "59247-17770853"},
+            False,
+            ["id is neither a UUID nor {rootPID}-{startUnixMs}"],
+            id="id-edge-form-short-time",
+        ),
         pytest.param({"model": ...}, False, ["model missing"], id="no-model"),
         pytest.param({"session_name": None}, False, ["session_name is null"], id="null-name"),
         pytest.param({"platform": 3}, False, ["platform is not a string"], id="platform-int"),
@@ -62,17 +80,28 @@ def test_documented_examples_pass() -> None:
         pytest.param({"risk_summary": ...}, False, [], id="summary-absent-in-list"),
         pytest.param({"risk_summary": None}, True, ["risk_summary is null"], id="summary-null"),
         pytest.param({"risk_summary": [47]}, True, ["risk_summary is not an object"], id="summary-list"),
-        pytest.param({"risk_summary": {"total_events": 3, "max_risk": None, "avg_risk": None}}, True, [],
-                     id="summary-nulls"),
-        pytest.param({"risk_summary": {"total_events": 3.0, "max_risk": 35, "avg_risk": 8.4}}, True, [],
-                     id="summary-integerish"),
-        pytest.param({"risk_summary": {"total_events": 3.5, "max_risk": 135, "avg_risk": "8"}}, True,
-                     ["risk_summary.total_events is not a non-negative integer",
-                      "risk_summary.max_risk is not an integer 0-100", "risk_summary.avg_risk is not a number 0-100"],
-                     id="summary-types"),
-        pytest.param({"risk_summary": {"total_events": True, "max_risk": 35}}, True,
-                     ["risk_summary.total_events is not a non-negative integer", "risk_summary.avg_risk missing"],
-                     id="summary-bool-missing"),
+        pytest.param(
+            {"risk_summary": {"total_events": 3, "max_risk": None, "avg_risk": None}}, True, [], id="summary-nulls"
+        ),
+        pytest.param(
+            {"risk_summary": {"total_events": 3.0, "max_risk": 35, "avg_risk": 8.4}}, True, [], id="summary-integerish"
+        ),
+        pytest.param(
+            {"risk_summary": {"total_events": 3.5, "max_risk": 135, "avg_risk": "8"}},
+            True,
+            [
+                "risk_summary.total_events is not a non-negative integer",
+                "risk_summary.max_risk is not an integer 0-100",
+                "risk_summary.avg_risk is not a number 0-100",
+            ],
+            id="summary-types",
+        ),
+        pytest.param(
+            {"risk_summary": {"total_events": True, "max_risk": 35}},
+            True,
+            ["risk_summary.total_events is not a non-negative integer", "risk_summary.avg_risk missing"],
+            id="summary-bool-missing",
+        ),
     ],
 )
 def test_session_problems(changes: dict[str, Any], detail: bool, reasons: list[str]) -> None:
@@ -95,12 +124,16 @@ def test_session_problems(changes: dict[str, Any], detail: bool, reasons: list[s
         pytest.param({"action_type": 1}, ["action_type is not a string"], id="action-int"),
         pytest.param({"arguments": "rm -rf /"}, ["arguments is not a list of strings"], id="args-text"),
         pytest.param({"arguments": ["-m", 2]}, ["arguments is not a list of strings"], id="args-int"),
-        pytest.param({"arguments": None, "decision": None, "agent_id": None, "session_id": None}, [],
-                     id="optional-nulls"),
+        pytest.param(
+            {"arguments": None, "decision": None, "agent_id": None, "session_id": None}, [], id="optional-nulls"
+        ),
         pytest.param({"decision": "deny"}, ["decision is not allow or block"], id="decision"),
         pytest.param({"decision": {"a": 1}}, ["decision is not allow or block"], id="decision-object"),
-        pytest.param({"session_id": "6ba7b811-9dad-11d1-80b4-00c04fd430c8"},
-                     ["session_id differs from the session that served it"], id="other-session"),
+        pytest.param(
+            {"session_id": "6ba7b811-9dad-11d1-80b4-00c04fd430c8"},
+            ["session_id differs from the session that served it"],
+            id="other-session",
+        ),
         pytest.param({"agent_id": 5}, ["agent_id is not a string"], id="agent-int"),
         pytest.param({"id": "550e8400-e29b-41d4-a716-4466554400zz"}, ["id is not a valid UUID"], id="id-zz"),
     ],
@@ -113,7 +146,10 @@ def test_every_problem_is_listed_and_non_objects_are_one() -> None:
     assert event_problems([1, 2]) == ["record is not an object"]
     assert session_problems("x", detail=True) == ["record is not an object"]
     assert event_problems({}) == [
-        "id missing or not a string", "risk_score missing", "timestamp missing", "action_type missing",
+        "id missing or not a string",
+        "risk_score missing",
+        "timestamp missing",
+        "action_type missing",
         "tool_name missing",
     ]
 
@@ -130,8 +166,8 @@ def test_a_null_score_in_a_running_session_is_pending_not_a_problem() -> None:
 
 
 def test_the_sql_check_uses_the_same_id_patterns() -> None:
-    from quint_reports.sqlfiles import read_sql
-    from quint_reports.validate import SESSION_ID_PATTERN, UUID_PATTERN
+    from quint_reports.ingest.validate import SESSION_ID_PATTERN, UUID_PATTERN
+    from quint_reports.warehouse.sqlfiles import read_sql
 
     text = read_sql("checks/data.invalid_id.sql")
     assert f"'{SESSION_ID_PATTERN}'" in text and f"'{UUID_PATTERN}'" in text

@@ -14,15 +14,25 @@ import duckdb
 import pytest
 
 from quint_reports import connect
-from quint_reports.sqlfiles import sql_dir
-from quint_reports.views import LAYERS, apply_views, created_objects, list_views, sql_files
+from quint_reports.warehouse.sqlfiles import sql_dir
+from quint_reports.warehouse.views import LAYERS, apply_views, created_objects, list_views, sql_files
 from tests.fixtures.orgs import clean_org
 from tests.fixtures.raw import RawLanding, applied, event, rows, session, uid
 
 STABLE = (
-    "sessions", "events", "session_edges", "session_risk", "check_findings", "quarantine",
-    "risk_by_model", "risk_by_platform", "risk_by_model_day", "risk_by_platform_day", "risk_by_model_platform",
-    "risk_fleet", "risk_fleet_day",
+    "sessions",
+    "events",
+    "session_edges",
+    "session_risk",
+    "check_findings",
+    "quarantine",
+    "risk_by_model",
+    "risk_by_platform",
+    "risk_by_model_day",
+    "risk_by_platform_day",
+    "risk_by_model_platform",
+    "risk_fleet",
+    "risk_fleet_day",
 )
 """The documented names analysts query (docs/DESIGN.md)."""
 
@@ -31,15 +41,16 @@ MARTS = ("risk_by_model", "risk_by_platform", "risk_by_model_day", "risk_by_plat
 
 def rich_landing() -> RawLanding:
     """The clean organisation plus every landing oddity the staging layer must absorb."""
+
     def tweak(parts: dict[str, Any]) -> None:
         solo = parts["events"]["solo"]
-        solo.append(dict(solo[0]))                                   # repeated event id
-        del solo[1]["session_id"]                                    # owner left implicit
-        del solo[2]["decision"]                                      # decision may be absent
-        solo.append(event("solo", 50, "high", minute=240))           # text score
-        solo.append(event("solo", 51, 42.5, minute=241))             # fractional score
+        solo.append(dict(solo[0]))  # repeated event id
+        del solo[1]["session_id"]  # owner left implicit
+        del solo[2]["decision"]  # decision may be absent
+        solo.append(event("solo", 50, "high", minute=240))  # text score
+        solo.append(event("solo", 51, 42.5, minute=241))  # fractional score
         parts["summaries"]["solo"] = {"total_events": 5, "max_risk": 55, "avg_risk": 39}
-        parts["records"]["root"]["x_quint_region"] = "eu-west-1"     # unknown field
+        parts["records"]["root"]["x_quint_region"] = "eu-west-1"  # unknown field
         parts["summaries"]["empty"] = None
 
         def extra(landing: RawLanding) -> None:
@@ -68,6 +79,7 @@ def one(con: duckdb.DuckDBPyConnection, query: str, *params: Any) -> Any:
 
 # -- conventions --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", sql_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_sql_file_has_header_and_creates_its_name(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
@@ -84,9 +96,7 @@ def test_query_files_have_a_header(path: Path) -> None:
 
 
 def test_layers_and_stable_names() -> None:
-    assert [p.parent.name for p in sql_files()] == sorted(
-        (p.parent.name for p in sql_files()), key=LAYERS.index
-    )
+    assert [p.parent.name for p in sql_files()] == sorted((p.parent.name for p in sql_files()), key=LAYERS.index)
     assert set(STABLE) <= set(list_views())
 
 
@@ -98,8 +108,12 @@ def test_apply_twice_is_idempotent(con: duckdb.DuckDBPyConnection) -> None:
 
 @pytest.mark.parametrize("name", list_views())
 def test_every_view_is_queryable(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    kinds = {kind for _, kind in con.execute(
-        "select table_name, table_type from information_schema.tables where table_name = ?", [name]).fetchall()}
+    kinds = {
+        kind
+        for _, kind in con.execute(
+            "select table_name, table_type from information_schema.tables where table_name = ?", [name]
+        ).fetchall()
+    }
     assert kinds, f"{name} was not created"
     con.table(name).fetchall()
 
@@ -113,8 +127,13 @@ def test_mart_columns_match_the_design() -> None:
     overall_cols = [c.strip() for c in overall.group(1).split(",")]
     daily_cols = [c.strip() for c in daily.group(1).split(",")]
     c = applied(rich_landing())
-    keys = {"risk_by_model": ["model"], "risk_by_platform": ["platform"], "risk_by_model_platform": ["model", "platform"],
-            "risk_by_model_day": ["model", "day"], "risk_by_platform_day": ["platform", "day"]}
+    keys = {
+        "risk_by_model": ["model"],
+        "risk_by_platform": ["platform"],
+        "risk_by_model_platform": ["model", "platform"],
+        "risk_by_model_day": ["model", "day"],
+        "risk_by_platform_day": ["platform", "day"],
+    }
     for mart, key in keys.items():
         expected = key + (daily_cols if mart.endswith("_day") else overall_cols)
         assert c.table(mart).columns == expected, mart
@@ -124,27 +143,35 @@ def test_mart_columns_match_the_design() -> None:
 
 # -- sessions -----------------------------------------------------------------------------------
 
+
 def test_sessions_merge_detail_list_and_children(con: duckdb.DuckDBPyConnection) -> None:
     got = {r["session_name"]: r for r in rows(con, "sessions")}
     assert set(got) == {"root", "child", "grandchild", "second child", "solo", "empty", "listed only"}
     assert got["root"]["model"] == "claude-sonnet-4-20250514"  # detail wins over the list record
     assert got["root"]["source"] == "detail"
-    assert got["listed only"]["source"] == "list"              # list fills a missing detail
+    assert got["listed only"]["source"] == "list"  # list fills a missing detail
     assert got["listed only"]["reported_total_events"] is None
     assert uid("ghost") not in {r["session_id"] for r in got.values()}  # 404 is not a session
 
 
 def test_sessions_types_summary_and_raw(con: duckdb.DuckDBPyConnection) -> None:
     started, ended, total, top, avg, raw = one(
-        con, "select started_at, ended_at, reported_total_events, reported_max_risk, reported_avg_risk, raw "
-        "from sessions where session_id = ?", uid("root"))
+        con,
+        "select started_at, ended_at, reported_total_events, reported_max_risk, reported_avg_risk, raw "
+        "from sessions where session_id = ?",
+        uid("root"),
+    )
     assert started.isoformat() == "2026-04-01T08:00:00+00:00" and ended.isoformat() == "2026-04-01T10:00:00+00:00"
     assert (total, top, avg) == (3, 20, 12)
     assert json.loads(raw)["x_quint_region"] == "eu-west-1"
-    assert one(con, "select reported_total_events, risk_summary from sessions where session_id = ?",
-               uid("empty")) == (None, None)
-    assert one(con, "select data_type from information_schema.columns where table_name = 'sessions' "
-               "and column_name = 'started_at'") == ("TIMESTAMP WITH TIME ZONE",)
+    assert one(con, "select reported_total_events, risk_summary from sessions where session_id = ?", uid("empty")) == (
+        None,
+        None,
+    )
+    assert one(
+        con,
+        "select data_type from information_schema.columns where table_name = 'sessions' and column_name = 'started_at'",
+    ) == ("TIMESTAMP WITH TIME ZONE",)
 
 
 def test_sessions_hierarchy(con: duckdb.DuckDBPyConnection) -> None:
@@ -161,31 +188,53 @@ def test_sessions_cycle_terminates_without_root() -> None:
         landing.add(session(name, parent=parent), [])
     c = applied(landing)
     got = {r["session_name"]: (r["depth"], r["root_id"], r["in_cycle"]) for r in rows(c, "sessions")}
-    assert got == {"a": (None, None, True), "b": (None, None, True), "c": (None, None, True),
-                   "below": (None, None, False), "self": (None, None, True)}
+    assert got == {
+        "a": (None, None, True),
+        "b": (None, None, True),
+        "c": (None, None, True),
+        "below": (None, None, False),
+        "self": (None, None, True),
+    }
 
 
 # -- events -------------------------------------------------------------------------------------
 
+
 def test_events_deduplicated_and_owner_filled(con: duckdb.DuckDBPyConnection) -> None:
     assert one(con, "select count(*), count(distinct event_id) from events where session_id = ?", uid("solo")) == (5, 5)
     assert one(con, "select count(*) from stg_events where session_id = ?", uid("solo")) == (6,)
-    owner, claimed = one(con, "select session_id, reported_session_id from events where event_id = ?",
-                         uid("solo/event/1"))
+    owner, claimed = one(
+        con, "select session_id, reported_session_id from events where event_id = ?", uid("solo/event/1")
+    )
     assert (owner, claimed) == (uid("solo"), None)
     assert one(con, "select decision from events where event_id = ?", uid("solo/event/2")) == (None,)
 
 
 def test_events_invalid_scores_keep_the_raw_value(con: duckdb.DuckDBPyConnection) -> None:
-    got = dict(con.execute("select risk_score_raw, risk_score from events where session_id = ? "
-                           "and risk_score is null", [uid("solo")]).fetchall())
+    got = dict(
+        con.execute(
+            "select risk_score_raw, risk_score from events where session_id = ? and risk_score is null", [uid("solo")]
+        ).fetchall()
+    )
     assert got == {'"high"': None, "42.5": None}
 
 
 @pytest.mark.parametrize(
     ("score", "level"),
-    [(0, "None"), (10, "None"), (11, "Low"), (30, "Low"), (31, "Medium"), (55, "Medium"),
-     (56, "High"), (80, "High"), (81, "Critical"), (100, "Critical"), (101, None), (-1, None)],
+    [
+        (0, "None"),
+        (10, "None"),
+        (11, "Low"),
+        (30, "Low"),
+        (31, "Medium"),
+        (55, "Medium"),
+        (56, "High"),
+        (80, "High"),
+        (81, "Critical"),
+        (100, "Critical"),
+        (101, None),
+        (-1, None),
+    ],
 )
 def test_risk_levels_follow_the_documented_bands(score: int, level: str | None) -> None:
     c = applied(RawLanding().add(session("s"), [event("s", 1, score)]))
@@ -201,6 +250,7 @@ def test_events_with_bad_bodies_do_not_break_the_layer() -> None:
 
 
 # -- edges, risk, quarantine, missing -------------------------------------------------------------
+
 
 def test_session_edges_name_their_source(con: duckdb.DuckDBPyConnection) -> None:
     got = {(r["parent_id"], r["child_id"], r["source"]) for r in rows(con, "session_edges")}
@@ -224,8 +274,9 @@ def test_session_risk_own_subtree_and_missing(con: duckdb.DuckDBPyConnection) ->
 
 
 def test_session_risk_neither() -> None:
-    landing = RawLanding().add(session("s"), [event("s", 1, 10)],
-                               risk_summary={"total_events": 2, "max_risk": 10, "avg_risk": 10})
+    landing = RawLanding().add(
+        session("s"), [event("s", 1, 10)], risk_summary={"total_events": 2, "max_risk": 10, "avg_risk": 10}
+    )
     assert one(applied(landing), "select matches, own_total_matches from session_risk") == ("neither", False)
 
 
@@ -235,6 +286,7 @@ def test_quarantine_and_missing_sessions(con: duckdb.DuckDBPyConnection) -> None
 
 
 # -- read-only access from outside Python ---------------------------------------------------------
+
 
 def duckdb_cli() -> Path:
     """The duckdb shell installed beside this interpreter."""
@@ -249,8 +301,13 @@ def test_views_work_from_the_duckdb_cli_read_only(tmp_path: Path) -> None:
     c.close()
     queries = [f"select '{name}', count(*) from {name};" for name in STABLE]
     queries.append("select 'window', count(*) from risk_by_model_between(now() - interval 3650 day, null);")
-    out = subprocess.run([str(duckdb_cli()), "-readonly", "-csv", "-noheader", str(path), "-c", " ".join(queries)],
-                         capture_output=True, text=True, timeout=60, check=True).stdout
+    out = subprocess.run(
+        [str(duckdb_cli()), "-readonly", "-csv", "-noheader", str(path), "-c", " ".join(queries)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     counts = dict(line.split(",") for line in out.split())
     assert set(counts) == set(STABLE) | {"window"}
     assert int(counts["sessions"]) == 7 and int(counts["events"]) > 0 and counts["window"] == counts["risk_by_model"]

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from quint_reports.checks import FAIL_ON, check, count_failing, resolved, to_json, to_table
+from quint_reports.analysis.checks import FAIL_ON, check, count_failing, resolved, to_json, to_table
 
 
 def register(sub: Any) -> None:
@@ -24,13 +24,18 @@ def register(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--db", default=None, help="published database (default: $QUINT_DB or quint.duckdb)")
-    parser.add_argument("--format", choices=("table", "json"), default="table", help="table for people, json for machines")
     parser.add_argument(
-        "--fail-on", choices=tuple(FAIL_ON), default="error",
+        "--format", choices=("table", "json"), default="table", help="table for people, json for machines"
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=tuple(FAIL_ON),
+        default="error",
         help="lowest severity that makes the exit code 1 (default: error)",
     )
     parser.add_argument(
-        "--fail-on-new", action="store_true",
+        "--fail-on-new",
+        action="store_true",
         help="count only findings first seen by the latest sync (new) towards the exit code",
     )
     parser.set_defaults(func=run)
@@ -38,7 +43,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the findings and return the exit code."""
-    from quint_reports.publish import connect
+    from quint_reports.warehouse.publish import connect
 
     con = connect(args.db)
     try:

@@ -24,7 +24,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo and print its summary. Exits 0: planted findings are the point of the demo."""
-    from quint_reports.demo import demo
+    from quint_reports.jobs.demo import demo
 
     result = demo(args.folder, sessions=args.sessions, seed=args.seed)
     print(result.text)

@@ -25,10 +25,17 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--db", help="published database (default: $QUINT_DB, else quint.duckdb)")
     parser.add_argument("--out", default="report", metavar="DIR", help="report folder (default: report)")
     add_window_arguments(parser)
-    parser.add_argument("--fail-on", choices=["error", "warning", "never"], default="error",
-                        help="exit 1 when findings of this severity or worse exist (default: error)")
-    parser.add_argument("--fail-on-new", action="store_true",
-                        help="count only findings this run's sync saw for the first time (one alert per defect)")
+    parser.add_argument(
+        "--fail-on",
+        choices=["error", "warning", "never"],
+        default="error",
+        help="exit 1 when findings of this severity or worse exist (default: error)",
+    )
+    parser.add_argument(
+        "--fail-on-new",
+        action="store_true",
+        help="count only findings this run's sync saw for the first time (one alert per defect)",
+    )
     parser.add_argument("--log-file", metavar="PATH", help="log file, appended to (default: <db>.nightly.log)")
     parser.add_argument("--api-url", help="API base URL (default: $QUINT_API_URL, else https://api.quintai.dev)")
     parser.add_argument("--token-file", metavar="PATH", help="file holding the API token (default: $QUINT_API_TOKEN)")
@@ -41,13 +48,23 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from quint_reports.exceptions import INTERNAL_ERROR, QuintError
-    from quint_reports.nightly import nightly
+    from quint_reports.jobs.nightly import nightly
 
     try:
         result = nightly(
-            db=args.db, out=args.out, days=args.days, since=args.since, until=args.until, fail_on=args.fail_on,
-            fail_on_new=args.fail_on_new, log_file=args.log_file, api_url=args.api_url, token_file=args.token_file,
-            full=args.full, allow_shrink=args.allow_shrink, max_response_mb=args.max_response_mb,
+            db=args.db,
+            out=args.out,
+            days=args.days,
+            since=args.since,
+            until=args.until,
+            fail_on=args.fail_on,
+            fail_on_new=args.fail_on_new,
+            log_file=args.log_file,
+            api_url=args.api_url,
+            token_file=args.token_file,
+            full=args.full,
+            allow_shrink=args.allow_shrink,
+            max_response_mb=args.max_response_mb,
         )
     except QuintError:
         raise
@@ -56,4 +73,3 @@ def run(args: argparse.Namespace) -> int:
         return INTERNAL_ERROR
     print(result.index)
     return result.exit_code
-

@@ -33,7 +33,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the report and print the path of its index page."""
-    from quint_reports.report import report
+    from quint_reports.reporting.build import report
 
     index = report(db=args.db, out=args.out, days=args.days, since=args.since, until=args.until)
     print(index)

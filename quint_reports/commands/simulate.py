@@ -18,7 +18,7 @@ def register(subparsers: Any) -> None:
         "simulate",
         help="serve a deterministic simulator of the Quint API (for tests, demos, benchmarks)",
         description="Serve a deterministic simulator of the Quint read API on 127.0.0.1 until Ctrl-C. "
-                    "Prints the base URL and the bearer token to use. Same seed and size, same bytes.",
+        "Prints the base URL and the bearer token to use. Same seed and size, same bytes.",
         epilog=EXAMPLE,
     )
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
@@ -26,42 +26,85 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=1, help="seed of all generated data and faults (default: 1)")
     p.add_argument("--sessions", type=int, default=2000, help="sessions to serve, about 50 events each (default: 2000)")
     data = p.add_mutually_exclusive_group()
-    data.add_argument("--defects", dest="defects", action="store_true",
-                      help="plant every kind of data defect a few times, plus hostile strings and extra fields")
+    data.add_argument(
+        "--defects",
+        dest="defects",
+        action="store_true",
+        help="plant every kind of data defect a few times, plus hostile strings and extra fields",
+    )
     data.add_argument("--clean", dest="defects", action="store_false", help="a clean organisation (the default)")
-    p.add_argument("--no-doc-examples", dest="doc_examples", action="store_false",
-                   help="leave out the API documentation's own example sessions (and their defects)")
-    p.add_argument("--live", action="store_true",
-                   help="let the organisation change while it is read: running sessions gain events (some "
-                        "unscored at first), flip between active and idle and end; some ids take the edge form")
+    p.add_argument(
+        "--no-doc-examples",
+        dest="doc_examples",
+        action="store_false",
+        help="leave out the API documentation's own example sessions (and their defects)",
+    )
+    p.add_argument(
+        "--live",
+        action="store_true",
+        help="let the organisation change while it is read: running sessions gain events (some "
+        "unscored at first), flip between active and idle and end; some ids take the edge form",
+    )
     p.add_argument("--latency-ms", type=int, default=0, help="delay added to every request, ms (default: 0)")
     p.add_argument("--error-rate", type=float, default=0.0, help="share of attempts answered 500/502/503")
     p.add_argument("--rate-limit-rate", type=float, default=0.0, help="share of attempts answered 429")
     p.add_argument("--retry-after", type=int, default=1, help="Retry-After seconds on a 429 (default: 1)")
-    p.add_argument("--cut-body-rate", type=float, default=0.0,
-                   help="share of attempts whose body stops half way, then the connection closes")
+    p.add_argument(
+        "--cut-body-rate",
+        type=float,
+        default=0.0,
+        help="share of attempts whose body stops half way, then the connection closes",
+    )
     p.add_argument("--hang-rate", type=float, default=0.0, help="share of attempts that get no answer")
     p.add_argument("--hang-seconds", type=float, default=30.0, help="how long a hung request waits (default: 30)")
-    p.add_argument("--max-faults-per-path", type=int, default=2,
-                   help="only the first N attempts of one path and query can fault (default: 2)")
-    p.add_argument("--page-size", type=int, default=None,
-                   help="paginate list endpoints with a 'next' link (default: off, as documented)")
+    p.add_argument(
+        "--max-faults-per-path",
+        type=int,
+        default=2,
+        help="only the first N attempts of one path and query can fault (default: 2)",
+    )
+    p.add_argument(
+        "--page-size",
+        type=int,
+        default=None,
+        help="paginate list endpoints with a 'next' link (default: off, as documented)",
+    )
     p.add_argument("--manifest", metavar="PATH", help="write the manifest (what is served and planted) as JSON")
-    p.add_argument("--token-file", metavar="PATH",
-                   help="also write the accepted token to PATH (mode 0600), for 'sync --token-file'")
+    p.add_argument(
+        "--token-file",
+        metavar="PATH",
+        help="also write the accepted token to PATH (mode 0600), for 'sync --token-file'",
+    )
     p.set_defaults(func=run, defects=False)
 
 
 def run(args: argparse.Namespace) -> int:
     """Build the fault switches from the arguments and call ``simulate``."""
     try:
-        faults = Faults(latency_ms=args.latency_ms, error_rate=args.error_rate, rate_limit_rate=args.rate_limit_rate,
-                    retry_after=args.retry_after, cut_body_rate=args.cut_body_rate, hang_rate=args.hang_rate,
-                        hang_seconds=args.hang_seconds, max_faults_per_path=args.max_faults_per_path)
+        faults = Faults(
+            latency_ms=args.latency_ms,
+            error_rate=args.error_rate,
+            rate_limit_rate=args.rate_limit_rate,
+            retry_after=args.retry_after,
+            cut_body_rate=args.cut_body_rate,
+            hang_rate=args.hang_rate,
+            hang_seconds=args.hang_seconds,
+            max_faults_per_path=args.max_faults_per_path,
+        )
     except ValueError as exc:
         raise ConfigError(f"simulate: {exc}") from None
     if args.page_size is not None and args.page_size < 1:
         raise ConfigError("simulate: --page-size must be at least 1")
-    return simulate(seed=args.seed, sessions=args.sessions, defects=args.defects, faults=faults,
-                    page_size=args.page_size, host=args.host, port=args.port, doc_examples=args.doc_examples,
-                    live=args.live, manifest=args.manifest, token_file=args.token_file)
+    return simulate(
+        seed=args.seed,
+        sessions=args.sessions,
+        defects=args.defects,
+        faults=faults,
+        page_size=args.page_size,
+        host=args.host,
+        port=args.port,
+        doc_examples=args.doc_examples,
+        live=args.live,
+        manifest=args.manifest,
+        token_file=args.token_file,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``state`` command with its ``show`` and ``reset`` actions."""
     parser = sub.add_parser(
         "state",
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     """Print the state, or reset it."""
-    from quint_reports.state import state_reset, state_show
+    from quint_reports.warehouse.state import state_reset, state_show
 
     if args.action == "reset":
         state_reset(args.db)

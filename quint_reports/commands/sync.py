@@ -24,15 +24,23 @@ example:
 
 def add_full_arguments(parser: argparse.ArgumentParser) -> None:
     """--full, --allow-shrink and --max-response-mb, shared with ``nightly``."""
-    parser.add_argument("--full", action="store_true",
-                        help="refetch everything and drop rows not seen (refused together with --since)")
-    parser.add_argument("--allow-shrink", action="store_true",
-                        help="let --full prune even when the API lists fewer than half the sessions landed")
-    parser.add_argument("--max-response-mb", type=int, metavar="MB",
-                        help="largest response body read; a larger one fails its session (default: 64)")
+    parser.add_argument(
+        "--full", action="store_true", help="refetch everything and drop rows not seen (refused together with --since)"
+    )
+    parser.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="let --full prune even when the API lists fewer than half the sessions landed",
+    )
+    parser.add_argument(
+        "--max-response-mb",
+        type=int,
+        metavar="MB",
+        help="largest response body read; a larger one fails its session (default: 64)",
+    )
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``sync`` command."""
     codes = "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items() if code != 1)
     parser = sub.add_parser(
@@ -47,9 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--token-file", help="file holding the API token (default: $QUINT_API_TOKEN)")
     parser.add_argument("--since", help="only sessions started on or after this date or ISO datetime")
     add_full_arguments(parser)
-    parser.add_argument(
-        "--concurrency", type=int, help=f"requests in flight at once (default: {DEFAULT_CONCURRENCY})"
-    )
+    parser.add_argument("--concurrency", type=int, help=f"requests in flight at once (default: {DEFAULT_CONCURRENCY})")
     parser.add_argument("--batch-size", type=int, help="sessions per database write; bounds memory (default: 200)")
     bar = parser.add_mutually_exclusive_group()
     bar.add_argument("--progress", dest="progress", action="store_true", default=None, help="force the progress bar")
@@ -59,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     """Run the sync and print its one-line summary."""
-    from quint_reports.sync import sync
+    from quint_reports.ingest.sync import sync
 
     result = sync(
         args.db,

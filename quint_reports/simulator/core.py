@@ -54,10 +54,21 @@ class Simulator:
         port: port to bind, 0 for a free one.
     """
 
-    def __init__(self, seed: int = 1, sessions: int = 200, *, defects: bool = False, faults: Faults | None = None,
-                 page_size: int | None = None, token: str | None = None, doc_examples: bool = True,
-                 host: str = "127.0.0.1", port: int = 0, live: bool | Live = False,
-                 edge_ids: bool | None = None) -> None:
+    def __init__(
+        self,
+        seed: int = 1,
+        sessions: int = 200,
+        *,
+        defects: bool = False,
+        faults: Faults | None = None,
+        page_size: int | None = None,
+        token: str | None = None,
+        doc_examples: bool = True,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        live: bool | Live = False,
+        edge_ids: bool | None = None,
+    ) -> None:
         if page_size is not None and page_size < 1:
             raise ValueError("page_size must be at least 1")
         self.seed = seed
@@ -102,8 +113,10 @@ class Simulator:
     def __repr__(self) -> str:
         # No token here: reprs end up in logs and tracebacks.
         state = "running at " + self.base_url if self._server else "stopped"
-        return (f"<Simulator seed={self.seed} sessions={len(self.org.sessions)} defects={self.defects} "
-                f"live={self.live is not None} {state}>")
+        return (
+            f"<Simulator seed={self.seed} sessions={len(self.org.sessions)} defects={self.defects} "
+            f"live={self.live is not None} {state}>"
+        )
 
     # -- lifecycle ------------------------------------------------------
     def start(self) -> Simulator:
@@ -112,8 +125,9 @@ class Simulator:
             return self
         self._stopping.clear()
         self._server = make_server(self, self._host, self._port)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="quint-simulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="quint-simulator", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -282,8 +296,12 @@ class Simulator:
     def stats(self) -> dict[str, Any]:
         """Requests so far: total, by endpoint name, by HTTP status, and injected faults by kind."""
         with self._lock:
-            return {"requests": sum(self._stats.values()), "by_endpoint": dict(self._stats),
-                    "by_status": dict(self._status), "faults": dict(self._fault_counts)}
+            return {
+                "requests": sum(self._stats.values()),
+                "by_endpoint": dict(self._stats),
+                "by_status": dict(self._status),
+                "faults": dict(self._fault_counts),
+            }
 
     def reset_stats(self) -> None:
         """Zero the request counters (the fault attempt counts are kept)."""

@@ -39,15 +39,30 @@ DOC_SESSION: dict[str, Any] = {
 }
 DOC_SUMMARY = {"total_events": 47, "max_risk": 35, "avg_risk": 8}
 DOC_EVENTS: list[dict[str, Any]] = [
-    {"id": "550e8400-e29b-41d4-a716-446655440000", "action_type": "FILE_READ",
-     "tool_name": "cat", "arguments": ["/app/src/middleware/auth.ts"],
-     "risk_score": 5, "timestamp": "2026-04-12T14:01:00Z"},
-    {"id": "550e8400-e29b-41d4-a716-446655440001", "action_type": "FILE_WRITE",
-     "tool_name": "node", "arguments": ["/app/src/middleware/auth.ts"],
-     "risk_score": 15, "timestamp": "2026-04-12T14:05:00Z"},
-    {"id": "550e8400-e29b-41d4-a716-446655440002", "action_type": "PROCESS_EXEC",
-     "tool_name": "git", "arguments": ["commit", "-m", "Fix auth middleware"],
-     "risk_score": 12, "timestamp": "2026-04-12T14:06:00Z"},
+    {
+        "id": "550e8400-e29b-41d4-a716-446655440000",
+        "action_type": "FILE_READ",
+        "tool_name": "cat",
+        "arguments": ["/app/src/middleware/auth.ts"],
+        "risk_score": 5,
+        "timestamp": "2026-04-12T14:01:00Z",
+    },
+    {
+        "id": "550e8400-e29b-41d4-a716-446655440001",
+        "action_type": "FILE_WRITE",
+        "tool_name": "node",
+        "arguments": ["/app/src/middleware/auth.ts"],
+        "risk_score": 15,
+        "timestamp": "2026-04-12T14:05:00Z",
+    },
+    {
+        "id": "550e8400-e29b-41d4-a716-446655440002",
+        "action_type": "PROCESS_EXEC",
+        "tool_name": "git",
+        "arguments": ["commit", "-m", "Fix auth middleware"],
+        "risk_score": 12,
+        "timestamp": "2026-04-12T14:06:00Z",
+    },
 ]
 
 
@@ -62,37 +77,97 @@ def add_doc_examples(gen: Generator, seed: int) -> list[dict[str, str]]:
         Manifest entries for the examples' own defects.
     """
     org = gen.org
-    s = org.add_session(DOC_SESSION_ID, dict(DOC_SESSION), None, parse_iso(DOC_SESSION["started_at"]),
-                        parse_iso(DOC_SESSION["ended_at"]))
+    s = org.add_session(
+        DOC_SESSION_ID,
+        dict(DOC_SESSION),
+        None,
+        parse_iso(DOC_SESSION["started_at"]),
+        parse_iso(DOC_SESSION["ended_at"]),
+    )
     s.summary = dict(DOC_SUMMARY)
     for ev in DOC_EVENTS:
-        full = {"id": ev["id"], "session_id": DOC_SESSION_ID, "agent_id": "claude-code",
-                "action_type": ev["action_type"], "tool_name": ev["tool_name"], "arguments": ev["arguments"],
-                "risk_score": ev["risk_score"], "decision": "allow", "timestamp": ev["timestamp"]}
-        org.add_event(s, ev["id"], parse_iso(ev["timestamp"]), ev["action_type"], ev["tool_name"],
-                      jdump(ev["arguments"]), ev["risk_score"], "allow", "claude-code",
-                      served=jdump(ev).encode(), listed=jdump(full).encode())
+        full = {
+            "id": ev["id"],
+            "session_id": DOC_SESSION_ID,
+            "agent_id": "claude-code",
+            "action_type": ev["action_type"],
+            "tool_name": ev["tool_name"],
+            "arguments": ev["arguments"],
+            "risk_score": ev["risk_score"],
+            "decision": "allow",
+            "timestamp": ev["timestamp"],
+        }
+        org.add_event(
+            s,
+            ev["id"],
+            parse_iso(ev["timestamp"]),
+            ev["action_type"],
+            ev["tool_name"],
+            jdump(ev["arguments"]),
+            ev["risk_score"],
+            "allow",
+            "claude-code",
+            served=jdump(ev).encode(),
+            listed=jdump(full).encode(),
+        )
     rng = random.Random(f"{seed}:docs")
-    parent = gen.session(rng, parent=None, start=parse_iso("2026-04-12T15:00:00Z"),
-                         end=parse_iso("2026-04-12T15:40:00Z"), state="ended", n_events=12,
-                         name="Review auth middleware fix", model="claude-sonnet-4-20250514",
-                         platform="claude-code", sid=DOC_PARENT_ID)
-    gen.session(rng, parent=parent, start=parse_iso("2026-04-12T15:10:00Z"),
-                end=parse_iso("2026-04-12T15:20:00Z"), state="ended", n_events=6, name="Run test suite",
-                platform="claude-code", sid=DOC_CHILD_ID)
+    parent = gen.session(
+        rng,
+        parent=None,
+        start=parse_iso("2026-04-12T15:00:00Z"),
+        end=parse_iso("2026-04-12T15:40:00Z"),
+        state="ended",
+        n_events=12,
+        name="Review auth middleware fix",
+        model="claude-sonnet-4-20250514",
+        platform="claude-code",
+        sid=DOC_PARENT_ID,
+    )
+    gen.session(
+        rng,
+        parent=parent,
+        start=parse_iso("2026-04-12T15:10:00Z"),
+        end=parse_iso("2026-04-12T15:20:00Z"),
+        state="ended",
+        n_events=6,
+        name="Run test suite",
+        platform="claude-code",
+        sid=DOC_CHILD_ID,
+    )
     own = _own(s)
     return [
-        {"check": "risk_summary.total_events_mismatch", "session_id": DOC_SESSION_ID, "source": "docs",
-         "detail": f"documented risk_summary says 47 events; the documented events are {own['total_events']}",
-         "expected": str(own["total_events"]), "actual": "47"},
-        {"check": "risk_summary.max_risk_mismatch", "session_id": DOC_SESSION_ID, "source": "docs",
-         "detail": f"documented max_risk 35; the highest documented event score is {own['max_risk']}",
-         "expected": str(own["max_risk"]), "actual": "35"},
-        {"check": "risk_summary.avg_risk_mismatch", "session_id": DOC_SESSION_ID, "source": "docs",
-         "detail": "documented avg_risk 8; the documented events average 10.67 (rounds to 11)",
-         "expected": "10.67", "actual": "8"},
-        {"check": "data.invalid_id", "session_id": DOC_CHILD_ID, "source": "docs",
-         "detail": "documented child id is not a UUID (contains 'g')", "expected": "UUID", "actual": DOC_CHILD_ID},
+        {
+            "check": "risk_summary.total_events_mismatch",
+            "session_id": DOC_SESSION_ID,
+            "source": "docs",
+            "detail": f"documented risk_summary says 47 events; the documented events are {own['total_events']}",
+            "expected": str(own["total_events"]),
+            "actual": "47",
+        },
+        {
+            "check": "risk_summary.max_risk_mismatch",
+            "session_id": DOC_SESSION_ID,
+            "source": "docs",
+            "detail": f"documented max_risk 35; the highest documented event score is {own['max_risk']}",
+            "expected": str(own["max_risk"]),
+            "actual": "35",
+        },
+        {
+            "check": "risk_summary.avg_risk_mismatch",
+            "session_id": DOC_SESSION_ID,
+            "source": "docs",
+            "detail": "documented avg_risk 8; the documented events average 10.67 (rounds to 11)",
+            "expected": "10.67",
+            "actual": "8",
+        },
+        {
+            "check": "data.invalid_id",
+            "session_id": DOC_CHILD_ID,
+            "source": "docs",
+            "detail": "documented child id is not a UUID (contains 'g')",
+            "expected": "UUID",
+            "actual": DOC_CHILD_ID,
+        },
     ]
 
 

@@ -77,8 +77,9 @@ def decide(faults: Faults, seed: int, key: str, attempt: int) -> tuple[str, int]
         return None
     u = _uniform(seed, key, attempt, "fault")
     edge = 0.0
-    for kind, rate in zip(FAULT_KINDS, (faults.error_rate, faults.rate_limit_rate, faults.cut_body_rate,
-                                         faults.hang_rate)):
+    for kind, rate in zip(
+        FAULT_KINDS, (faults.error_rate, faults.rate_limit_rate, faults.cut_body_rate, faults.hang_rate), strict=False
+    ):
         edge += rate
         if u < edge:
             if kind == "error":

@@ -43,24 +43,37 @@ CHILD_PROBABILITY = (0.45, 0.3, 0.15)
 
 def _table(items: tuple[Any, ...], weights: tuple[int, ...]) -> list[Any]:
     """A lookup list where each item appears ``weight`` times: one ``random()`` per weighted draw."""
-    return [item for item, w in zip(items, weights) for _ in range(w)]
+    return [item for item, w in zip(items, weights, strict=False) for _ in range(w)]
 
 
 def _arguments() -> dict[str, tuple[str, ...]]:
     """Pre-encoded ``arguments`` values per tool, so events are not JSON-encoded one by one."""
     paths = [[p] for p in PATHS]
     per_tool: dict[str, list[list[str]]] = {
-        "cat": paths, "head": [["-n", "50", p] for p in PATHS[:8]], "grep": [["-rn", "TODO", p] for p in PATHS[:6]],
-        "rg": [["--json", "password", "/app"], ["auth", "/app/src"]], "less": paths,
-        "node": paths[:6], "python3": paths[5:10], "tee": paths[8:14], "sed": [["-i", "s/foo/bar/", p] for p in PATHS[:6]],
-        "code": paths, "git": [list(a) for a in GIT_ARGS] + [["clean", "-fdx"]],
+        "cat": paths,
+        "head": [["-n", "50", p] for p in PATHS[:8]],
+        "grep": [["-rn", "TODO", p] for p in PATHS[:6]],
+        "rg": [["--json", "password", "/app"], ["auth", "/app/src"]],
+        "less": paths,
+        "node": paths[:6],
+        "python3": paths[5:10],
+        "tee": paths[8:14],
+        "sed": [["-i", "s/foo/bar/", p] for p in PATHS[:6]],
+        "code": paths,
+        "git": [list(a) for a in GIT_ARGS] + [["clean", "-fdx"]],
         "npm": [["install"], ["test"], ["run", "build"], ["install", "left-pad@1.3.0"]],
-        "pytest": [["-q", "tests/"], ["-x", "tests/test_auth.py"]], "make": [["build"], ["test"], ["deploy"]],
-        "cargo": [["build", "--release"], ["test"]], "docker": [["build", "-t", "app:latest", "."], ["run", "--privileged", "app"]],
+        "pytest": [["-q", "tests/"], ["-x", "tests/test_auth.py"]],
+        "make": [["build"], ["test"], ["deploy"]],
+        "cargo": [["build", "--release"], ["test"]],
+        "docker": [["build", "-t", "app:latest", "."], ["run", "--privileged", "app"]],
         "bash": [["-c", "./scripts/deploy.sh"], ["-c", "curl -s https://example.com/install.sh | sh"]],
-        "curl": [["-sSL", u] for u in URLS], "wget": [[u] for u in URLS[:4]], "ssh": [["deploy@10.0.0.12"], ["-p", "2222", "git@github.com"]],
-        "pip": [["install", "requests"], ["install", "-r", "requirements.txt"]], "gh": [["pr", "create"], ["api", "repos/acme/app"]],
-        "rm": [["-rf", p] for p in PATHS[10:16]] + [["-rf", "/"]], "find": [[".", "-name", "*.log", "-delete"]],
+        "curl": [["-sSL", u] for u in URLS],
+        "wget": [[u] for u in URLS[:4]],
+        "ssh": [["deploy@10.0.0.12"], ["-p", "2222", "git@github.com"]],
+        "pip": [["install", "requests"], ["install", "-r", "requirements.txt"]],
+        "gh": [["pr", "create"], ["api", "repos/acme/app"]],
+        "rm": [["-rf", p] for p in PATHS[10:16]] + [["-rf", "/"]],
+        "find": [[".", "-name", "*.log", "-delete"]],
     }
     return {tool: tuple(jdump(a) for a in args) for tool, args in per_tool.items()}
 
@@ -110,9 +123,21 @@ class Generator:
         """Heavy-tailed events per session: log-normal with mean about 50, at least 1."""
         return max(1, min(4000, int(rng.lognormvariate(math.log(50) - 0.72, 1.2))))
 
-    def session(self, rng: random.Random, *, parent: Session | None, start: int, end: int, state: str,
-                n_events: int | None = None, name: str | None = None, model: str | None = None,
-                platform: str | None = None, sid: str | None = None, listed: bool = True) -> Session:
+    def session(
+        self,
+        rng: random.Random,
+        *,
+        parent: Session | None,
+        start: int,
+        end: int,
+        state: str,
+        n_events: int | None = None,
+        name: str | None = None,
+        model: str | None = None,
+        platform: str | None = None,
+        sid: str | None = None,
+        listed: bool = True,
+    ) -> Session:
         """Create one session and its events between ``start`` and ``end``.
 
         Args:
@@ -130,22 +155,35 @@ class Generator:
         """
         if parent is not None:
             model = model or parent.record.get("model")
-            platform = platform or (rng.choice(("claude-code", "cursor")) if rng.random() < 0.1
-                                    else parent.record.get("platform"))
+            platform = platform or (
+                rng.choice(("claude-code", "cursor")) if rng.random() < 0.1 else parent.record.get("platform")
+            )
         model = model or self.model_table[int(rng.random() * len(self.model_table))]
         platform = platform or self.platform_table[int(rng.random() * len(self.platform_table))]
         if name is None:
-            name = (rng.choice(CHILD_NAMES) if parent is not None
-                    else f"{rng.choice(SESSION_VERBS)} {rng.choice(SESSION_OBJECTS)}")
+            name = (
+                rng.choice(CHILD_NAMES)
+                if parent is not None
+                else f"{rng.choice(SESSION_VERBS)} {rng.choice(SESSION_OBJECTS)}"
+            )
         if sid is None:
             edge = self.edge_share and rng.random() < self.edge_share
             sid = edge_id(rng, start, self.org.by_id) if edge else new_uuid(rng)
         _, signing, _, _, _ = self.platforms.get(platform, PLATFORMS[0])
-        record = {"id": sid, "session_name": name, "model": model, "signing_id": signing, "state": state,
-                  "platform": platform, "parent_id": parent.id if parent else None, "started_at": iso(start),
-                  "ended_at": iso(end) if state == "ended" else None}
-        s = self.org.add_session(sid, record, parent.id if parent else None, start,
-                                 end if state == "ended" else None, listed)
+        record = {
+            "id": sid,
+            "session_name": name,
+            "model": model,
+            "signing_id": signing,
+            "state": state,
+            "platform": platform,
+            "parent_id": parent.id if parent else None,
+            "started_at": iso(start),
+            "ended_at": iso(end) if state == "ended" else None,
+        }
+        s = self.org.add_session(
+            sid, record, parent.id if parent else None, start, end if state == "ended" else None, listed
+        )
         n = self.n_events(rng) if n_events is None else n_events
         self.events(rng, s, n, start, end)
         return s
@@ -179,10 +217,12 @@ class Generator:
             u = rand()
             blocked = (score > 80 and u < 0.7) or (55 < score <= 80 and u < 0.15) or u < 0.002
             o = 32 * i
-            eid = f"{hexes[o:o + 8]}-{hexes[o + 8:o + 12]}-5{hexes[o + 13:o + 16]}-{variant[hexes[o + 16]]}{hexes[o + 17:o + 20]}-{hexes[o + 20:o + 32]}"
-            served.append(f'{{"id": "{eid}{head}{action}", "tool_name": "{tool}", "arguments": '
-                          f'{options[int(rand() * len(options))]}, "risk_score": {score}, "decision": '
-                          f'"{"block" if blocked else "allow"}", "timestamp": "{iso(ts)}"}}'.encode())
+            eid = f"{hexes[o : o + 8]}-{hexes[o + 8 : o + 12]}-5{hexes[o + 13 : o + 16]}-{variant[hexes[o + 16]]}{hexes[o + 17 : o + 20]}-{hexes[o + 20 : o + 32]}"
+            served.append(
+                f'{{"id": "{eid}{head}{action}", "tool_name": "{tool}", "arguments": '
+                f'{options[int(rand() * len(options))]}, "risk_score": {score}, "decision": '
+                f'"{"block" if blocked else "allow"}", "timestamp": "{iso(ts)}"}}'.encode()
+            )
             risks.append(score)
             acts.append(action_code)
             tls.append(tool_code)

@@ -78,8 +78,9 @@ def end(org: Org, s: Session, ts: int, changed: set[str]) -> None:
             changed.add(victim.id)
 
 
-def _add_events(gen: Generator, rng: random.Random, live: Live, s: Session, t0: int, t1: int,
-                unscored_share: float | None = None) -> None:
+def _add_events(
+    gen: Generator, rng: random.Random, live: Live, s: Session, t0: int, t1: int, unscored_share: float | None = None
+) -> None:
     org = gen.org
     _, _, agent, _, _ = gen.platforms.get(s.record.get("platform", ""), ("", "", "claude-code", 1.0, 1.0))
     stamps = sorted(t0 + int(rng.random() * (t1 - t0 + 1)) for _ in range(1 + int(rng.random() * 3)))
@@ -90,8 +91,17 @@ def _add_events(gen: Generator, rng: random.Random, live: Live, s: Session, t0: 
         score = min(100, int(rng.expovariate(0.08)))
         decision = "block" if score > 80 and rng.random() < 0.7 else "allow"
         unscored = rng.random() < (live.unscored_share if unscored_share is None else unscored_share)
-        org.add_event(s, new_uuid(rng), ts, action, tool, options[int(rng.random() * len(options))],
-                      None if unscored else score, decision, agent)
+        org.add_event(
+            s,
+            new_uuid(rng),
+            ts,
+            action,
+            tool,
+            options[int(rng.random() * len(options))],
+            None if unscored else score,
+            decision,
+            agent,
+        )
         if unscored:
             org.defer_score(s, score)
 

@@ -113,17 +113,37 @@ class Org:
         """Unscored events of a live organisation: session id -> (position, row, score to come)."""
 
     # -- building -------------------------------------------------------
-    def add_session(self, sid: str, record: dict[str, Any], link: str | None, started_ts: int,
-                    ended_ts: int | None, listed: bool = True) -> Session:
+    def add_session(
+        self,
+        sid: str,
+        record: dict[str, Any],
+        link: str | None,
+        started_ts: int,
+        ended_ts: int | None,
+        listed: bool = True,
+    ) -> Session:
         """Add a session (events come with ``add_event``)."""
         s = Session(len(self.sessions), sid, record, link, started_ts, ended_ts, started_ts, listed)
         self.sessions.append(s)
         self.by_id[sid] = s
         return s
 
-    def add_event(self, s: Session, eid: str, ts: int, action: str, tool: str, args_json: str,
-                  risk: Any, decision: str, agent: str, *, served: bytes | None = None,
-                  listed: bytes | None = None, counts: bool = True) -> bytes:
+    def add_event(
+        self,
+        s: Session,
+        eid: str,
+        ts: int,
+        action: str,
+        tool: str,
+        args_json: str,
+        risk: Any,
+        decision: str,
+        agent: str,
+        *,
+        served: bytes | None = None,
+        listed: bytes | None = None,
+        counts: bool = True,
+    ) -> bytes:
         """Append one event to a session and to the global event index.
 
         Args:
@@ -141,9 +161,11 @@ class Org:
             The bytes served by ``/v1/sessions/{id}/events``.
         """
         if served is None:
-            served = (f'{{"id": "{eid}", "session_id": "{s.id}", "agent_id": "{agent}", "action_type": "{action}", '
-                      f'"tool_name": "{tool}", "arguments": {args_json}, "risk_score": {jdump(risk)}, '
-                      f'"decision": "{decision}", "timestamp": "{iso(ts)}"}}').encode()
+            served = (
+                f'{{"id": "{eid}", "session_id": "{s.id}", "agent_id": "{agent}", "action_type": "{action}", '
+                f'"tool_name": "{tool}", "arguments": {args_json}, "risk_score": {jdump(risk)}, '
+                f'"decision": "{decision}", "timestamp": "{iso(ts)}"}}'
+            ).encode()
         s.events.append(served)
         self.ev_bytes.append(listed if listed is not None else served)
         valid = isinstance(risk, int) and not isinstance(risk, bool) and 0 <= risk <= 100
@@ -164,8 +186,17 @@ class Org:
         s.last_ts = max(s.last_ts, ts)
         return served
 
-    def add_clean_events(self, s: Session, served: list[bytes], ts: list[int], risk: list[int],
-                         action: list[int], tool: list[int], decision: list[int], agent: int) -> None:
+    def add_clean_events(
+        self,
+        s: Session,
+        served: list[bytes],
+        ts: list[int],
+        risk: list[int],
+        action: list[int],
+        tool: list[int],
+        decision: list[int],
+        agent: int,
+    ) -> None:
         """Append generated events in bulk: every score valid, codes already interned.
 
         Args:
@@ -305,8 +336,10 @@ class Org:
         s = self.by_id.get(sid)
         if s is None:
             return None
-        return self.cached(("children", sid), lambda: jdump(
-            {"children": [self.child_record(c) for c in self.children(s, "endpoint")]}).encode())
+        return self.cached(
+            ("children", sid),
+            lambda: jdump({"children": [self.child_record(c) for c in self.children(s, "endpoint")]}).encode(),
+        )
 
     def events_body(self, sid: str) -> bytes | None:
         """Body of ``GET /v1/sessions/{id}/events``, or None when unknown."""
@@ -325,8 +358,10 @@ class Org:
         with self.lock:
             if self._cols is None:
                 # Copies, not views: an array.array exporting its buffer could no longer grow.
-                cols = {name: np.array(getattr(self, "ev_" + name)) for name in
-                        ("ts", "sess", "risk", "action", "tool", "decision", "agent")}
+                cols = {
+                    name: np.array(getattr(self, "ev_" + name))
+                    for name in ("ts", "sess", "risk", "action", "tool", "decision", "agent")
+                }
                 cols["order"] = np.argsort(cols["ts"], kind="stable")
                 self._cols = cols
             return self._cols
@@ -361,4 +396,3 @@ class Org:
             events = {s.id: json.loads(self.events_body(s.id) or b"")["events"] for s in self.sessions}
             children = {s.id: json.loads(self.children_body(s.id) or b"")["children"] for s in self.sessions}
             return {"sessions": sessions, "events": events, "children": children, "missing": list(self.missing)}
-

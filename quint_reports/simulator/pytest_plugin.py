@@ -22,8 +22,9 @@ def quint_simulator() -> Iterator[Callable[..., Simulator]]:
     """
     started: list[Simulator] = []
 
-    def factory(seed: int = 1, sessions: int = 200, defects: bool = False, faults: Faults | None = None,
-                **options: Any) -> Simulator:
+    def factory(
+        seed: int = 1, sessions: int = 200, defects: bool = False, faults: Faults | None = None, **options: Any
+    ) -> Simulator:
         sim = Simulator(seed=seed, sessions=sessions, defects=defects, faults=faults, **options).start()
         started.append(sim)
         return sim

@@ -44,19 +44,20 @@ def _int(params: Mapping[str, str], name: str, low: int, high: int) -> int | Non
     return value
 
 
-def _page(org: Org, key: str, items: list[bytes], params: Mapping[str, str], path: str, base: str,
-          page_size: int | None) -> bytes:
+def _page(
+    org: Org, key: str, items: list[bytes], params: Mapping[str, str], path: str, base: str, page_size: int | None
+) -> bytes:
     """Wrap list items in ``{key: [...]}``, one page of them when paginating."""
     if page_size is None:
         return b'{"' + key.encode() + b'": [' + b", ".join(items) + b"]}"
     start = _int(params, "cursor", 0, 2**31) or 0
-    chunk = items[start:start + page_size]
+    chunk = items[start : start + page_size]
     nxt = None
     if start + page_size < len(items):
         query = {k: v for k, v in params.items() if k != "cursor"}
         query["cursor"] = str(start + page_size)
         nxt = f"{base}{path}?{urlencode(query)}"
-    return (b'{"' + key.encode() + b'": [' + b", ".join(chunk) + b'], "next": ' + jdump(nxt).encode() + b"}")
+    return b'{"' + key.encode() + b'": [' + b", ".join(chunk) + b'], "next": ' + jdump(nxt).encode() + b"}"
 
 
 def list_sessions(org: Org, params: Mapping[str, str], base: str, page_size: int | None) -> bytes:
@@ -98,8 +99,12 @@ def list_sessions(org: Org, params: Mapping[str, str], base: str, page_size: int
 
     with org.lock:
         if page_size is None:
-            return org.cached(key, lambda: _page(org, "sessions", [org.record_bytes(s) for s in matching()],
-                                                 params, "/v1/sessions", base, None))
+            return org.cached(
+                key,
+                lambda: _page(
+                    org, "sessions", [org.record_bytes(s) for s in matching()], params, "/v1/sessions", base, None
+                ),
+            )
         items = [org.record_bytes(s) for s in matching()]
     return _page(org, "sessions", items, params, "/v1/sessions", base, page_size)
 
@@ -116,8 +121,12 @@ def _event_rows(org: Org, params: Mapping[str, str]) -> np.ndarray:
     hi = n if until is None else int(np.searchsorted(sorted_ts, until, side="left"))
     rows = order[lo:hi]
     empty = np.empty(0, dtype=rows.dtype)
-    columns = (("agent_id", cols["agent"], org.agents.code), ("action_type", cols["action"], org.actions.code),
-               ("tool_name", cols["tool"], org.tools.code), ("decision", cols["decision"], org.decisions.code))
+    columns = (
+        ("agent_id", cols["agent"], org.agents.code),
+        ("action_type", cols["action"], org.actions.code),
+        ("tool_name", cols["tool"], org.tools.code),
+        ("decision", cols["decision"], org.decisions.code),
+    )
     for name, column, codes in columns:
         value = params.get(name)
         if value is None:
@@ -143,8 +152,17 @@ def _event_rows(org: Org, params: Mapping[str, str]) -> np.ndarray:
     return rows
 
 
-_EVENT_FILTERS = ("agent_id", "session_id", "action_type", "tool_name", "decision", "risk_min", "risk_max",
-                  "since", "until")
+_EVENT_FILTERS = (
+    "agent_id",
+    "session_id",
+    "action_type",
+    "tool_name",
+    "decision",
+    "risk_min",
+    "risk_max",
+    "since",
+    "until",
+)
 
 
 def list_events(org: Org, params: Mapping[str, str], base: str, page_size: int | None) -> bytes:
@@ -165,9 +183,18 @@ def list_events(org: Org, params: Mapping[str, str], base: str, page_size: int |
     key = ("events",) + tuple(params.get(k) for k in _EVENT_FILTERS)
     with org.lock:
         if page_size is None:
+
             def build() -> bytes:
-                return _page(org, "events", [org.ev_bytes[i] for i in _event_rows(org, params).tolist()],
-                             params, "/v1/events", base, None)
+                return _page(
+                    org,
+                    "events",
+                    [org.ev_bytes[i] for i in _event_rows(org, params).tolist()],
+                    params,
+                    "/v1/events",
+                    base,
+                    None,
+                )
+
             return org.cached(key, build)
         items = [org.ev_bytes[i] for i in _event_rows(org, params).tolist()]
     return _page(org, "events", items, params, "/v1/events", base, page_size)
@@ -192,8 +219,12 @@ def event_stats(org: Org) -> bytes:
             "since": iso(since),
             "until": iso(until),
             "total_events": len(rows),
-            "by_action_type": {names[int(c)]: int(k) for c, k in zip(*np.unique(action, return_counts=True))},
-            "by_decision": {decisions[int(c)]: int(k) for c, k in zip(*np.unique(decision, return_counts=True))},
+            "by_action_type": {
+                names[int(c)]: int(k) for c, k in zip(*np.unique(action, return_counts=True), strict=False)
+            },
+            "by_decision": {
+                decisions[int(c)]: int(k) for c, k in zip(*np.unique(decision, return_counts=True), strict=False)
+            },
             "risk_distribution": {b: int(((valid >= lo) & (valid <= hi)).sum()) for b, (lo, hi) in bands.items()},
             "invalid_risk_scores": int(len(risk) - len(valid)),
             "avg_risk": round(float(valid.mean()), 2) if len(valid) else None,

@@ -12,11 +12,22 @@ from quint_reports.simulator.core import Simulator
 from quint_reports.simulator.faults import Faults
 
 
-def simulate(*, seed: int = 1, sessions: int = 2000, defects: bool = False, faults: Faults | None = None,
-             page_size: int | None = None, host: str = "127.0.0.1", port: int = 8765,
-             doc_examples: bool = True, live: bool = False, manifest: str | os.PathLike[str] | None = None,
-             token_file: str | os.PathLike[str] | None = None, out: TextIO | None = None,
-             stop: threading.Event | None = None) -> int:
+def simulate(
+    *,
+    seed: int = 1,
+    sessions: int = 2000,
+    defects: bool = False,
+    faults: Faults | None = None,
+    page_size: int | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    doc_examples: bool = True,
+    live: bool = False,
+    manifest: str | os.PathLike[str] | None = None,
+    token_file: str | os.PathLike[str] | None = None,
+    out: TextIO | None = None,
+    stop: threading.Event | None = None,
+) -> int:
     """Serve a simulated Quint API until Ctrl-C (or until ``stop`` is set); return the exit code.
 
     Prints the base URL and the token to use, once, on ``out`` (stdout by default).
@@ -35,8 +46,17 @@ def simulate(*, seed: int = 1, sessions: int = 2000, defects: bool = False, faul
         >>> simulate(seed=1, sessions=2000, faults=Faults(latency_ms=20))  # doctest: +SKIP
     """
     out = out or sys.stdout
-    sim = Simulator(seed=seed, sessions=sessions, defects=defects, faults=faults, page_size=page_size,
-                    doc_examples=doc_examples, host=host, port=port, live=live)
+    sim = Simulator(
+        seed=seed,
+        sessions=sessions,
+        defects=defects,
+        faults=faults,
+        page_size=page_size,
+        doc_examples=doc_examples,
+        host=host,
+        port=port,
+        live=live,
+    )
     if manifest is not None:
         sim.write_manifest(manifest)
     if token_file is not None:
@@ -46,8 +66,11 @@ def simulate(*, seed: int = 1, sessions: int = 2000, defects: bool = False, faul
             fh.write(sim.token + "\n")
     info = sim.manifest
     with sim:
-        print(f"Quint API simulator: {info['sessions']} sessions, {info['events']} events, seed {seed}, "
-              f"{'with planted defects' if defects else 'clean'}{', live' if live else ''}, faults: {_describe(sim.faults)}", file=out)
+        print(
+            f"Quint API simulator: {info['sessions']} sessions, {info['events']} events, seed {seed}, "
+            f"{'with planted defects' if defects else 'clean'}{', live' if live else ''}, faults: {_describe(sim.faults)}",
+            file=out,
+        )
         print(f"QUINT_API_URL={sim.base_url}", file=out)
         print(f"QUINT_API_TOKEN={sim.token}", file=out)
         if manifest is not None:
@@ -62,6 +85,5 @@ def simulate(*, seed: int = 1, sessions: int = 2000, defects: bool = False, faul
 
 def _describe(faults: Faults) -> str:
     """One line naming the switches that are on."""
-    parts = [f"{name}={value}" for name, value in vars(faults).items()
-             if value and value != getattr(Faults(), name)]
+    parts = [f"{name}={value}" for name, value in vars(faults).items() if value and value != getattr(Faults(), name)]
     return ", ".join(parts) or "none"

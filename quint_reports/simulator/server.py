@@ -41,16 +41,31 @@ def _or_404(body: bytes | None, kind: str) -> tuple[int, bytes]:
 ROUTES: list[tuple[re.Pattern[str], str, Callable[..., tuple[int, bytes]]]] = [
     (re.compile(r"^/health$"), "health", lambda sim, p, base, arg: (200, b'{"status": "ok"}')),
     (re.compile(r"^/ready$"), "ready", lambda sim, p, base, arg: (200, b'{"status": "ready"}')),
-    (re.compile(r"^/v1/sessions$"), "sessions.list",
-     lambda sim, p, base, arg: (200, list_sessions(sim.org, p, base, sim.page_size))),
-    (re.compile(rf"^/v1/sessions/{_SEGMENT}$"), "sessions.detail",
-     lambda sim, p, base, arg: _or_404(sim.org.detail_body(arg), "Session")),
-    (re.compile(rf"^/v1/sessions/{_SEGMENT}/events$"), "sessions.events",
-     lambda sim, p, base, arg: _or_404(sim.org.events_body(arg), "Session")),
-    (re.compile(rf"^/v1/sessions/{_SEGMENT}/children$"), "sessions.children",
-     lambda sim, p, base, arg: _or_404(sim.org.children_body(arg), "Session")),
-    (re.compile(r"^/v1/events$"), "events.list",
-     lambda sim, p, base, arg: (200, list_events(sim.org, p, base, sim.page_size))),
+    (
+        re.compile(r"^/v1/sessions$"),
+        "sessions.list",
+        lambda sim, p, base, arg: (200, list_sessions(sim.org, p, base, sim.page_size)),
+    ),
+    (
+        re.compile(rf"^/v1/sessions/{_SEGMENT}$"),
+        "sessions.detail",
+        lambda sim, p, base, arg: _or_404(sim.org.detail_body(arg), "Session"),
+    ),
+    (
+        re.compile(rf"^/v1/sessions/{_SEGMENT}/events$"),
+        "sessions.events",
+        lambda sim, p, base, arg: _or_404(sim.org.events_body(arg), "Session"),
+    ),
+    (
+        re.compile(rf"^/v1/sessions/{_SEGMENT}/children$"),
+        "sessions.children",
+        lambda sim, p, base, arg: _or_404(sim.org.children_body(arg), "Session"),
+    ),
+    (
+        re.compile(r"^/v1/events$"),
+        "events.list",
+        lambda sim, p, base, arg: (200, list_events(sim.org, p, base, sim.page_size)),
+    ),
     (re.compile(r"^/v1/events/stats$"), "events.stats", lambda sim, p, base, arg: (200, event_stats(sim.org))),
     (re.compile(rf"^/v1/events/{_SEGMENT}$"), "events.detail", lambda sim, p, base, arg: _event(sim, arg)),
 ]
@@ -113,22 +128,25 @@ class Handler(BaseHTTPRequestHandler):
                 return self._answer(401, b'{"error": "Authorization header required"}', _CHALLENGE)
             scheme, _, given = header.partition(" ")
             if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), sim.token.encode()):
-                return self._answer(401, b'{"error": "Invalid or expired token", "code": "unauthorized"}',
-                                    _CHALLENGE)
+                return self._answer(401, b'{"error": "Invalid or expired token", "code": "unauthorized"}', _CHALLENGE)
             sim._served()
             burst = sim.in_burst()
             if burst is not None:
                 sim._count_fault("rate_limit")
-                return self._answer(429, b'{"error": "Too Many Requests", "code": "rate_limited"}',
-                                    {"Retry-After": str(burst)})
+                return self._answer(
+                    429, b'{"error": "Too Many Requests", "code": "rate_limited"}', {"Retry-After": str(burst)}
+                )
             fault = decide(faults, sim.seed, self.path, sim._attempt(self.path))
             if fault is not None:
                 sim._count_fault(fault[0])
                 if fault[0] == "error":
                     return self._answer(fault[1], b'{"error": "Internal Server Error"}')
                 if fault[0] == "rate_limit":
-                    return self._answer(429, b'{"error": "Too Many Requests", "code": "rate_limited"}',
-                                        {"Retry-After": str(faults.retry_after)})
+                    return self._answer(
+                        429,
+                        b'{"error": "Too Many Requests", "code": "rate_limited"}',
+                        {"Retry-After": str(faults.retry_after)},
+                    )
                 if fault[0] == "hang":
                     sim._stopping.wait(faults.hang_seconds)
                     return self._drop()

@@ -20,7 +20,13 @@ STATES = ("active", "idle", "ended")
 
 ACTION_TYPES = ("FILE_READ", "FILE_WRITE", "PROCESS_EXEC", "NETWORK_CONNECT", "FILE_DELETE")
 ACTION_WEIGHTS = (42, 20, 28, 7, 3)
-ACTION_BASE_RISK = {"FILE_READ": 4.0, "FILE_WRITE": 9.0, "PROCESS_EXEC": 12.0, "NETWORK_CONNECT": 16.0, "FILE_DELETE": 22.0}
+ACTION_BASE_RISK = {
+    "FILE_READ": 4.0,
+    "FILE_WRITE": 9.0,
+    "PROCESS_EXEC": 12.0,
+    "NETWORK_CONNECT": 16.0,
+    "FILE_DELETE": 22.0,
+}
 """Mean of the exponential part of a score per action type, before session factors."""
 
 TOOLS: dict[str, tuple[str, ...]] = {
@@ -32,17 +38,40 @@ TOOLS: dict[str, tuple[str, ...]] = {
 }
 
 PATHS = (
-    "/app/src/middleware/auth.ts", "/app/src/index.ts", "/app/package.json", "/app/README.md",
-    "/app/src/db/migrations/0042_users.sql", "/app/tests/test_auth.py", "/app/.env", "/app/src/api/routes.py",
-    "/home/dev/.ssh/id_ed25519", "/etc/hosts", "/app/Dockerfile", "/app/src/utils/crypto.go",
-    "/app/build/output.log", "/tmp/agent-scratch/plan.md", "/app/src/components/Login.tsx", "/app/Cargo.toml",
+    "/app/src/middleware/auth.ts",
+    "/app/src/index.ts",
+    "/app/package.json",
+    "/app/README.md",
+    "/app/src/db/migrations/0042_users.sql",
+    "/app/tests/test_auth.py",
+    "/app/.env",
+    "/app/src/api/routes.py",
+    "/home/dev/.ssh/id_ed25519",
+    "/etc/hosts",
+    "/app/Dockerfile",
+    "/app/src/utils/crypto.go",
+    "/app/build/output.log",
+    "/tmp/agent-scratch/plan.md",
+    "/app/src/components/Login.tsx",
+    "/app/Cargo.toml",
 )
 URLS = (
-    "https://registry.npmjs.org/express", "https://pypi.org/simple/requests/", "https://api.github.com/repos",
-    "https://example.com/install.sh", "git@github.com:acme/payments.git", "https://10.0.0.12:8443/admin",
+    "https://registry.npmjs.org/express",
+    "https://pypi.org/simple/requests/",
+    "https://api.github.com/repos",
+    "https://example.com/install.sh",
+    "git@github.com:acme/payments.git",
+    "https://10.0.0.12:8443/admin",
 )
-GIT_ARGS = (("status",), ("diff", "--stat"), ("add", "-A"), ("commit", "-m", "Fix auth middleware"),
-            ("push", "origin", "main"), ("checkout", "-b", "feature/login"), ("push", "--force"))
+GIT_ARGS = (
+    ("status",),
+    ("diff", "--stat"),
+    ("add", "-A"),
+    ("commit", "-m", "Fix auth middleware"),
+    ("push", "origin", "main"),
+    ("checkout", "-b", "feature/login"),
+    ("push", "--force"),
+)
 
 MODELS: tuple[tuple[str, float, float], ...] = (
     # (name, risk factor at the window start, at the window end): some trend riskier, some safer.
@@ -69,11 +98,34 @@ PLATFORMS: tuple[tuple[str, str, str, float, float], ...] = (
 PLATFORM_WEIGHTS = (38, 24, 12, 12, 8, 6)
 
 SESSION_VERBS = ("Fix", "Refactor", "Add", "Investigate", "Upgrade", "Remove", "Document", "Test", "Speed up", "Review")
-SESSION_OBJECTS = ("auth middleware", "login form", "payment webhook", "CI pipeline", "database migration",
-                   "rate limiter", "flaky test", "Docker image", "API client", "error handling", "logging",
-                   "search index", "user settings page", "cache layer", "release notes")
-CHILD_NAMES = ("Run test suite", "Search codebase", "MCP: github", "MCP: postgres", "Lint changed files",
-               "Summarise diff", "Sub-agent: explore", "Sub-agent: write tests", "Fetch docs")
+SESSION_OBJECTS = (
+    "auth middleware",
+    "login form",
+    "payment webhook",
+    "CI pipeline",
+    "database migration",
+    "rate limiter",
+    "flaky test",
+    "Docker image",
+    "API client",
+    "error handling",
+    "logging",
+    "search index",
+    "user settings page",
+    "cache layer",
+    "release notes",
+)
+CHILD_NAMES = (
+    "Run test suite",
+    "Search codebase",
+    "MCP: github",
+    "MCP: postgres",
+    "Lint changed files",
+    "Summarise diff",
+    "Sub-agent: explore",
+    "Sub-agent: write tests",
+    "Fetch docs",
+)
 
 HOSTILE_SESSION_NAMES = (
     "<script>window.__pwned=1</script>",
@@ -83,16 +135,21 @@ HOSTILE_SESSION_NAMES = (
     "-2+3",
     "@SUM(1)",
     "../../etc/passwd",
-    "Fix \u202eevil\u202c RTL override \u2014 \u0625\u0635\u0644\u0627\u062d \U0001F680\U0001F525 \u4fee\u590d \u00e9\u00e8",
+    "Fix \u202eevil\u202c RTL override \u2014 \u0625\u0635\u0644\u0627\u062d \U0001f680\U0001f525 \u4fee\u590d \u00e9\u00e8",
 )
 HOSTILE_MODELS = ("openai/gpt-4o", "<script>window.__pwned=1</script>", "../../models/evil", "=1+1")
-HOSTILE_PLATFORMS = ('<img src=x onerror="window.__pwned=1">', "@SUM(1)", "cursor/../../etc", "\u0645\u0646\u0635\u0629 \U0001F916")
+HOSTILE_PLATFORMS = (
+    '<img src=x onerror="window.__pwned=1">',
+    "@SUM(1)",
+    "cursor/../../etc",
+    "\u0645\u0646\u0635\u0629 \U0001f916",
+)
 HOSTILE_ARGUMENTS = (
     ("<script>window.__pwned=1</script>",),
     ("-c", '=HYPERLINK("https://evil.example","x")'),
     ("+cmd", "@SUM(1)", "-2+3"),
     ("../../etc/passwd",),
-    ("--msg", "\u202egnp.exe\u202c \u2603 \U0001F4A5 \u05e9\u05dc\u05d5\u05dd"),
+    ("--msg", "\u202egnp.exe\u202c \u2603 \U0001f4a5 \u05e9\u05dc\u05d5\u05dd"),
 )
 
 _DAY_PREFIX: dict[int, str] = {}

@@ -5,7 +5,7 @@
 -- Session ids come in two documented forms, both valid: a UUID (8-4-4-4-12 hex digits, any
 -- version; the endpoint pages) and the edge form {rootPID}-{startUnixMs}, e.g.
 -- 59247-1777085379101 (changelog v1.0.3, cloud ingestion and overview pages). Event ids are
--- UUIDs. The patterns are quint_reports.validate's (a test keeps them equal) and stay
+-- UUIDs. The patterns are quint_reports.ingest.validate's (a test keeps them equal) and stay
 -- literals: a pattern from a column is compiled again for every row.
 select
     session_id,

@@ -1,5 +1,5 @@
 -- Landing tables: every API response, as text, keyed by the resource it describes.
--- Written by quint_reports.store only; every view in the later layers reads from here.
+-- Written by quint_reports.ingest.store only; every view in the later layers reads from here.
 -- A refetch replaces the row of its resource, so re-runs never duplicate.
 -- body is the text as received; body_raw holds the exact bytes only when they are not valid
 -- UTF-8 (then body has them replaced); rejected is the sync's reason for not taking a 200 body

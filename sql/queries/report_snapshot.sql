@@ -1,5 +1,5 @@
 -- report_snapshot: the sync run whose data a report shows (the newest finished run).
--- Grain: at most one row. Inputs: _sync_runs. Read by quint_reports.report_gather.
+-- Grain: at most one row. Inputs: _sync_runs. Read by quint_reports.reporting.gather.
 select
     run_id,
     finished_at,

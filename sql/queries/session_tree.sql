@@ -1,7 +1,7 @@
 -- session_tree: a session's ancestors, itself and its descendants along parent_id links;
 -- parameters: session_id, session_id. level is negative for ancestors, 0 for the session,
 -- positive for descendants (cycle-safe: built on int_sessions_walked_to_ancestors).
--- Used by quint_reports.analysis.session_tree.
+-- Used by quint_reports.analysis.marts.session_tree.
 with walks as (
     select * from int_sessions_walked_to_ancestors
     where not closes_cycle

@@ -23,9 +23,9 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from quint_reports.checks import FAIL_ON, count_failing
+from quint_reports.analysis.checks import FAIL_ON, count_failing
 from quint_reports.exceptions import ConfigError, PartialFailure, QuintError
-from quint_reports.report_data import Window
+from quint_reports.reporting.data import Window
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +96,8 @@ def nightly(
         >>> nightly("quint.duckdb", "report", days=30).exit_code  # doctest: +SKIP
         0
     """
-    from quint_reports.publish import db_lock, resolve_db
-    from quint_reports.report_data import resolve_window
+    from quint_reports.reporting.data import resolve_window
+    from quint_reports.warehouse.publish import db_lock, resolve_db
 
     if fail_on not in FAIL_ON:
         raise ConfigError(f"--fail-on must be one of {', '.join(FAIL_ON)}, got {fail_on!r}")
@@ -112,16 +112,24 @@ def nightly(
         package_logger.setLevel(logging.INFO)
     started = time.monotonic()
     try:
-        log.info("nightly run starting: db=%s out=%s fail_on=%s%s", path, out, fail_on, " (new only)" if fail_on_new else "")
+        log.info(
+            "nightly run starting: db=%s out=%s fail_on=%s%s", path, out, fail_on, " (new only)" if fail_on_new else ""
+        )
         with db_lock(path):
-            partial = _sync(path, api_url, token_file, full=full, allow_shrink=allow_shrink,
-                            max_response_mb=max_response_mb)
+            partial = _sync(
+                path, api_url, token_file, full=full, allow_shrink=allow_shrink, max_response_mb=max_response_mb
+            )
             index, findings, failing = _check_and_report(path, Path(out), window, fail_on, fail_on_new)
         code = PartialFailure.exit_code if partial else (1 if failing else 0)
         seconds = time.monotonic() - started
         log.info(
             "nightly run done in %.1fs: exit %d, %d findings (%d at or above %s), report %s",
-            seconds, code, findings, failing, fail_on, index,
+            seconds,
+            code,
+            findings,
+            failing,
+            fail_on,
+            index,
         )
         return NightlyResult(code, index, findings, failing, log_path, seconds)
     except QuintError as exc:
@@ -149,7 +157,7 @@ def _file_handler(path: Path) -> logging.Handler:
 
 def _sync(db: Path, api_url: str | None, token_file: str | os.PathLike[str] | None, **options: Any) -> bool:
     """Run the sync; return True when it ended in a partial failure (data landed, some did not)."""
-    from quint_reports.sync import sync
+    from quint_reports.ingest.sync import sync
 
     try:
         sync(db=db, api_url=api_url, token_file=token_file, **options)
@@ -160,9 +168,9 @@ def _sync(db: Path, api_url: str | None, token_file: str | os.PathLike[str] | No
 
 
 def _check_and_report(db: Path, out: Path, window: Window, fail_on: str, new_only: bool) -> tuple[Path, int, int]:
-    from quint_reports.publish import connect
-    from quint_reports.report import write_report
-    from quint_reports.report_gather import gather
+    from quint_reports.reporting.build import write_report
+    from quint_reports.reporting.gather import gather
+    from quint_reports.warehouse.publish import connect
 
     con = connect(db)
     try:

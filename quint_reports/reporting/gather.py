@@ -1,7 +1,7 @@
 """Read everything one report shows, from one connection (one snapshot).
 
-The marts come through :mod:`quint_reports.analysis`, the findings through
-:func:`quint_reports.checks.check`; the two report-only queries (the
+The marts come through :mod:`quint_reports.analysis.marts`, the findings through
+:func:`quint_reports.analysis.checks.check`; the two report-only queries (the
 snapshot's sync run, the riskiest sessions and their trees) live in
 ``sql/queries/report_*.sql`` and run with bound parameters.
 """
@@ -14,8 +14,8 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from quint_reports._query import run_query
-from quint_reports.report_data import MARTS, ReportData, Window
+from quint_reports.reporting.data import MARTS, ReportData, Window
+from quint_reports.warehouse.query import run_query
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def riskiest_sessions(
 
     Args:
         con: An open connection (``quint_reports.connect()``).
-        window: Event-time window (see :func:`~quint_reports.report_data.resolve_window`); None: all data.
+        window: Event-time window (see :func:`~quint_reports.reporting.data.resolve_window`); None: all data.
         fleet_top: How many sessions to pick fleet-wide.
         group_top: How many sessions to pick per model and per platform.
 
@@ -89,7 +89,7 @@ def gather(con: duckdb.DuckDBPyConnection, window: Window, built_at: datetime) -
         snapshot, not about a time window.
     """
     from quint_reports import analysis
-    from quint_reports.checks import check, resolved
+    from quint_reports.analysis.checks import check, resolved
 
     marts = {name: getattr(analysis, name)(con, since=window.since, until=window.until) for name in MARTS}
     sessions, top = riskiest_sessions(con, window)
@@ -107,6 +107,9 @@ def gather(con: duckdb.DuckDBPyConnection, window: Window, built_at: datetime) -
     data.extra["incomplete"] = incomplete_count(con)
     log.info(
         "report data: %d models, %d platforms, %d findings, %d sessions in the riskiest trees",
-        len(marts["risk_by_model"]), len(marts["risk_by_platform"]), len(data.findings), len(sessions),
+        len(marts["risk_by_model"]),
+        len(marts["risk_by_platform"]),
+        len(data.findings),
+        len(sessions),
     )
     return data

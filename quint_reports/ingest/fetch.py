@@ -8,7 +8,7 @@ landed as such and reported as missing. Per-session events beat windowed
 ``/v1/events`` on requests and time at our sizes (see bench/events_strategy.py).
 
 Every response is kept as text (and as its exact bytes when they are not
-UTF-8); a body :func:`quint_reports.jsonbody.decode` rejects is landed marked
+UTF-8); a body :func:`quint_reports.ingest.jsonbody.decode` rejects is landed marked
 ``rejected``. Such bodies, and records that fail validation, are also listed
 in the quarantine with a reason; nothing is dropped.
 """
@@ -24,9 +24,9 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
-from quint_reports.client import ApiClient, ApiResponse, RequestFailed
-from quint_reports.store import BodyRow, ListRow, QuarantineRow
-from quint_reports.validate import event_problems, parse_time, session_problems
+from quint_reports.ingest.client import ApiClient, ApiResponse, RequestFailed
+from quint_reports.ingest.store import BodyRow, ListRow, QuarantineRow
+from quint_reports.ingest.validate import event_problems, parse_time, session_problems
 
 LIST = "/v1/sessions"
 DETAIL = "/v1/sessions/{id}"
@@ -80,8 +80,11 @@ async def list_sessions(api: ApiClient, since: datetime | None) -> Listing:
         if not (page.status == 200 and isinstance(page.data, dict) and isinstance(page.data.get("sessions"), list)):
             # A listing cut short must stop the run: taken as complete, it would move the
             # watermark past sessions never seen, and a --full run would prune them.
-            reason = (f"a rejected body ({page.json_error})" if page.json_error
-                      else f"HTTP {page.status} without a sessions array")
+            reason = (
+                f"a rejected body ({page.json_error})"
+                if page.json_error
+                else f"HTTP {page.status} without a sessions array"
+            )
             raise RequestFailed(f"GET {page.path} answered {reason} (page {number})", page.status)
     seen: set[str] = set()
     for record in items:
@@ -227,8 +230,16 @@ class Fetcher:
         response = await self.api.get(template.format(id=quote(sid, safe="")), kind=template)
         rejected = response.json_error if response.status == 200 else None
         result.bodies.append(
-            BodyRow(template_kind(template), sid, datetime.now(timezone.utc), template, response.status, response.text,
-                    raw=response.raw, rejected=rejected)
+            BodyRow(
+                template_kind(template),
+                sid,
+                datetime.now(timezone.utc),
+                template,
+                response.status,
+                response.text,
+                raw=response.raw,
+                rejected=rejected,
+            )
         )
         if rejected:
             self._quarantine(result, template, sid, rejected, response.text, response.raw)
@@ -264,8 +275,9 @@ class Fetcher:
     async def _events(self, result: SessionResult, running: bool) -> None:
         response = await self._get(result, EVENTS, result.session_id)
         sid = result.session_id
-        records = self._records(result, EVENTS, response, "events",
-                                lambda record: event_problems(record, sid, running=running))
+        records = self._records(
+            result, EVENTS, response, "events", lambda record: event_problems(record, sid, running=running)
+        )
         result.events = len(records)
 
     async def _children(self, result: SessionResult) -> None:

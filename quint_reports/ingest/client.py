@@ -37,7 +37,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from quint_reports.exceptions import AuthError, QuintError
-from quint_reports.jsonbody import decode
+from quint_reports.ingest.jsonbody import decode
 from quint_reports.settings import TOKEN_ENV, Settings
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class ApiResponse:
     data: Any = None
     """Parsed JSON, or None when the body is not JSON (see ``json_error``)."""
     json_error: str | None = None
-    """Why :func:`quint_reports.jsonbody.decode` rejected the body, or None."""
+    """Why :func:`quint_reports.ingest.jsonbody.decode` rejected the body, or None."""
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None
     """The exact bytes, when ``text`` is not them (a body that is not UTF-8)."""
@@ -215,7 +215,7 @@ class ApiClient:
         """GET ``path`` with the retry policy.
 
         Returns the final response for 2xx and non-retryable 4xx other than 401/403.
-        A 200 whose body :func:`quint_reports.jsonbody.decode` rejects comes back with
+        A 200 whose body :func:`quint_reports.ingest.jsonbody.decode` rejects comes back with
         ``data=None`` and ``json_error`` set (after retries when the error may be a transfer accident).
 
         Raises:
@@ -350,8 +350,13 @@ class ApiClient:
         body = decode(content, self.settings.token.reveal())
         headers = {k.lower(): v for k, v in response.headers.items() if k.lower() in ("link", "content-type")}
         result = ApiResponse(
-            path=path, status=response.status_code, text=body.text, data=body.data, json_error=body.error,
-            headers=headers, raw=body.raw,
+            path=path,
+            status=response.status_code,
+            text=body.text,
+            data=body.data,
+            json_error=body.error,
+            headers=headers,
+            raw=body.raw,
         )
         return result, body.retryable
 

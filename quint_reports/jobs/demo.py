@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from quint_reports.analysis import findings, risk_by_model, risk_by_platform
-from quint_reports.checks import summarize
-from quint_reports.nightly import nightly
-from quint_reports.publish import connect
+from quint_reports.analysis.checks import summarize
+from quint_reports.analysis.marts import findings, risk_by_model, risk_by_platform
+from quint_reports.jobs.nightly import nightly
 from quint_reports.simulator import Simulator
+from quint_reports.warehouse.publish import connect
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,7 @@ class DemoResult:
 
 def terminal_safe(value: object, width: int = 40) -> str:
     """Make an agent-supplied name safe to print: no control characters, bounded width."""
-    text = "".join(
-        ch if unicodedata.category(ch)[0] != "C" else f"\\x{ord(ch):02x}" for ch in str(value)
-    )
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else f"\\x{ord(ch):02x}" for ch in str(value))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -71,9 +69,7 @@ def demo(folder: str | os.PathLike[str] = "demo", *, sessions: int = 1500, seed:
         # The simulator's own throwaway token; the job reads it from a file as cron would.
         token_file.write_text(sim.token, encoding="utf-8")
         token_file.chmod(0o600)
-        result = nightly(
-            db, base / "report", api_url=sim.base_url, token_file=token_file, full=True, fail_on="error"
-        )
+        result = nightly(db, base / "report", api_url=sim.base_url, token_file=token_file, full=True, fail_on="error")
     con = connect(db)
     try:
         by_model = risk_by_model(con)

@@ -23,9 +23,9 @@ from types import TracebackType
 import duckdb
 
 from quint_reports.exceptions import ConfigError, DatabaseError, LockHeld
+from quint_reports.ingest.store import split_statements
 from quint_reports.settings import DB_ENV, DEFAULT_DB
-from quint_reports.sqlfiles import read_sql
-from quint_reports.store import split_statements
+from quint_reports.warehouse.sqlfiles import read_sql
 
 _held: dict[Path, tuple[int, int]] = {}
 """Locks this process holds: path -> (fd, depth), so that nightly can hold the lock around sync."""
@@ -180,7 +180,9 @@ class WorkDatabase:
             os.replace(self.work, self.db)
             _fsync(self.db.parent)
         except OSError as exc:
-            raise DatabaseError(f"could not publish {self.db}: {exc.strerror}; the previous snapshot is intact") from exc
+            raise DatabaseError(
+                f"could not publish {self.db}: {exc.strerror}; the previous snapshot is intact"
+            ) from exc
         self.published = True
 
     def _refuse_in_place_writers(self) -> None:

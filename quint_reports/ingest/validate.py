@@ -206,9 +206,7 @@ def event_problems(record: Any, session_id: str | None = None, *, running: bool 
     for name in _EVENT_STRINGS:
         _required_string(record, name, problems)
     arguments = record.get("arguments")
-    if arguments is not None and not (
-        type(arguments) is list and all(type(a) is str for a in arguments)
-    ):
+    if arguments is not None and not (type(arguments) is list and all(type(a) is str for a in arguments)):
         problems.append("arguments is not a list of strings")
     decision = record.get("decision")
     if decision is not None and not (isinstance(decision, str) and decision in DECISIONS):

@@ -1,10 +1,10 @@
 """Plotly figures for reports and notebooks: ``plot_*`` take DataFrames, return figures.
 
-Inputs are the DataFrames of :mod:`quint_reports.analysis` (mart columns as
+Inputs are the DataFrames of :mod:`quint_reports.analysis.marts` (mart columns as
 ``docs/DESIGN.md`` lists them). Plotly renders an HTML subset in titles,
 legends, axis labels and hover text, so every agent-supplied string (model,
 platform, session and tool names, arguments) is escaped with
-:func:`~quint_reports.safe_text.escape_plotly` before it reaches a figure.
+:func:`~quint_reports.reporting.safe_text.escape_plotly` before it reaches a figure.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from quint_reports.safe_text import escape_plotly
+from quint_reports.reporting.safe_text import escape_plotly
 
 BANDS: tuple[tuple[str, str, int, int, str], ...] = (
     ("none", "None", 0, 10, "#2ca02c"),
@@ -104,9 +104,7 @@ def plot_daily_trend(days: pd.DataFrame, group: str | None = None, title: str = 
     if group is None:
         fig.add_trace(go.Bar(x=data["day"], y=data["max_risk"], name="daily max", marker_color="#c7d3e3"))
         fig.add_trace(go.Scatter(x=data["day"], y=data["mean_risk"], name="daily mean", mode="lines+markers"))
-        fig.add_trace(
-            go.Scatter(x=data["day"], y=data["ewma_daily_max"], name="EWMA of daily max", line={"width": 3})
-        )
+        fig.add_trace(go.Scatter(x=data["day"], y=data["ewma_daily_max"], name="EWMA of daily max", line={"width": 3}))
     else:
         for name, part in data.groupby(group, sort=True, dropna=False):
             fig.add_trace(
@@ -203,7 +201,9 @@ def plot_model_comparison(
     )
     if fleet_rate is not None:
         fig.add_vline(x=fleet_rate * 100, line_dash="dash", line_color="#666", annotation_text="fleet")
-    fig.update_layout(xaxis={"title": {"text": "% of events high or critical"}, "rangemode": "tozero"}, showlegend=False)
+    fig.update_layout(
+        xaxis={"title": {"text": "% of events high or critical"}, "rangemode": "tozero"}, showlegend=False
+    )
     fig.update_yaxes(autorange="reversed", type="category")
     return fig
 
@@ -261,7 +261,8 @@ def plot_session_tree(
     ids = [str(v) for v in sessions["session_id"]]
     known = set(ids)
     parent_of = {
-        i: "" if pd.isna(p) or str(p) not in known or str(p) == i else str(p) for p, i in zip(sessions["parent_id"], ids)
+        i: "" if pd.isna(p) or str(p) not in known or str(p) == i else str(p)
+        for p, i in zip(sessions["parent_id"], ids, strict=False)
     }
     _break_cycles(parent_of)
     parents = [parent_of[i] for i in ids]
@@ -272,7 +273,7 @@ def plot_session_tree(
         go.Treemap(
             ids=[escape_plotly(i) for i in ids],
             parents=[escape_plotly(p) for p in parents],
-            labels=[f"{n or '(unnamed)'}<br>max {r:.0f}" for n, r in zip(names, risk)],
+            labels=[f"{n or '(unnamed)'}<br>max {r:.0f}" for n, r in zip(names, risk, strict=False)],
             values=pd.to_numeric(sessions[size_col], errors="coerce").fillna(0) + 1,
             branchvalues="remainder",
             marker={"colors": risk, "colorscale": [[b[3] / 100, b[4]] for b in BANDS], "cmin": 0, "cmax": 100},
@@ -304,7 +305,7 @@ def plot_event_timeline(events: pd.DataFrame, title: str = "Events", time_col: s
     Args:
         events: Rows of the ``events`` view for one session (``event_at``,
             ``risk_score``, ``action_type``, ``tool_name``, ``arguments``),
-            e.g. from :func:`quint_reports.analysis.session_events`.
+            e.g. from :func:`quint_reports.analysis.marts.session_events`.
         title: Figure title (escaped here).
         time_col: The timestamp column.
 
@@ -320,7 +321,9 @@ def plot_event_timeline(events: pd.DataFrame, title: str = "Events", time_col: s
             continue
         hover = [
             f"{escape_plotly(a)} {escape_plotly(t)}<br>{escape_plotly(_short(args))}"
-            for a, t, args in zip(part["action_type"], part["tool_name"], part.get("arguments", [""] * len(part)))
+            for a, t, args in zip(
+                part["action_type"], part["tool_name"], part.get("arguments", [""] * len(part)), strict=False
+            )
         ]
         fig.add_trace(
             go.Scatter(
@@ -342,7 +345,7 @@ def plot_reported_vs_recomputed(risk: pd.DataFrame | pd.Series, title: str = "Re
 
     Args:
         risk: One row of the ``session_risk`` view (a Series, or a one-row frame),
-            e.g. from :func:`quint_reports.analysis.session_risk`.
+            e.g. from :func:`quint_reports.analysis.marts.session_risk`.
         title: Figure title (escaped here).
 
     Returns:

@@ -29,7 +29,7 @@ def sql_dir() -> Path:
         candidates = [Path(override)]
     else:
         candidates = [
-            Path(__file__).resolve().parent.parent / "sql",
+            Path(__file__).resolve().parents[2] / "sql",
             Path(sys.prefix) / "share" / "quint_reports" / "sql",
         ]
     for path in candidates:

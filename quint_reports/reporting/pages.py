@@ -1,8 +1,8 @@
-"""Render the report's pages from :class:`~quint_reports.report_data.ReportData`.
+"""Render the report's pages from :class:`~quint_reports.reporting.data.ReportData`.
 
 Jinja2 with autoescape renders every value as text; the only markup passed
 through unescaped is plotly's own figure HTML, whose JSON plotly escapes
-(``<`` becomes ``\\u003c``) and whose strings :mod:`quint_reports.plots` has
+(``<`` becomes ``\\u003c``) and whose strings :mod:`quint_reports.reporting.plots` has
 already HTML-escaped. No page links to anything outside the report folder.
 """
 
@@ -19,8 +19,8 @@ import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from quint_reports import plots
-from quint_reports.report_data import ReportData
+from quint_reports.reporting import plots
+from quint_reports.reporting.data import ReportData
 
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "displayModeBar": False, "responsive": True}
 """Figure options: no mode bar (it covered legends; drag still zooms, a double click resets)
@@ -43,26 +43,42 @@ class Col:
 
 
 GROUP_COLUMNS = [
-    Col("name", "name", False), Col("sessions", "sessions"), Col("events", "events"),
-    Col("mean_risk", "mean risk"), Col("p90_risk", "p90"), Col("max_risk", "max"),
-    Col("high_critical_rate", "high+crit"), Col("high_critical_ci", "95% CI", False),
-    Col("blocked_share", "blocked"), Col("ewma_daily_max", "EWMA daily max"), Col("trend", "trend", False),
+    Col("name", "name", False),
+    Col("sessions", "sessions"),
+    Col("events", "events"),
+    Col("mean_risk", "mean risk"),
+    Col("p90_risk", "p90"),
+    Col("max_risk", "max"),
+    Col("high_critical_rate", "high+crit"),
+    Col("high_critical_ci", "95% CI", False),
+    Col("blocked_share", "blocked"),
+    Col("ewma_daily_max", "EWMA daily max"),
+    Col("trend", "trend", False),
 ]
 SESSION_COLUMNS = [
-    Col("session_name", "session", False), Col("session_id", "id", False), Col("model", "model", False),
-    Col("platform", "platform", False), Col("started_at", "started", False), Col("events", "events"),
-    Col("max_risk", "max risk"), Col("mean_risk", "mean risk"),
+    Col("session_name", "session", False),
+    Col("session_id", "id", False),
+    Col("model", "model", False),
+    Col("platform", "platform", False),
+    Col("started_at", "started", False),
+    Col("events", "events"),
+    Col("max_risk", "max risk"),
+    Col("mean_risk", "mean risk"),
 ]
 FINDING_COLUMNS = [
-    Col("status", "status", False), Col("check", "check", False), Col("severity", "severity", False),
+    Col("status", "status", False),
+    Col("check", "check", False),
+    Col("severity", "severity", False),
     Col("session_id", "session", False),
-    Col("detail", "detail", False), Col("expected", "expected", False), Col("actual", "actual", False),
+    Col("detail", "detail", False),
+    Col("expected", "expected", False),
+    Col("actual", "actual", False),
 ]
 
 
 def _env() -> Environment:
     return Environment(
-        loader=PackageLoader("quint_reports", "templates"),
+        loader=PackageLoader("quint_reports.reporting", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -89,8 +105,9 @@ def fmt(value: Any, kind: str = "num") -> str:
 
 def figure_html(fig: go.Figure, div_id: str) -> Markup:
     """Plotly's ``<div>`` + ``<script>`` for ``fig``, referencing the shared plotly.js."""
-    return Markup(fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False,
-                              div_id=div_id, config=PLOTLY_CONFIG))
+    return Markup(
+        fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False, div_id=div_id, config=PLOTLY_CONFIG)
+    )
 
 
 def _interval(row: Mapping[str, Any]) -> str:
@@ -100,12 +117,19 @@ def _interval(row: Mapping[str, Any]) -> str:
 def _kpis(row: Mapping[str, Any]) -> list[dict[str, str]]:
     ci = f"95% CI {_interval(row)}"
     items = [
-        ("sessions", "sessions", "int", ""), ("root_sessions", "root sessions", "int", ""),
-        ("events", "events", "int", ""), ("events_per_session", "events / session", "num", ""),
-        ("mean_risk", "mean risk", "num", ""), ("median_risk", "median risk", "num", ""),
-        ("p90_risk", "p90 risk", "num", ""), ("p99_risk", "p99 risk", "num", ""), ("max_risk", "max risk", "num", ""),
-        ("high_critical_rate", "high + critical", "pct", ci), ("blocked_share", "blocked", "pct", ""),
-        ("ewma_daily_max", "EWMA daily max", "num", ""), ("trend", "trend", "text", ""),
+        ("sessions", "sessions", "int", ""),
+        ("root_sessions", "root sessions", "int", ""),
+        ("events", "events", "int", ""),
+        ("events_per_session", "events / session", "num", ""),
+        ("mean_risk", "mean risk", "num", ""),
+        ("median_risk", "median risk", "num", ""),
+        ("p90_risk", "p90 risk", "num", ""),
+        ("p99_risk", "p99 risk", "num", ""),
+        ("max_risk", "max risk", "num", ""),
+        ("high_critical_rate", "high + critical", "pct", ci),
+        ("blocked_share", "blocked", "pct", ""),
+        ("ewma_daily_max", "EWMA daily max", "num", ""),
+        ("trend", "trend", "text", ""),
     ]
     if "trend_slope" in row and fmt(row["trend_slope"]) != "–":
         slope = float(row["trend_slope"])
@@ -121,15 +145,24 @@ def _group_rows(frame: pd.DataFrame, group: str, hrefs: Mapping[str, str]) -> li
     rows = []
     for rec in frame.to_dict("records"):
         name = str(rec[group])
-        rows.append({
-            "name": name, "sessions": fmt(rec["sessions"], "int"), "events": fmt(rec["events"], "int"),
-            "mean_risk": fmt(rec["mean_risk"]), "p90_risk": fmt(rec["p90_risk"]), "max_risk": fmt(rec["max_risk"]),
-            "high_critical_rate": fmt(rec["high_critical_rate"], "pct"),
-            "high_critical_ci": _interval(rec),
-            "blocked_share": fmt(rec["blocked_share"], "pct"), "ewma_daily_max": fmt(rec["ewma_daily_max"]),
-            "trend": fmt(rec["trend"], "text"),
-            "_class": "", "_depth": 0, "_links": {"name": hrefs[name]} if name in hrefs else {},
-        })
+        rows.append(
+            {
+                "name": name,
+                "sessions": fmt(rec["sessions"], "int"),
+                "events": fmt(rec["events"], "int"),
+                "mean_risk": fmt(rec["mean_risk"]),
+                "p90_risk": fmt(rec["p90_risk"]),
+                "max_risk": fmt(rec["max_risk"]),
+                "high_critical_rate": fmt(rec["high_critical_rate"], "pct"),
+                "high_critical_ci": _interval(rec),
+                "blocked_share": fmt(rec["blocked_share"], "pct"),
+                "ewma_daily_max": fmt(rec["ewma_daily_max"]),
+                "trend": fmt(rec["trend"], "text"),
+                "_class": "",
+                "_depth": 0,
+                "_links": {"name": hrefs[name]} if name in hrefs else {},
+            }
+        )
     return rows
 
 
@@ -158,13 +191,21 @@ def tree_rows(sessions: pd.DataFrame, top_ids: Iterable[str]) -> list[dict[str, 
             return
         seen.add(sid)
         rec = records[sid]
-        rows.append({
-            "session_name": fmt(rec.get("session_name"), "text"), "session_id": sid,
-            "model": fmt(rec.get("model"), "text"), "platform": fmt(rec.get("platform"), "text"),
-            "started_at": fmt(rec.get("started_at"), "text")[:19], "events": fmt(rec.get("events"), "int"),
-            "max_risk": fmt(rec.get("max_risk")), "mean_risk": fmt(rec.get("mean_risk")),
-            "_class": "top" if sid in top else "", "_depth": depth, "_links": {},
-        })
+        rows.append(
+            {
+                "session_name": fmt(rec.get("session_name"), "text"),
+                "session_id": sid,
+                "model": fmt(rec.get("model"), "text"),
+                "platform": fmt(rec.get("platform"), "text"),
+                "started_at": fmt(rec.get("started_at"), "text")[:19],
+                "events": fmt(rec.get("events"), "int"),
+                "max_risk": fmt(rec.get("max_risk")),
+                "mean_risk": fmt(rec.get("mean_risk")),
+                "_class": "top" if sid in top else "",
+                "_depth": depth,
+                "_links": {},
+            }
+        )
         for child in sorted(children.get(sid, []), key=lambda c: -float(records[c].get("max_risk") or 0)):
             visit(child, depth + 1)
 
@@ -181,9 +222,12 @@ def _meta(data: ReportData, root: str, title: str) -> dict[str, Any]:
     except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
         pkg_version = "dev"
     return {
-        "root": root, "title": title, "version": pkg_version,
+        "root": root,
+        "title": title,
+        "version": pkg_version,
         "built_at": data.built_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
-        "window": data.window.label, "snapshot": data.snapshot,
+        "window": data.window.label,
+        "snapshot": data.snapshot,
         "incomplete": int(data.extra.get("incomplete", 0)),
     }
 
@@ -209,8 +253,11 @@ def _findings_context(findings: pd.DataFrame, comparisons: pd.DataFrame, gone: p
         "finding_total": len(rows),
         "finding_errors": sum(n for (_, sev), n in counts.items() if sev == "error"),
         "finding_warnings": sum(n for (_, sev), n in counts.items() if sev == "warning"),
-        "finding_summary_columns": [Col("check", "check", False), Col("severity", "severity", False),
-                                    Col("count", "findings")],
+        "finding_summary_columns": [
+            Col("check", "check", False),
+            Col("severity", "severity", False),
+            Col("count", "findings"),
+        ],
         "finding_summary_rows": [
             _row({"check": c, "severity": sev, "count": str(n)}, f"sev-{sev}") for (c, sev), n in ordered
         ],
@@ -219,7 +266,9 @@ def _findings_context(findings: pd.DataFrame, comparisons: pd.DataFrame, gone: p
         "finding_resolved_total": len(gone),
         "summaries_compared": int(comparisons.loc[comparisons["status"] == "compared", "sessions"].sum()),
         "summaries_pending": int(pending["sessions"].sum()),
-        "pending_reasons": [f"{int(n)} {reason}" for reason, n in zip(pending["reason"], pending["sessions"])],
+        "pending_reasons": [
+            f"{int(n)} {reason}" for reason, n in zip(pending["reason"], pending["sessions"], strict=False)
+        ],
         "finding_columns": FINDING_COLUMNS,
         "finding_rows": [
             _row({c.key: fmt(r.get(c.key), "text") for c in FINDING_COLUMNS}) for r in rows[:TOP_FINDINGS]
@@ -271,9 +320,12 @@ def render_index(data: ReportData, hrefs: Mapping[str, Mapping[str, str]]) -> st
 
 
 COMPARISON = [
-    ("events_per_session", "events per session", "num"), ("mean_risk", "mean risk", "num"),
-    ("max_risk", "max risk", "num"), ("share_critical", "critical share", "pct"),
-    ("high_critical_rate", "high + critical rate", "pct"), ("blocked_share", "blocked share", "pct"),
+    ("events_per_session", "events per session", "num"),
+    ("mean_risk", "mean risk", "num"),
+    ("max_risk", "max risk", "num"),
+    ("share_critical", "critical share", "pct"),
+    ("high_critical_rate", "high + critical rate", "pct"),
+    ("blocked_share", "blocked share", "pct"),
 ]
 """Metrics a model or platform page sets beside the fleet's."""
 
@@ -311,21 +363,34 @@ def render_group(data: ReportData, kind: str, name: str, hrefs: Mapping[str, Map
     for key, label, kind_fmt in COMPARISON:
         mine, theirs = row.get(key), fleet.get(key)
         delta = float(mine) - float(theirs) if mine is not None and theirs is not None else math.nan
-        comparison.append(_row({
-            "metric": label, "this": fmt(mine, kind_fmt), "fleet": fmt(theirs, kind_fmt),
-            "difference": ("+" if delta > 0 else "") + fmt(delta, kind_fmt),
-        }))
+        comparison.append(
+            _row(
+                {
+                    "metric": label,
+                    "this": fmt(mine, kind_fmt),
+                    "fleet": fmt(theirs, kind_fmt),
+                    "difference": ("+" if delta > 0 else "") + fmt(delta, kind_fmt),
+                }
+            )
+        )
     other_links = hrefs[other]
     cross_rows = _group_rows(cross.drop(columns=[kind]).rename(columns={other: "name"}), "name", other_links)
     context = {
         **_meta(data, "../", f"{kind.capitalize()}: {name}"),
-        "group_kpis": _kpis(row), "figures": figures, "kind_plural": f"{kind}s", "other_kind": other,
+        "group_kpis": _kpis(row),
+        "figures": figures,
+        "kind_plural": f"{kind}s",
+        "other_kind": other,
         "comparison_columns": [
-            Col("metric", "metric", False), Col("this", f"this {kind}"), Col("fleet", "fleet"),
+            Col("metric", "metric", False),
+            Col("this", f"this {kind}"),
+            Col("fleet", "fleet"),
             Col("difference", "difference"),
         ],
         "comparison_rows": comparison,
-        "cross_columns": GROUP_COLUMNS, "cross_rows": cross_rows,
-        "session_columns": SESSION_COLUMNS, "session_rows": tree_rows(tree, top_ids),
+        "cross_columns": GROUP_COLUMNS,
+        "cross_rows": cross_rows,
+        "session_columns": SESSION_COLUMNS,
+        "session_rows": tree_rows(tree, top_ids),
     }
     return _env().get_template("group.html").render(**context)

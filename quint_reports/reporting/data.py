@@ -1,8 +1,8 @@
 """What a report shows, gathered once from the marts: the window, the snapshot, the frames.
 
 The report and the pages never query the database themselves: :func:`gather`
-reads everything through :mod:`quint_reports.analysis` and
-:mod:`quint_reports.checks`, and the pages render the :class:`ReportData`.
+reads everything through :mod:`quint_reports.analysis.marts` and
+:mod:`quint_reports.analysis.checks`, and the pages render the :class:`ReportData`.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ class Window:
     @property
     def label(self) -> str:
         """Human text such as ``last 30 days (since 2026-10-29 00:00 UTC)`` or ``all data``."""
+
         def fmt(ts: datetime) -> str:
             return ts.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -103,7 +104,7 @@ class ReportData:
     comparisons: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["status", "reason", "sessions"]))
     """Risk summaries compared or not, and why (``sql/queries/summary_comparisons.sql``)."""
     resolved: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["check", "session_id"]))
-    """Findings the latest sync no longer saw (``quint_reports.checks.resolved``)."""
+    """Findings the latest sync no longer saw (``quint_reports.analysis.checks.resolved``)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def trees(self, key: str) -> tuple[pd.DataFrame, list[str]]:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from quint_reports.sqlfiles import sql_dir
+from quint_reports.warehouse.sqlfiles import sql_dir
 
 LAYERS: tuple[str, ...] = ("staging", "intermediate", "marts", "checks", "findings")
 """View layers, in the order they are applied (``checks`` holds the check files, see ``checks()``)."""
@@ -30,9 +30,7 @@ LAYERS: tuple[str, ...] = ("staging", "intermediate", "marts", "checks", "findin
 CHECK_RESULTS = "chk_results"
 """The view the loader builds from the check files: every check's offending rows."""
 
-_CHECK_HEADER = re.compile(
-    r"-- (?P<id>[a-z_]+\.[a-z_]+): (?P<rule>.+)\n-- Severity: (?P<severity>error|warning)\n"
-)
+_CHECK_HEADER = re.compile(r"-- (?P<id>[a-z_]+\.[a-z_]+): (?P<rule>.+)\n-- Severity: (?P<severity>error|warning)\n")
 
 
 @dataclass(frozen=True)
@@ -49,9 +47,8 @@ class Check:
         """The file's ``select`` of ``session_id, item, detail, expected, actual``."""
         return self.path.read_text(encoding="utf-8").strip().rstrip(";")
 
-_CREATES = re.compile(
-    r"create\s+or\s+replace\s+(view|table|macro)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE
-)
+
+_CREATES = re.compile(r"create\s+or\s+replace\s+(view|table|macro)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE)
 
 
 def sql_files() -> list[Path]:
@@ -71,7 +68,9 @@ def checks() -> tuple[Check, ...]:
     for path in sorted((sql_dir() / "checks").glob("*.sql")):
         match = _CHECK_HEADER.match(path.read_text(encoding="utf-8"))
         if match is None or match["id"] != path.stem:
-            raise ValueError(f"checks/{path.name}: must open with '-- {path.stem}: <rule>' and '-- Severity: error|warning'")
+            raise ValueError(
+                f"checks/{path.name}: must open with '-- {path.stem}: <rule>' and '-- Severity: error|warning'"
+            )
         found.append(Check(match["id"], match["severity"], match["rule"], path))
     return tuple(found)
 

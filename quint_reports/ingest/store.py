@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from quint_reports.sqlfiles import read_sql
+from quint_reports.warehouse.sqlfiles import read_sql
 
 WATERMARK_KEY = "sessions.started_at"
 """The _fetch_state key of the latest session start seen in a list response."""

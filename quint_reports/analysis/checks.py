@@ -16,11 +16,19 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from quint_reports._query import run_query
-from quint_reports.views import checks
+from quint_reports.warehouse.query import run_query
+from quint_reports.warehouse.views import checks
 
 FINDING_COLUMNS: tuple[str, ...] = (
-    "check", "severity", "session_id", "item", "detail", "expected", "actual", "status", "first_seen_run",
+    "check",
+    "severity",
+    "session_id",
+    "item",
+    "detail",
+    "expected",
+    "actual",
+    "status",
+    "first_seen_run",
     "first_seen_at",
 )
 """The columns of a findings frame, in order (``check_findings``)."""
@@ -100,7 +108,7 @@ def _query(con_or_db: duckdb.DuckDBPyConnection | str | os.PathLike[str] | None,
     """Run a query on an open connection, or on a published database opened read-only for it."""
     if isinstance(con_or_db, duckdb.DuckDBPyConnection):
         return run_query(con_or_db, name)
-    from quint_reports.publish import connect
+    from quint_reports.warehouse.publish import connect
 
     con = connect(con_or_db)
     try:
@@ -122,8 +130,15 @@ def to_json(findings: pd.DataFrame, gone: pd.DataFrame | None = None) -> str:
     """
     new = int((findings["status"] == "new").sum()) if len(findings) else 0
     resolved_rows = [] if gone is None else _rows(gone, tuple(gone.columns))
-    return json.dumps({"summary": summarize(findings), "new": new, "findings": _rows(findings, FINDING_COLUMNS),
-                       "resolved": resolved_rows}, indent=2)
+    return json.dumps(
+        {
+            "summary": summarize(findings),
+            "new": new,
+            "findings": _rows(findings, FINDING_COLUMNS),
+            "resolved": resolved_rows,
+        },
+        indent=2,
+    )
 
 
 def _one_line(frame: pd.DataFrame, columns: list[str], width: int) -> str:
@@ -150,12 +165,17 @@ def to_table(findings: pd.DataFrame, width: int = 60, gone: pd.DataFrame | None 
         severity = findings.groupby("check")["severity"].first()
         new = findings[findings["status"] == "new"].groupby("check").size()
         lines.append(f"{len(findings)} findings, {int(new.sum())} new since the previous sync")
-        lines += [f"  {count:>6}  {severity[check_id]:<7}  {check_id}"
-                  + (f"  ({int(new[check_id])} new)" if check_id in new.index else "")
-                  for check_id, count in summary.items()]
+        lines += [
+            f"  {count:>6}  {severity[check_id]:<7}  {check_id}"
+            + (f"  ({int(new[check_id])} new)" if check_id in new.index else "")
+            for check_id, count in summary.items()
+        ]
         lines.append("")
         lines.append(_one_line(findings, ["status", "check", "severity", "session_id", "detail"], width))
     if gone is not None and len(gone):
-        lines += ["", f"{len(gone)} resolved since the previous sync",
-                  _one_line(gone, ["check", "severity", "session_id", "detail"], width)]
+        lines += [
+            "",
+            f"{len(gone)} resolved since the previous sync",
+            _one_line(gone, ["check", "severity", "session_id", "detail"], width),
+        ]
     return "\n".join(lines)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from quint_reports.publish import WorkDatabase, connect, resolve_db
-from quint_reports.sqlfiles import read_sql
-from quint_reports.store import WATERMARK_KEY, Store
+from quint_reports.ingest.store import WATERMARK_KEY, Store
+from quint_reports.warehouse.publish import WorkDatabase, connect, resolve_db
+from quint_reports.warehouse.sqlfiles import read_sql
 
 
 def state_show(db: str | os.PathLike[str] | None = None, runs: int = 10) -> dict[str, Any]:
@@ -21,7 +21,7 @@ def state_show(db: str | os.PathLike[str] | None = None, runs: int = 10) -> dict
         watermark = store.get_state(WATERMARK_KEY)
         cursor = con.execute(read_sql("landing/runs.sql"), {"limit": runs})
         names = [d[0] for d in cursor.description or []]
-        rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+        rows = [dict(zip(names, row, strict=False)) for row in cursor.fetchall()]
         open_sessions = len(store.open_session_ids())
     return {"db": str(resolve_db(db)), "watermark": watermark, "open_sessions": open_sessions, "runs": rows}
 

@@ -15,7 +15,7 @@ from typing import IO
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from quint_reports.client import ClientStats
+from quint_reports.ingest.client import ClientStats
 
 LOG_EVERY_SECONDS = 10.0
 """Plain mode: one progress line at most this often, so cron logs stay short."""

@@ -23,18 +23,18 @@ from typing import Any
 
 import duckdb
 
-from quint_reports.client import ApiClient, RequestFailed
 from quint_reports.exceptions import ApiUnreachable, ConfigError, DatabaseError, PartialFailure
-from quint_reports.fetch import Fetcher, Listing, SessionResult, list_sessions
-from quint_reports.progress import SyncProgress
-from quint_reports.publish import WorkDatabase
+from quint_reports.ingest.client import ApiClient, RequestFailed
+from quint_reports.ingest.fetch import Fetcher, Listing, SessionResult, list_sessions
+from quint_reports.ingest.progress import SyncProgress
+from quint_reports.ingest.store import WATERMARK_KEY, Batch, ChangeTally, Store
 from quint_reports.settings import Settings
-from quint_reports.sqlfiles import read_sql
-from quint_reports.store import WATERMARK_KEY, Batch, ChangeTally, Store
 from quint_reports.timebounds import to_utc
-from quint_reports.views import apply_views
+from quint_reports.warehouse.publish import WorkDatabase
+from quint_reports.warehouse.sqlfiles import read_sql
+from quint_reports.warehouse.views import apply_views
 
-log = logging.getLogger("quint_reports.sync")
+log = logging.getLogger("quint_reports.ingest.sync")
 
 UNREACHABLE_HINT = (
     "check --api-url / QUINT_API_URL and the network (or whether the API is down), then run sync again; "
@@ -257,7 +257,13 @@ async def sync_async(
                     _refuse_shrinking(len(listing.ids), store.listed_session_count(), allow_shrink)
                 listed = set(listing.ids)
                 ids = listing.ids + [sid for sid in open_ids if sid not in listed]
-                log.info("run %s (%s): %d listed, %d open sessions to refetch", run_id, mode, len(listed), len(ids) - len(listed))
+                log.info(
+                    "run %s (%s): %d listed, %d open sessions to refetch",
+                    run_id,
+                    mode,
+                    len(listed),
+                    len(ids) - len(listed),
+                )
                 writer.add_listing(listing)
                 shown.add_total(len(ids))
 
@@ -266,8 +272,9 @@ async def sync_async(
                     if result.job == "session":
                         shown.advance()
 
-                fetcher = Fetcher(api, parents=parents | listing.parents, known=known, on_result=landed,
-                                  on_discover=shown.add_total)
+                fetcher = Fetcher(
+                    api, parents=parents | listing.parents, known=known, on_result=landed, on_discover=shown.add_total
+                )
                 outcome = await fetcher.run(ids)
                 if outcome.sessions and len(outcome.failed) == outcome.sessions:
                     first = next(iter(outcome.failed.values()))
@@ -280,12 +287,23 @@ async def sync_async(
                 await writer.flush(state=state, prune_keep=set(outcome.failed) if full else None)
         status = "partial" if outcome.failed else "success"
         result = SyncResult(
-            run_id=run_id, db=work.db, mode=mode, status=status, sessions=outcome.sessions,
-            sessions_new=writer.tally.count("new"), sessions_updated=writer.tally.count("updated"),
-            sessions_unchanged=writer.tally.count("unchanged"), events=writer.events, quarantined=writer.quarantined,
-            missing=len(outcome.missing), failed=len(outcome.failed), requests=api.stats.requests,
-            retries=api.stats.retries, seconds=round(time.monotonic() - started, 3),
-            requests_by_endpoint=dict(api.stats.by_kind), failures=dict(outcome.failed),
+            run_id=run_id,
+            db=work.db,
+            mode=mode,
+            status=status,
+            sessions=outcome.sessions,
+            sessions_new=writer.tally.count("new"),
+            sessions_updated=writer.tally.count("updated"),
+            sessions_unchanged=writer.tally.count("unchanged"),
+            events=writer.events,
+            quarantined=writer.quarantined,
+            missing=len(outcome.missing),
+            failed=len(outcome.failed),
+            requests=api.stats.requests,
+            retries=api.stats.retries,
+            seconds=round(time.monotonic() - started, 3),
+            requests_by_endpoint=dict(api.stats.by_kind),
+            failures=dict(outcome.failed),
         )
         store.finish_run(run_id, status, datetime.now(timezone.utc), _counters(result))
         views_error = _apply_views(work.con)
@@ -332,8 +350,16 @@ def _refuse_shrinking(listed: int, landed: int, allow_shrink: bool) -> None:
 
 
 def _counters(result: SyncResult) -> dict[str, Any]:
-    names = ("sessions_new", "sessions_updated", "sessions_unchanged", "events", "quarantined", "requests", "retries",
-             "seconds")
+    names = (
+        "sessions_new",
+        "sessions_updated",
+        "sessions_unchanged",
+        "events",
+        "quarantined",
+        "requests",
+        "retries",
+        "seconds",
+    )
     return {name: getattr(result, name) for name in names}
 
 
@@ -360,8 +386,15 @@ def sync(
         >>> print(quint_reports.sync("quint.duckdb"))
     """
     kwargs: dict[str, Any] = dict(
-        api_url=api_url, token_file=token_file, since=since, full=full, concurrency=concurrency,
-        batch_size=batch_size, progress=progress, settings=settings, allow_shrink=allow_shrink,
+        api_url=api_url,
+        token_file=token_file,
+        since=since,
+        full=full,
+        concurrency=concurrency,
+        batch_size=batch_size,
+        progress=progress,
+        settings=settings,
+        allow_shrink=allow_shrink,
         max_response_mb=max_response_mb,
     )
     try:

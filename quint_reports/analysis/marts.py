@@ -21,9 +21,10 @@ from datetime import datetime, timedelta, timezone
 import duckdb
 import pandas as pd
 
-from quint_reports._query import run_query
 from quint_reports.exceptions import ConfigError
 from quint_reports.timebounds import TimeBound, to_utc
+from quint_reports.warehouse.query import run_query
+
 
 def window(
     days: int | None = None, since: TimeBound = None, until: TimeBound = None, now: datetime | None = None
@@ -117,5 +118,5 @@ def session_events(con: duckdb.DuckDBPyConnection, session_id: str) -> pd.DataFr
 
 
 def findings(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every cross-check finding (see ``quint_reports.checks.check``)."""
+    """Every cross-check finding (see ``quint_reports.analysis.checks.check``)."""
     return run_query(con, "findings")

@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from quint_reports.sqlfiles import read_sql
+from quint_reports.warehouse.sqlfiles import read_sql
 
 
 def run_query(con: duckdb.DuckDBPyConnection, name: str, params: Sequence[Any] = ()) -> pd.DataFrame:

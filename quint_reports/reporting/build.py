@@ -26,9 +26,9 @@ import pandas as pd
 from plotly.offline import get_plotlyjs
 
 from quint_reports.exceptions import ConfigError
-from quint_reports.report_data import MARTS, ReportData, resolve_window
-from quint_reports.report_pages import render_group, render_index
-from quint_reports.safe_text import neutralise_frame, unique_slugs
+from quint_reports.reporting.data import MARTS, ReportData, resolve_window
+from quint_reports.reporting.pages import render_group, render_index
+from quint_reports.reporting.safe_text import neutralise_frame, unique_slugs
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,11 @@ def _in_layout(relative: str) -> bool:
     if not rest:
         return relative == "index.html"
     return (top, rest.rsplit(".", 1)[-1]) in {
-        ("model", "html"), ("platform", "html"), ("data", "csv"), ("data", "parquet"), ("assets", "js")
+        ("model", "html"),
+        ("platform", "html"),
+        ("data", "csv"),
+        ("data", "parquet"),
+        ("assets", "js"),
     }
 
 
@@ -200,8 +204,8 @@ def report(
         >>> report("quint.duckdb", "out/report", days=30)  # doctest: +SKIP
         PosixPath('out/report/index.html')
     """
-    from quint_reports.publish import connect
-    from quint_reports.report_gather import gather
+    from quint_reports.reporting.gather import gather
+    from quint_reports.warehouse.publish import connect
 
     window = resolve_window(days, since, until)
     con = connect(db)

@@ -1,0 +1,1 @@
+"""Ingest stage: HTTP client, endpoint declarations, fetch plan, validation, landing and ``sync()``."""

@@ -1,0 +1,1 @@
+"""Jobs that tie the stages together: ``nightly`` (cron) and ``demo``."""

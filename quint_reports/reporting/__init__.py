@@ -1,0 +1,1 @@
+"""Report stage: gather from the marts, the report's data model, pages, plots and safe text."""
