@@ -199,7 +199,7 @@ def test_publish_refuses_while_another_process_holds_the_file_read_write(
         assert info.value.exit_code == 7
     finally:
         holder.kill()
-        holder.wait()
+        holder.communicate()  # reaps it and closes its pipe
     assert db.read_bytes() == before
     assert not (tmp_path / "quint.duckdb.work").exists()
     sync(settings=settings_for(sim, db))  # a read-only reader is no obstacle, and neither is a dead holder

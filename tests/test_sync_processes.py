@@ -74,7 +74,7 @@ def test_kill_9_mid_sync_leaves_the_published_file_intact(quint_simulator: SimFa
     assert detail_rows(db) > 0
     assert writer.poll() is None
     writer.send_signal(signal.SIGKILL)
-    writer.wait(timeout=30)
+    writer.communicate(timeout=30)  # reaps it and closes its pipes
     assert db.read_bytes() == before
 
     sim.faults = Faults()
