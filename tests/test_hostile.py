@@ -164,7 +164,7 @@ def test_a_database_from_the_previous_release_gains_the_new_columns(
             "body varchar not null)"
         )
     con.execute(
-        "create table raw.raw_quarantine (endpoint varchar not null, record_key varchar not null, "
+        "create table raw_quarantine (endpoint varchar not null, record_key varchar not null, "
         "reason varchar not null, run_id varchar not null, fetched_at timestamptz not null, "
         "raw varchar not null, primary key (endpoint, record_key, reason))"
     )
