@@ -23,6 +23,86 @@ ALPHA = 0.3
 MIN_TREND_DAYS = 7
 MIN_TREND_EVENTS = 100
 Z = 1.959963984540054
+T_ONE = 12.706204736174698
+"""t(0.975) on 1 degree of freedom: the multiplier when a group has one session."""
+T_TABLE = {1: 12.7062, 2: 4.3027, 3: 3.1824, 4: 2.7764, 5: 2.5706, 6: 2.4469, 8: 2.3060, 10: 2.2281, 20: 2.0860}
+T_TABLE |= {30: 2.0423, 60: 2.0003, 120: 1.9799}
+"""Student's t, 97.5% quantile, from the printed tables."""
+
+
+def t975(df: int) -> float:
+    """The SQL's t multiplier (``int_t_975``; held to the printed tables by a test of its own)."""
+    from quint_reports.warehouse.sqlfiles import sql_dir
+
+    con = duckdb.connect()
+    con.execute((sql_dir() / "intermediate" / "int_t_975.sql").read_text(encoding="utf-8"))
+    (value,) = con.execute("select int_t_975(?)", [df]).fetchone()  # type: ignore[misc]
+    con.close()
+    return float(value)
+
+
+def wilson(p: float, n: float, k: float) -> tuple[float, float]:
+    half = k * math.sqrt(p * (1 - p) / n + k**2 / (4 * n**2))
+    return (p + k**2 / (2 * n) - half) / (1 + k**2 / n), (p + k**2 / (2 * n) + half) / (1 + k**2 / n)
+
+
+def clustered_rate(g: pd.DataFrame) -> dict[str, float]:
+    """The high+critical rate's interval with sessions as clusters (CR3 variance, n_eff, Wilson with t)."""
+    scored = g[g["risk"].notna()]
+    per = scored.groupby("session_id").agg(
+        n=("risk", "size"), y=("level", lambda s: s.isin(["High", "Critical"]).sum())
+    )
+    sessions, total = len(per), float(per["n"].sum())
+    p = per["y"].sum() / total
+    v = math.nan
+    if sessions > 1:
+        v = (sessions - 1) / sessions * (((per["y"] - p * per["n"]) / (1 - per["n"] / total)) ** 2).sum() / total**2
+    n_eff = min(total, p * (1 - p) / v) if v > 0 and 0 < p < 1 else total
+    k = t975(sessions - 1) if sessions > 1 else T_ONE
+    low, high = wilson(p, n_eff, k)
+    return dict(
+        high_critical_ci_low=max(0.0, low),
+        high_critical_ci_high=min(1.0, high),
+        high_critical_se=math.sqrt(p * (1 - p) / n_eff),
+    )
+
+
+def clustered_slope(g: pd.DataFrame, slope: float) -> tuple[float, float]:
+    """The slope's 95% interval with sessions as clusters (CR3), or NaNs when there is no slope."""
+    if math.isnan(slope):
+        return math.nan, math.nan
+    scored = g[g["risk"].notna()]
+    t = np.array([d.toordinal() for d in scored["day"]], dtype=float)
+    r = scored["risk"].to_numpy()
+    t_mean, r_mean = t.mean(), r.mean()
+    sxx = ((t - t_mean) ** 2).sum()
+    parts = (
+        pd.DataFrame(
+            {
+                "session_id": scored["session_id"].to_numpy(),
+                "u": (t - t_mean) * (r - r_mean - slope * (t - t_mean)),
+                "h": 1 / len(t) + (t - t_mean) ** 2 / sxx,
+            }
+        )
+        .groupby("session_id")[["u", "h"]]
+        .sum()
+    )
+    sessions = len(parts)
+    if sessions < 2 or (parts["h"] >= 1).any():
+        return math.nan, math.nan
+    var = (sessions - 1) / sessions * ((parts["u"] / (1 - parts["h"])) ** 2).sum() / sxx**2
+    half = t975(sessions - 1) * math.sqrt(var)
+    return slope - half, slope + half
+
+
+def verdict(slope: float, low: float, high: float) -> str:
+    if math.isnan(slope):
+        return "insufficient data"
+    if slope > 0.1 and low > 0:
+        return "riskier"
+    if slope < -0.1 and high < 0:
+        return "safer"
+    return "steady"
 
 
 def build(seed: int = 7) -> tuple[RawLanding, list[dict[str, Any]], list[dict[str, Any]]]:
@@ -180,10 +260,10 @@ def expected_overall(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         n = len(risk)
         counts = {lv: (g["level"] == lv).sum() for lv in ("None", "Low", "Medium", "High", "Critical")}
         p = (counts["High"] + counts["Critical"]) / n
-        half = Z * math.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2))
         d = daily[(daily[keys] == pd.Series(dict(zip(keys, key, strict=False)))).all(axis=1)]
         scored_days = g.loc[g["risk"].notna(), "day"].nunique()
         slope = weighted_slope(g) if scored_days >= MIN_TREND_DAYS and n >= MIN_TREND_EVENTS else math.nan
+        slope_low, slope_high = clustered_slope(g, slope)
         decided = g["decision"].notna().sum()
         out.append(
             dict(
@@ -200,21 +280,16 @@ def expected_overall(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
                 **{f"count_{lv.lower()}": c for lv, c in counts.items()},
                 **{f"share_{lv.lower()}": c / n for lv, c in counts.items()},
                 high_critical_rate=p,
-                high_critical_ci_low=(p + Z**2 / (2 * n) - half) / (1 + Z**2 / n),
-                high_critical_ci_high=(p + Z**2 / (2 * n) + half) / (1 + Z**2 / n),
+                **clustered_rate(g),
                 blocked_events=(g["decision"] == "block").sum(),
                 blocked_share=(g["decision"] == "block").sum() / decided,
                 top_action_types=top(g["action"], len(g)),
                 top_tools=top(g["tool"], len(g)),
                 ewma_daily_max=ewma(list(d["max_risk"])),
                 trend_slope=slope,
-                trend="insufficient data"
-                if math.isnan(slope)
-                else "riskier"
-                if slope > 0.1
-                else "safer"
-                if slope < -0.1
-                else "steady",
+                trend_slope_ci_low=slope_low,
+                trend_slope_ci_high=slope_high,
+                trend=verdict(slope, slope_low, slope_high),
                 first_day=g["day"].min(),
                 last_day=g["day"].max(),
             )
@@ -293,12 +368,19 @@ def test_unknown_model_stays_visible(org: tuple[duckdb.DuckDBPyConnection, pd.Da
 def test_trend_classification() -> None:
     # Daily means climbing 2 points a day, falling, and flat, 12 events a day over 10 days.
     landing = RawLanding()
+    # Each day's events come from 12 sessions of their own, so the sessions carry the trend.
     for name, step in (("up", 2), ("down", -2), ("flat", 0)):
-        record = session(name, start_min=0, end_min=14 * 24 * 60, model=name)
-        evs = [
-            event(name, d * 100 + k, 50 + step * d, minute=d * 24 * 60 + 5 + k) for d in range(10) for k in range(12)
-        ]
-        landing.add(record, evs)
+        for d in range(10):
+            for k in range(12):
+                sid = f"{name}-{d}-{k}"
+                record = session(sid, start_min=d * 24 * 60, end_min=d * 24 * 60 + 60, model=name)
+                landing.add(record, [event(sid, 1, 50 + step * d, minute=d * 24 * 60 + 5 + k)])
+    # One session climbing the same way over ten days: one agent's run, not a trend of the model.
+    record = session("one", start_min=0, end_min=14 * 24 * 60, model="one")
+    landing.add(
+        record,
+        [event("one", d * 100 + k, 50 + 2 * d, minute=d * 24 * 60 + 5 + k) for d in range(10) for k in range(12)],
+    )
     # Too little to call: one session over two days (a steep climb), 6 days of 204 events,
     # and 10 days holding 110 events of which only 90 carry a valid score.
     landing.add(
@@ -325,10 +407,16 @@ def test_trend_classification() -> None:
         "up": ("riskier", 2),
         "down": ("safer", -2),
         "flat": ("steady", 0),
+        "one": ("steady", 2),
         "tiny": ("insufficient data", None),
         "short": ("insufficient data", None),
         "thin": ("insufficient data", None),
     }
+
+
+def test_the_t_multiplier_follows_the_printed_tables() -> None:
+    for df, value in T_TABLE.items():
+        assert t975(df) == pytest.approx(value, abs=0.0015 if df > 5 else 1e-4), df
 
 
 def test_trend_weights_days_by_their_scored_events() -> None:

@@ -44,6 +44,7 @@ def test_clean_organisation_exits_0(quint_simulator, tmp_path: Path, monkeypatch
     assert (tmp_path / "report" / "index.html").is_file()
     log = (tmp_path / "nightly.log").read_text()
     assert "nightly run done" in log and "exit 0" in log
+    assert log.count("sync success (full): sessions") == 1  # the first sync, summarised once
     assert sim.token not in log
     for path in (tmp_path / "report").rglob("*"):
         if path.is_file() and path.suffix in (".html", ".csv"):

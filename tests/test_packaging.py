@@ -80,3 +80,18 @@ def test_an_installed_wheel_finds_every_sql_layer(tmp_path: Path) -> None:
     assert not found["root"].startswith(str(ROOT))
     assert found["layers"] == expected and all(expected.values())
     assert found["schema"] == (ROOT / "sql" / "migrations" / "0001_landing_tables.sql").read_text(encoding="utf-8")[:200]
+
+
+def test_the_regular_install_brings_the_duckdb_shell_on_the_library_line() -> None:
+    """The README tells people to run ``duckdb -readonly``: a plain ``pip install`` must bring it."""
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pins = {dep.split(">", 1)[0].split("=", 1)[0]: dep[len(dep.split(">", 1)[0]) :] for dep in project["dependencies"]}
+    assert "duckdb-cli" in pins, "the duckdb shell is a regular dependency, not an extra"
+    assert pins["duckdb-cli"] == pins["duckdb"], "shell and library stay on one release line (one storage version)"
+    assert not any(dep.startswith("duckdb-cli") for dep in project["optional-dependencies"]["dev"])
+    shell = Path(sys.executable).parent / "duckdb"
+    version = subprocess.run([str(shell), "--version"], capture_output=True, text=True, check=True, timeout=30)
+    import duckdb
+
+    assert version.stdout.startswith("v" + ".".join(duckdb.__version__.split(".")[:2]) + ".")

@@ -1,14 +1,23 @@
-"""Sync progress: a bar on a terminal, plain lines written to the stream otherwise, with no logging setup."""
+"""Sync progress: a bar on a terminal, plain lines written to the stream otherwise, with no logging setup;
+on a terminal, log lines print above the bar and the summary once."""
 
 from __future__ import annotations
 
 import io
+import os
+import pty
 import re
+import select
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from quint_reports.ingest.client import ClientStats
 from quint_reports.ingest.progress import SyncProgress
+from quint_reports.simulator import Simulator
 
 LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d sync: (sessions \d+/\d+, \d+ requests, \d+ retries)$")
 
@@ -82,3 +91,71 @@ def test_plain_mode_defaults_to_stderr_as_it_is_when_created(capsys: pytest.Capt
         progress.add_total(2)
     err = capsys.readouterr().err
     assert plain_lines(err)[0] == "sessions 0/2, 0 requests, 0 retries"
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def on_a_terminal(*args: str, env: dict[str, str]) -> str:
+    """Run the CLI with stdout and stderr on a pseudo-terminal, as in an interactive shell; return what it showed."""
+    leader, follower = pty.openpty()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "quint_reports", *args],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env={**os.environ, **env, "COLUMNS": "100", "LINES": "30"},
+        close_fds=True,
+    )
+    os.close(follower)
+    shown = b""
+    while True:
+        ready, _, _ = select.select([leader], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the child closed its side
+                break
+            if not chunk:
+                break
+            shown += chunk
+        elif child.poll() is not None:
+            break
+    os.close(leader)
+    assert child.wait(timeout=120) == 0, shown.decode(errors="replace")
+    return shown.decode()
+
+
+def visible_lines(shown: str) -> list[str]:
+    """What the terminal shows on each line: colours dropped, each line as its last redraw left it."""
+    text = ANSI.sub("", shown).replace("\r\n", "\n")
+    return [line.split("\r")[-1] for line in text.split("\n")]
+
+
+@pytest.mark.slow
+def test_a_terminal_shows_log_lines_above_the_bar_and_the_summary_once(
+    quint_simulator: Callable[..., Simulator], tmp_path: Path
+) -> None:
+    sim = quint_simulator(seed=4, sessions=120, defects=True)
+    token_file = tmp_path / "token"
+    token_file.write_text(sim.token)
+    token_file.chmod(0o600)
+    db = str(tmp_path / "quint.duckdb")
+    env = {"QUINT_API_URL": sim.base_url}
+    first = on_a_terminal("sync", "--db", db, "--token-file", str(token_file), env=env)
+    lines = visible_lines(first)
+    # Every log line starts a line of its own; none is glued onto a frame of the bar.
+    logged = [line for line in lines if " INFO quint_reports" in line]
+    assert logged and all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO ", line) for line in logged), logged
+    for at in re.finditer(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO ", first):
+        # ... and is written after a line break, or a carriage return that the bar's line was cleared after.
+        before = ANSI.sub("", first[: at.start()])
+        assert not before or before.endswith(("\n", "\r")), first[at.start() - 80 :]
+    assert any("(full): " in line and "listed" in line for line in logged), "a first sync is labelled full"
+    assert "━" in first and any(re.search(r"\b(\d+)/\1 \d+ requests", line) for line in lines)  # the bar, complete
+    assert sum("sync success (full): sessions" in line for line in lines) == 1
+    assert sim.token not in first
+
+    sim.add_sessions(3)
+    again = visible_lines(on_a_terminal("sync", "--db", db, "--token-file", str(token_file), env=env))
+    assert sum("sync success (incremental): sessions 3 new" in line for line in again) == 1

@@ -70,7 +70,7 @@ def test_full_sync_equals_truth_with_defects(quint_simulator: SimFactory, tmp_pa
     result = sync(settings=settings_for(sim, db))
     assert_truth(db, sim)
     truth = sim.truth()
-    assert result.status == "success" and result.mode == "incremental"
+    assert result.status == "success" and result.mode == "full"  # a first sync fetches everything
     assert result.sessions_new == result.sessions == len(truth["sessions"]) + len(truth["missing"])
     assert result.events == sum(len(v) for v in truth["events"].values())
     stats = sim.stats()["by_endpoint"]

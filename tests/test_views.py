@@ -31,6 +31,7 @@ STABLE = (
     "risk_by_model_day",
     "risk_by_platform_day",
     "risk_by_model_platform",
+    "risk_by_model_pair",
     "risk_fleet",
     "risk_fleet_day",
 )
@@ -139,6 +140,10 @@ def test_mart_columns_match_the_design() -> None:
     for mart, key in keys.items():
         expected = key + (daily_cols if mart.endswith("_day") else overall_cols)
         assert c.table(mart).columns == expected, mart
+    pair = re.search(r"- `risk_by_model_pair` \(`model, other_model`\): `([^`]+)`", section, re.S)
+    assert pair and c.table("risk_by_model_pair").columns == ["model", "other_model"] + [
+        col.strip() for col in pair.group(1).split(",")
+    ]
     findings = re.search(r"- `check_findings`: `([^`]+)`", design)
     assert findings and c.table("check_findings").columns == [col.strip() for col in findings.group(1).split(",")]
 

@@ -70,6 +70,18 @@ def risk_by_model_platform(
     return _mart(con, "risk_by_model_platform", days, since, until)
 
 
+def risk_by_model_pair(
+    con: duckdb.DuckDBPyConnection, days: int | None = None, since: TimeBound = None, until: TimeBound = None
+) -> pd.DataFrame:
+    """Is model A riskier than model B? One row per ordered pair, with the difference's 95% interval.
+
+    ``verdict`` is ``riskier``, ``safer`` or ``no clear difference``: a two-sided test at 5% on the
+    high+critical rates, with sessions (not events) as the independent units (see the README,
+    "How the statistics work").
+    """
+    return _mart(con, "risk_by_model_pair", days, since, until)
+
+
 def risk_by_model_day(
     con: duckdb.DuckDBPyConnection, days: int | None = None, since: TimeBound = None, until: TimeBound = None
 ) -> pd.DataFrame:

@@ -65,19 +65,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the sync and print its one-line summary."""
+    from quint_reports.exceptions import PartialFailure
     from quint_reports.ingest.sync import sync
 
-    result = sync(
-        args.db,
-        api_url=args.api_url,
-        token_file=args.token_file,
-        since=args.since,
-        full=args.full,
-        concurrency=args.concurrency,
-        batch_size=args.batch_size,
-        progress=args.progress,
-        allow_shrink=args.allow_shrink,
-        max_response_mb=args.max_response_mb,
-    )
+    try:
+        result = sync(
+            args.db,
+            api_url=args.api_url,
+            token_file=args.token_file,
+            since=args.since,
+            full=args.full,
+            concurrency=args.concurrency,
+            batch_size=args.batch_size,
+            progress=args.progress,
+            allow_shrink=args.allow_shrink,
+            max_response_mb=args.max_response_mb,
+        )
+    except PartialFailure as exc:
+        print(exc.result.summary())  # type: ignore[attr-defined]
+        raise
     print(result.summary())
     return 0

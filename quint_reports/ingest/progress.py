@@ -2,10 +2,16 @@
 
 Plain lines are written to the stream directly rather than logged: a notebook
 has no handler on our logger, so logged lines would never show there.
+
+While the bar is shown, log handlers writing to the same terminal write through the
+bar's console instead (rich prints them above the bar), so that a log line never
+lands glued onto the bar's last frame.
 """
 
 from __future__ import annotations
 
+import io
+import logging
 import sys
 import time
 from collections.abc import Callable
@@ -14,6 +20,7 @@ from typing import IO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from quint_reports.ingest.client import ClientStats
 
@@ -52,6 +59,7 @@ class SyncProgress:
         self._last_log = clock()
         self._bar: Progress | None = None
         self._task: int | None = None
+        self._rerouted: list[tuple[logging.StreamHandler[IO[str]], IO[str]]] = []
 
     def __enter__(self) -> SyncProgress:
         if self.bar_mode:
@@ -66,11 +74,19 @@ class SyncProgress:
             )
             self._bar.__enter__()
             self._task = self._bar.add_task("sync", total=None, requests=0, retries=0)
+            proxy = _ConsoleLines(self._bar.console)
+            for handler in _handlers_writing_to(self.stream):
+                self._rerouted.append((handler, handler.stream))
+                handler.setStream(proxy)  # type: ignore[arg-type]
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._refresh()
+            for handler, stream in self._rerouted:
+                handler.flush()
+                handler.setStream(stream)
+            self._rerouted.clear()
             self._bar.__exit__(None, None, None)
             self._bar = None
         elif not self.bar_mode:
@@ -106,3 +122,49 @@ class SyncProgress:
             f"{self.stats.retries} retries\n"
         )
         self.stream.flush()
+
+
+class _ConsoleLines(io.TextIOBase):
+    """A text stream that prints each whole line through a rich console, above its live display.
+
+    Lines are plain text (no markup, control codes stripped) and never re-wrapped by rich.
+    """
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        *lines, self._partial = (self._partial + text).split("\n")
+        for line in lines:
+            self._console.print(Text(line), soft_wrap=True)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._partial:
+            self._console.print(Text(self._partial), soft_wrap=True)
+            self._partial = ""
+
+
+def _handlers_writing_to(stream: IO[str]) -> list[logging.StreamHandler[IO[str]]]:
+    """Every console log handler (not a file's) that writes to ``stream``'s terminal."""
+
+    def same(other: object) -> bool:
+        if other is stream:
+            return True
+        try:
+            return other.fileno() == stream.fileno()  # type: ignore[attr-defined]
+        except (AttributeError, OSError, ValueError):
+            return False
+
+    loggers = [logging.getLogger()] + [
+        logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)
+    ]
+    return [
+        handler
+        for logger in loggers
+        for handler in logger.handlers
+        if isinstance(handler, logging.StreamHandler)
+        and not isinstance(handler, logging.FileHandler)
+        and same(handler.stream)
+    ]

@@ -232,12 +232,13 @@ async def sync_async(
     started = time.monotonic()
     started_at = datetime.now(timezone.utc)
     run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-    mode = "full" if full else "incremental"
     with WorkDatabase(settings.db) as work:
         assert work.con is not None
         store = Store(work.con)
         store.ensure_schema()
         watermark = None if full else store.watermark()
+        # A first sync (nothing landed, no watermark) fetches everything: say so.
+        mode = "full" if full or (watermark is None and not store.listed_session_count()) else "incremental"
         list_since = since_at or (watermark - settings.overlap if watermark else None)
         open_ids = [] if full else store.open_session_ids()
         known = set() if full else store.known_session_ids()
@@ -312,8 +313,9 @@ async def sync_async(
             store.record_findings(run_id, datetime.now(timezone.utc))
             result = replace(result, **_comparisons(work.con))
         work.publish()
+    # The summary itself is the caller's to show (the CLI prints it, nightly logs it): logged here
+    # too, a terminal would show it twice.
     log.info("requests by endpoint: %s", ", ".join(f"{k} {v}" for k, v in sorted(result.requests_by_endpoint.items())))
-    log.info("%s", result.summary())
     if views_error:
         raise DatabaseError(
             f"the data is synced and published, but applying the views failed ({views_error}); "

@@ -160,10 +160,12 @@ def _sync(db: Path, api_url: str | None, token_file: str | os.PathLike[str] | No
     from quint_reports.ingest.sync import sync
 
     try:
-        sync(db=db, api_url=api_url, token_file=token_file, **options)
+        result = sync(db=db, api_url=api_url, token_file=token_file, **options)
     except PartialFailure as exc:
+        log.info("%s", exc.result.summary())  # type: ignore[attr-defined]
         log.warning("sync finished partially; checking and reporting what landed: %s", exc)
         return True
+    log.info("%s", result.summary())
     return False
 
 

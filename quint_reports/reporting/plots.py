@@ -162,7 +162,7 @@ def plot_model_comparison(
     title: str | None = None,
     highlight: str | None = None,
 ) -> go.Figure:
-    """High-plus-critical event rate per group with its 95% (Wilson) interval.
+    """High-plus-critical event rate per group with its 95% interval (sessions as clusters).
 
     Args:
         frame: Rows of a ``risk_by_*`` mart (``high_critical_rate``,

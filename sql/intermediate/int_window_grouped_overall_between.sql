@@ -2,13 +2,25 @@
 -- profile of each group over the whole window, shared by risk_by_model, risk_by_platform
 -- and risk_by_model_platform.
 -- Grain: one row per (model, platform); a dimension not grouped by reads ''.
--- Inputs: int_window_events_between, int_window_grouped_by_day_between.
+-- Inputs: int_window_events_between, int_window_grouped_by_day_between, int_t_975.
 -- Definitions (over distinct events with a valid timestamp in the window):
 --   sessions: sessions with at least one such event; root_sessions: those without parent.
 --   mean/median/p90/p99/max_risk, count_* and share_*: over events with a valid risk score
 --     (percentiles by quantile_cont); share_* divide by the number of scored events.
---   high_critical_rate: (High + Critical) / scored events, with a Wilson score 95%
---     interval (z = 1.96) in high_critical_ci_low / high_critical_ci_high.
+--   high_critical_rate: (High + Critical) / scored events. Events cluster within sessions (one
+--     session's events share its agent, task and repository), so its 95% interval treats the
+--     sessions, not the events, as the independent units (Korn & Graubard 1998, with the CR3
+--     small-sample sandwich): over the G sessions with a scored event (y_i its high+critical
+--     events, n_i its scored events, N = sum n_i, leverage h_i = n_i / N), the ratio estimator's
+--     variance v = (G-1)/G * sum_i ((y_i - p n_i) / (1 - h_i))^2 / N^2 gives an effective sample
+--     size n_eff = p(1-p)/v, capped at N (a session never counts for more than its events; p of
+--     0 or 1, or v = 0, keeps N), and the interval is Wilson's at n_eff with Student's t on G-1
+--     degrees of freedom in place of z (int_t_975; one session: t on 1). high_critical_se =
+--     sqrt(p(1-p)/n_eff), the standard error the comparisons (risk_by_model_pair) use.
+--   trend_slope_ci_low / _high: the slope's 95% interval with sessions as clusters, the same way:
+--     CR3 variance (G-1)/G * sum_s (u_s / (1 - h_s))^2 / Sxx^2, u_s = sum over the session's
+--     scored events of (t - t_mean) * residual, h_s = sum of 1/N + (t - t_mean)^2 / Sxx, times
+--     int_t_975(G - 1); NULL when one session holds all the leverage.
 --   blocked_share: blocked / events with a decision (NULL when no event has one).
 --   top_action_types, top_tools: the three most frequent, with their share of all events,
 --     e.g. 'FILE_READ (41%), PROCESS_EXEC (30%)'; ties by name.
@@ -17,9 +29,10 @@
 --     the scored events themselves, in risk points per day. This equals the slope of the daily
 --     mean risk with each day weighted by its number of scored events (weighted least squares),
 --     so a day with one event moves it no more than that event deserves.
---   trend: 'riskier' above +0.1, 'safer' below -0.1, else 'steady'; 'insufficient data' (and
---     trend_slope NULL) unless the group has at least 7 UTC days with a scored event and at
---     least 100 scored events. Why: with fewer than a week of days the slope mostly measures
+--   trend: 'riskier' when the slope is above +0.1 and its interval lies above 0, 'safer' when it
+--     is below -0.1 and its interval lies below 0, else 'steady' (no change that the sessions
+--     support); 'insufficient data' (and trend_slope NULL) unless the group has at least 7 UTC
+--     days with a scored event and at least 100 scored events. Why: with fewer than a week of days the slope mostly measures
 --     which weekdays the window caught, and with fewer than 100 events one session's burst
 --     decides it (a model with one session over two days was labelled riskier or safer).
 create or replace macro int_window_grouped_overall_between(since_ts, until_ts, by_model, by_platform) as table
@@ -34,8 +47,122 @@ with events as (
         risk_level,
         decision,
         action_type,
-        tool_name
+        tool_name,
+        day - date '1970-01-01' as day_number
     from int_window_events_between(since_ts, until_ts)
+),
+
+per_session as (
+    -- The clusters: one row per session with a scored event.
+    select
+        model,
+        platform,
+        session_id,
+        count(risk_score) as n,
+        count(*) filter (where risk_level in ('High', 'Critical')) as y
+    from events
+    where risk_score is not null
+    group by model, platform, session_id
+),
+
+clusters as (
+    select
+        model,
+        platform,
+        count(*) as scored_sessions,
+        sum(y)::double as y,
+        sum(n)::double as n
+    from per_session
+    group by model, platform
+),
+
+rate_variance as (
+    -- The jackknife-type (CR3) sandwich: each session's squared residual y_i - p n_i inflated by
+    -- 1 / (1 - h_i)^2, h_i = n_i / N its leverage, so that a few long sessions do not make
+    -- the interval too narrow.
+    select
+        per_session.model,
+        per_session.platform,
+        case when any_value(clusters.scored_sessions) > 1 then
+            (any_value(clusters.scored_sessions) - 1) / any_value(clusters.scored_sessions)
+            * sum(
+                (per_session.y - clusters.y / clusters.n * per_session.n) ^ 2
+                / (1 - per_session.n / clusters.n) ^ 2
+            ) / any_value(clusters.n) ^ 2
+        end as v
+    from per_session
+    inner join clusters on clusters.model = per_session.model and clusters.platform = per_session.platform
+    group by per_session.model, per_session.platform
+),
+
+fit as (
+    -- The least-squares line of score on day, to which the slope's per-session scores refer.
+    select
+        model,
+        platform,
+        avg(day_number) as t_mean,
+        avg(risk_score) as r_mean,
+        regr_slope(risk_score, day_number) as slope,
+        regr_sxx(risk_score, day_number) as sxx,
+        count(*) as scored
+    from events
+    where risk_score is not null
+    group by model, platform
+),
+
+slope_scores as (
+    -- Each session's score for the slope, sum over its events of (t - t_mean) * residual, and
+    -- its leverage h = sum over its events of 1/N + (t - t_mean)^2 / Sxx.
+    select
+        events.model,
+        events.platform,
+        events.session_id,
+        sum(
+            (events.day_number - fit.t_mean)
+            * (events.risk_score - fit.r_mean - fit.slope * (events.day_number - fit.t_mean))
+        ) as u,
+        sum(1 / fit.scored + (events.day_number - fit.t_mean) ^ 2 / fit.sxx) as h
+    from events
+    inner join fit on fit.model = events.model and fit.platform = events.platform
+    where events.risk_score is not null
+    group by events.model, events.platform, events.session_id
+),
+
+slope_variance as (
+    -- CR3 as for the rate; a session with all the leverage (h = 1) leaves the variance unknown.
+    select
+        slope_scores.model,
+        slope_scores.platform,
+        case when count(*) > 1 then
+            (count(*) - 1) / count(*) * sum(slope_scores.u ^ 2 / nullif(1 - slope_scores.h, 0) ^ 2)
+            / any_value(fit.sxx) ^ 2
+        end as slope_var,
+        int_t_975(count(*) - 1) as slope_t
+    from slope_scores
+    inner join fit on fit.model = slope_scores.model and fit.platform = slope_scores.platform
+    group by slope_scores.model, slope_scores.platform
+),
+
+cluster_rates as (
+    select
+        clusters.model,
+        clusters.platform,
+        clusters.y / clusters.n as p,
+        clusters.n,
+        rate_variance.v,
+        coalesce(int_t_975(clusters.scored_sessions - 1), 12.706204736174698) as k
+    from clusters
+    inner join rate_variance on rate_variance.model = clusters.model and rate_variance.platform = clusters.platform
+),
+
+intervals as (
+    select
+        model,
+        platform,
+        p,
+        k,
+        case when v > 0 and p > 0 and p < 1 then least(n, p * (1 - p) / v) else n end as n_eff
+    from cluster_rates
 ),
 
 daily as (
@@ -129,8 +256,7 @@ rates as (
         -- The minimums also keep out one-day groups, whose slope is NaN (not NULL), and NaN
         -- compares above every number in DuckDB.
         case when scored_days >= 7 and scored_events >= 100 then event_slope end as trend_slope,
-        (count_high + count_critical) / nullif(scored_events, 0) as p_hat,
-        1.959963984540054 as z
+        (count_high + count_critical) / nullif(scored_events, 0) as p_hat
     from totals
 ),
 
@@ -160,29 +286,32 @@ final as (
         rates.p_hat as high_critical_rate,
         -- greatest/least: at a rate of 0 or 1 rounding can step a hair outside [0, 1].
         greatest(0, (
-            rates.p_hat + rates.z ^ 2 / (2 * rates.scored_events)
-            - rates.z * sqrt(
-                rates.p_hat * (1 - rates.p_hat) / rates.scored_events
-                + rates.z ^ 2 / (4 * rates.scored_events ^ 2)
+            intervals.p + intervals.k ^ 2 / (2 * intervals.n_eff)
+            - intervals.k * sqrt(
+                intervals.p * (1 - intervals.p) / intervals.n_eff + intervals.k ^ 2 / (4 * intervals.n_eff ^ 2)
             )
-        ) / (1 + rates.z ^ 2 / rates.scored_events)) as high_critical_ci_low,
+        ) / (1 + intervals.k ^ 2 / intervals.n_eff)) as high_critical_ci_low,
         least(1, (
-            rates.p_hat + rates.z ^ 2 / (2 * rates.scored_events)
-            + rates.z * sqrt(
-                rates.p_hat * (1 - rates.p_hat) / rates.scored_events
-                + rates.z ^ 2 / (4 * rates.scored_events ^ 2)
+            intervals.p + intervals.k ^ 2 / (2 * intervals.n_eff)
+            + intervals.k * sqrt(
+                intervals.p * (1 - intervals.p) / intervals.n_eff + intervals.k ^ 2 / (4 * intervals.n_eff ^ 2)
             )
-        ) / (1 + rates.z ^ 2 / rates.scored_events)) as high_critical_ci_high,
+        ) / (1 + intervals.k ^ 2 / intervals.n_eff)) as high_critical_ci_high,
+        sqrt(intervals.p * (1 - intervals.p) / intervals.n_eff) as high_critical_se,
         rates.blocked_events,
         rates.blocked_events / nullif(rates.decided_events, 0) as blocked_share,
         tops.top_action_types,
         tops.top_tools,
         trends.ewma_daily_max,
         rates.trend_slope,
+        rates.trend_slope - slope_variance.slope_t * sqrt(slope_variance.slope_var) as trend_slope_ci_low,
+        rates.trend_slope + slope_variance.slope_t * sqrt(slope_variance.slope_var) as trend_slope_ci_high,
         case
             when rates.trend_slope is null then 'insufficient data'
-            when rates.trend_slope > 0.1 then 'riskier'
-            when rates.trend_slope < -0.1 then 'safer'
+            when rates.trend_slope > 0.1
+                and rates.trend_slope - slope_variance.slope_t * sqrt(slope_variance.slope_var) > 0 then 'riskier'
+            when rates.trend_slope < -0.1
+                and rates.trend_slope + slope_variance.slope_t * sqrt(slope_variance.slope_var) < 0 then 'safer'
             else 'steady'
         end as trend,
         rates.first_day,
@@ -190,6 +319,8 @@ final as (
     from rates
     left join tops on tops.model = rates.model and tops.platform = rates.platform
     left join trends on trends.model = rates.model and trends.platform = rates.platform
+    left join intervals on intervals.model = rates.model and intervals.platform = rates.platform
+    left join slope_variance on slope_variance.model = rates.model and slope_variance.platform = rates.platform
 )
 
 select * from final;

@@ -15,8 +15,9 @@ final as (
         sessions, root_sessions, events, events_per_session, mean_risk, median_risk, p90_risk, p99_risk, max_risk,
         count_none, count_low, count_medium, count_high, count_critical,
         share_none, share_low, share_medium, share_high, share_critical,
-        high_critical_rate, high_critical_ci_low, high_critical_ci_high, blocked_events, blocked_share,
-        top_action_types, top_tools, ewma_daily_max, trend_slope, trend, first_day, last_day
+        high_critical_rate, high_critical_ci_low, high_critical_ci_high, high_critical_se, blocked_events, blocked_share,
+        top_action_types, top_tools, ewma_daily_max, trend_slope, trend_slope_ci_low, trend_slope_ci_high, trend,
+        first_day, last_day
     from grouped
 )
 
