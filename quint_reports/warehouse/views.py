@@ -21,6 +21,11 @@ every view resolves without a ``search_path``: the ``duckdb`` CLI reads the
 file as it is. The files run with no ``search_path`` set, so an unqualified
 name from another schema fails here, at apply time, naming its file.
 
+Before the layers the loader creates the macro ``risk_level(score)`` from the risk bands of
+:mod:`quint_reports.metrics`; after them it comments every documented view (``marts/``,
+``findings/``): the view with its file's header (what it is, and its grain), each column with
+its catalogue entry, so ``duckdb_columns()`` and ``duckdb_views()`` explain themselves.
+
 Every statement is ``create or replace``, so applying twice is the same as once.
 """
 
@@ -35,6 +40,7 @@ import duckdb
 
 from quint_reports.ingest.endpoints import fetch_status_sql
 from quint_reports.ingest.rules import sql_macros
+from quint_reports import metrics
 from quint_reports.warehouse.sqlfiles import sql_dir
 
 LAYERS: tuple[str, ...] = ("staging", "intermediate", "marts", "checks", "findings")
@@ -149,12 +155,73 @@ def apply_views(con: duckdb.DuckDBPyConnection) -> None:
     root = sql_dir()
     _run(con, sql_macros(), "the rules of quint_reports.ingest.rules")
     _run(con, fetch_status_sql(), "stg_fetch_status (from quint_reports.ingest.endpoints)", SCHEMAS["staging"])
+    _run(con, metrics.risk_level_macro(), "the risk_level macro (quint_reports.metrics.BANDS)")
     for layer in LAYERS:
         if layer == "checks":
             _apply_checks(con)
             continue
         for path in sorted((root / layer).glob("*.sql")):
             _run(con, path.read_text(encoding="utf-8"), f"{layer}/{path.name}", schema_of(path))
+    _run(con, comments_sql(con), "the view comments")
+
+
+def documented_views() -> dict[str, str]:
+    """``{view: comment}`` for every view of the documented layers, the comment from its file's header.
+
+    The comment is the header's first sentence (``-- <view>: ...`` up to the line ending in a
+    full stop) and its ``Grain:`` line.
+    """
+    found = {}
+    for layer in metrics.DOCUMENTED_LAYERS:
+        for path in sorted((sql_dir() / layer).glob("*.sql")):
+            header = _header(path)
+            for kind, name in created_objects(path):
+                if kind == "view":
+                    found[name] = header
+    return found
+
+
+def _header(path: Path) -> str:
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("--"):
+            break
+        lines.append(line[2:].strip())
+    summary: list[str] = []
+    for line in lines:
+        summary.append(line)
+        if line.endswith("."):
+            break
+    text = " ".join(summary).partition(": ")[2]
+    grain = next((line for line in lines if line.startswith("Grain:")), "")
+    return f"{text} {grain}".strip()
+
+
+def comments_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """``comment on`` statements for every documented view and each of its columns that has a catalogue entry.
+
+    Args:
+        con: the connection whose views to comment (their columns are read from it).
+    """
+    views = documented_views()
+    columns = con.execute(
+        "select table_name, column_name from duckdb_columns() "
+        "where database_name = current_database() and schema_name = current_schema() and list_contains(?, table_name) "
+        "order by table_name, column_index",
+        [list(views)],
+    ).fetchall()
+    statements = [f"comment on view {view} is {_literal(text)};" for view, text in views.items()]
+    for view, column in columns:
+        try:
+            entry = metrics.metric(column, view)
+        except KeyError:  # a column without an entry stays uncommented; tests/test_metrics.py fails on it
+            continue
+        statements.append(f'comment on column {view}."{column}" is {_literal(entry.description)};')
+    return "\n".join(statements)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _apply_checks(con: duckdb.DuckDBPyConnection) -> None:

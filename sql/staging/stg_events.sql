@@ -3,8 +3,9 @@
 -- Inputs: raw.raw_session_bodies kind 'events' (HTTP 200 bodies the sync did not reject).
 -- A table, not a view: unnesting millions of events from JSON text is the expensive
 -- step, done once per apply; the `events` view and every rollup read this table.
--- risk_level follows the documented bands: None 0-10, Low 11-30, Medium 31-55,
--- High 56-80, Critical 81-100; NULL when the score is not valid.
+-- risk_level follows the documented bands (None 0-10, Low 11-30, Medium 31-55, High 56-80,
+-- Critical 81-100): the macro risk_level(score), built by the loader from quint_reports.metrics.BANDS;
+-- NULL when the score is not valid.
 -- One JSON pass with an explicit structure (a second pass per event costs ~5x);
 -- fields outside the documented ones stay in raw_session_events.body, reachable
 -- as body -> 'events' -> (position - 1).
@@ -57,14 +58,7 @@ final as (
                 then try_cast(e.risk_score as integer)
         end as risk_score,
         case when risk_score is null then e.risk_score::varchar end as risk_score_raw,
-        case
-            when risk_score is null then null
-            when risk_score <= 10 then 'None'
-            when risk_score <= 30 then 'Low'
-            when risk_score <= 55 then 'Medium'
-            when risk_score <= 80 then 'High'
-            else 'Critical'
-        end as risk_level,
+        risk_level(risk_score) as risk_level,
         e.decision as decision,
         try_cast(e.timestamp as timestamptz) as event_at,
         case when event_at is null then e.timestamp end as event_at_raw,
