@@ -458,11 +458,11 @@ def test_hundreds_of_hostile_bodies_never_crash_and_lose_nothing(quint_simulator
     db = tmp_path / "quint.duckdb"
     result = sync(settings=settings_for(sim, db, max_attempts=2))  # any exception but a QuintError is a bug
     assert result.failed == 0
-    table = {"detail": "raw_session_detail", "events": "raw_session_events"}
     landed = {
         (kind, sid): (rejected, body)
-        for kind in table
-        for sid, rejected, body in rows(db, f"select session_id, rejected, body from {table[kind]}")
+        for kind, sid, rejected, body in rows(
+            db, "select kind, session_id, rejected, body from raw.raw_session_bodies where kind in ('detail', 'events')"
+        )
     }
     quarantined = {r[0] for r in rows(db, "select distinct record_key from quarantine")}
     for sid, (kind, _) in hostile.items():
