@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from quint_reports.simulator import vocab
-from quint_reports.warehouse.sqlfiles import read_sql
+from quint_reports.warehouse.migrations import migrate
 
 FAMILY = 8
 """Sessions per family; chunks hold whole families so children lists stay complete."""
@@ -156,7 +156,7 @@ def _sessions_sql(sessions: int) -> str:
 
 
 def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(read_sql("landing/schema.sql"))
+    migrate(con)
 
 
 def _plan_counts(con: duckdb.DuckDBPyConnection, sessions: int, events: int) -> None:
@@ -242,12 +242,12 @@ def _write_chunk(con: duckdb.DuckDBPyConnection, start: int, stop: int) -> None:
         """
     )
     con.execute(
-        f"insert into raw_session_list select id, id, {common}, '/v1/sessions', to_json(rec)::varchar from recs"
+        f"insert into raw.raw_session_list select id, id, {common}, '/v1/sessions', to_json(rec)::varchar from recs"
     )
     con.execute(
         f"""
-        insert into raw_session_events (session_id, run_id, fetched_at, endpoint, http_status, body)
-        select id, {common}, '/v1/sessions/{{id}}/events', 200, to_json(struct_pack(events := {_served_events()}))::varchar
+        insert into raw.raw_session_bodies (kind, session_id, run_id, fetched_at, endpoint, http_status, body)
+        select 'events', id, {common}, '/v1/sessions/{{id}}/events', 200, to_json(struct_pack(events := {_served_events()}))::varchar
         from recs
         """
     )
@@ -259,16 +259,16 @@ def _write_chunk(con: duckdb.DuckDBPyConnection, start: int, stop: int) -> None:
     )
     con.execute(
         f"""
-        insert into raw_session_children (session_id, run_id, fetched_at, endpoint, http_status, body)
-        select k.parent_id, {common}, '/v1/sessions/{{id}}/children', 200,
+        insert into raw.raw_session_bodies (kind, session_id, run_id, fetched_at, endpoint, http_status, body)
+        select 'children', k.parent_id, {common}, '/v1/sessions/{{id}}/children', 200,
             to_json(struct_pack(children := k.children))::varchar
         from kids k
         """
     )
     con.execute(
         f"""
-        insert into raw_session_detail (session_id, run_id, fetched_at, endpoint, http_status, body)
-        select r.id, {common}, '/v1/sessions/{{id}}', 200,
+        insert into raw.raw_session_bodies (kind, session_id, run_id, fetched_at, endpoint, http_status, body)
+        select 'detail', r.id, {common}, '/v1/sessions/{{id}}', 200,
             to_json(struct_concat(r.rec, struct_pack(children := coalesce(k.children, []),
                 risk_summary := struct_pack(
                     total_events := len(r.evs),
@@ -294,7 +294,7 @@ def generate(db: Path, sessions: int, events: int, *, memory_limit: str = "2GB")
             con.execute("commit")
         con.execute(
             f"""
-            insert into _sync_runs values ('{RUN_ID}', timestamptz '{FETCHED_AT}', timestamptz '{FETCHED_AT}', 'full',
+            insert into internal._sync_runs values ('{RUN_ID}', timestamptz '{FETCHED_AT}', timestamptz '{FETCHED_AT}', 'full',
                 'success', 'generated', {sessions}, 0, 0, {events}, 0, 0, 0, 0)
             """
         )
