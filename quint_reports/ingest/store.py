@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from quint_reports.ingest.rows import Batch, BodyRow, ListRow, QuarantineRow
 from quint_reports.warehouse.migrations import migrate
-from quint_reports.warehouse.sqlfiles import read_sql
+from quint_reports.warehouse.sqlfiles import read_sql, split_statements
 
 WATERMARK_KEY = "sessions.started_at"
 """The _fetch_state key of the latest session start seen in a list response."""
@@ -203,12 +203,6 @@ class Store:
         finally:
             for name in ("batch_bodies", "batch_list", "batch_quarantine", "keep_sessions"):
                 con.unregister(name)
-
-
-def split_statements(sql: str) -> list[str]:
-    """Split a file of simple statements (no semicolons inside literals), dropping comment lines."""
-    lines = [line for line in sql.splitlines() if not line.lstrip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
 def _body_table(run_id: str, rows: list[BodyRow]) -> pa.Table:

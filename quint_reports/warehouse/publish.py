@@ -23,9 +23,8 @@ from types import TracebackType
 import duckdb
 
 from quint_reports.exceptions import ConfigError, DatabaseError, LockHeld
-from quint_reports.ingest.store import split_statements
 from quint_reports.settings import DB_ENV, DEFAULT_DB
-from quint_reports.warehouse.sqlfiles import read_sql
+from quint_reports.warehouse.sqlfiles import read_sql, split_statements
 
 _held: dict[Path, tuple[int, int]] = {}
 """Locks this process holds: path -> (fd, depth), so that nightly can hold the lock around sync."""

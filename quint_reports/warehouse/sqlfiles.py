@@ -44,3 +44,9 @@ def sql_dir() -> Path:
 def read_sql(relative: str) -> str:
     """Return the text of ``sql/<relative>``, e.g. ``read_sql("landing/schema.sql")``."""
     return (sql_dir() / relative).read_text(encoding="utf-8")
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a file of simple statements (no semicolons inside literals), dropping comment lines."""
+    lines = [line for line in sql.splitlines() if not line.lstrip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
