@@ -26,9 +26,9 @@ def count(db: Path) -> dict[str, int]:
         row = con.sql(
             """
             select
-                (select count(*) from raw_session_detail where http_status = 200),
+                (select count(*) from raw.raw_session_bodies where kind = 'detail' and http_status = 200),
                 (select coalesce(sum(json_array_length(body, '$.events')), 0)
-                 from raw_session_events where http_status = 200)
+                 from raw.raw_session_bodies where kind = 'events' and http_status = 200)
             """
         ).fetchone()
     return {"sessions": int(row[0]), "events": int(row[1])} if row else {"sessions": 0, "events": 0}

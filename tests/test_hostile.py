@@ -126,9 +126,13 @@ def test_repeated_keys_null_bodies_and_bad_bytes_are_quarantined_not_guessed(
     reasons = dict(rows(db, f"select record_key, reason from quarantine where record_key in ('{a}', '{b}', '{c}')"))
     assert reasons == {a: "body repeats a key", b: "body is JSON null", c: "body is not UTF-8"}
     assert rows(db, f"select source, reported_max_risk from sessions where session_id = '{a}'") == [("list", None)]
-    assert rows(db, f"select body_raw from raw_session_events where session_id = '{c}'") == [(bad_bytes,)]
-    assert rows(db, f"select raw_bytes from raw_quarantine where record_key = '{c}'") == [(bad_bytes,)]
-    assert rows(db, f"select rejected from raw_session_detail where session_id = '{a}'") == [("body repeats a key",)]
+    assert rows(db, f"select body_raw from raw.raw_session_bodies where kind = 'events' and session_id = '{c}'") == [
+        (bad_bytes,)
+    ]
+    assert rows(db, f"select raw_bytes from raw.raw_quarantine where record_key = '{c}'") == [(bad_bytes,)]
+    assert rows(db, f"select rejected from raw.raw_session_bodies where kind = 'detail' and session_id = '{a}'") == [
+        ("body repeats a key",)
+    ]
     assert {r[0] for r in rows(db, "select session_id from incomplete_sessions")} == {a, b, c}
     findings = check(db)
     flagged = set(findings.loc[findings["check"] == "sync.incomplete_session", "session_id"])
@@ -144,7 +148,7 @@ def test_invalid_listing_entries_are_quarantined_and_are_no_sessions(
     db = tmp_path / "quint.duckdb"
     sync(settings=settings_for(sim, db))
     assert {r[0] for r in rows(db, "select session_id from sessions")} == set(session_ids(sim))
-    assert rows(db, "select count(*) from raw_session_list where session_id is null")[0][0] == 4
+    assert rows(db, "select count(*) from raw.raw_session_list where session_id is null")[0][0] == 4
     assert rows(db, "select count(distinct record_key) from quarantine where endpoint = '/v1/sessions'")[0][0] == 4
 
 
@@ -169,7 +173,9 @@ def test_a_database_from_the_previous_release_gains_the_new_columns(
     sim = quint_simulator(seed=26, sessions=15, doc_examples=False)
     sync(settings=settings_for(sim, db))
     assert rows(db, "select count(*) from sessions")[0][0] == 15
-    assert rows(db, "select rejected, body_raw from raw_session_detail where session_id = 'old'") == [(None, None)]
+    assert rows(
+        db, "select rejected, body_raw from raw.raw_session_bodies where kind = 'detail' and session_id = 'old'"
+    ) == [(None, None)]
 
 
 # -- 3. A read-write holder of the published file stops the publish ---------------------------
@@ -199,7 +205,7 @@ def test_publish_refuses_while_another_process_holds_the_file_read_write(
         assert info.value.exit_code == 7
     finally:
         holder.kill()
-        holder.wait()
+        holder.communicate()  # reaps it and closes its pipe
     assert db.read_bytes() == before
     assert not (tmp_path / "quint.duckdb.work").exists()
     sync(settings=settings_for(sim, db))  # a read-only reader is no obstacle, and neither is a dead holder
@@ -466,8 +472,8 @@ def test_hundreds_of_hostile_bodies_never_crash_and_lose_nothing(quint_simulator
         # ... and was either quarantined (whole, or record by record) or taken as valid JSON.
         assert accepted or sid in quarantined, (sid, rejected)
     good = [sid for sid in ids if sid not in hostile]
-    got_events = dict(rows(db, "select session_id, body from raw_session_events"))
-    got_detail = dict(rows(db, "select session_id, body from raw_session_detail"))
+    got_events = dict(rows(db, "select session_id, body from raw.raw_session_bodies where kind = 'events'"))
+    got_detail = dict(rows(db, "select session_id, body from raw.raw_session_bodies where kind = 'detail'"))
     for sid in good:  # every good record is present and exact
         assert json.loads(got_detail[sid]) == truth["sessions"][sid]
         assert json.loads(got_events[sid])["events"] == truth["events"][sid]

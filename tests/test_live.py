@@ -82,7 +82,7 @@ def test_every_session_is_compared_once_it_has_ended(quint_simulator: SimFactory
         refetched = {
             r[0]
             for r in con.execute(
-                "select session_id from raw_session_detail where run_id = ?", [second.run_id]
+                "select session_id from raw.raw_session_bodies where kind = 'detail' and run_id = ?", [second.run_id]
             ).fetchall()
         }
     assert pending <= refetched

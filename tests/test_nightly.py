@@ -132,7 +132,7 @@ def test_lock_held_by_another_process_exits_6(tmp_path: Path, monkeypatch: pytes
         assert _nightly(tmp_path, "--api-url", "http://127.0.0.1:9") == 6
     finally:
         holder.kill()
-        holder.wait()
+        holder.communicate()  # reaps it and closes its pipe
     assert "failed (exit 6)" in (tmp_path / "nightly.log").read_text()
 
 

@@ -25,8 +25,8 @@ def _group(names: list[str]) -> pd.DataFrame:
                 "high_critical_rate": 0.1 + i / 100,
                 "high_critical_ci_low": 0.05,
                 "high_critical_ci_high": 0.18 + i / 100,
-                **{f"share_{b[0]}": s for b, s in zip(plots.BANDS, shares, strict=False)},
-                **{f"count_{b[0]}": int(s * 100) for b, s in zip(plots.BANDS, shares, strict=False)},
+                **{f"share_{b.key}": s for b, s in zip(plots.BANDS, shares, strict=False)},
+                **{f"count_{b.key}": int(s * 100) for b, s in zip(plots.BANDS, shares, strict=False)},
             }
         )
     return pd.DataFrame(rows)

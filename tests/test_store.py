@@ -11,7 +11,9 @@ import duckdb
 import pytest
 
 import quint_reports
-from quint_reports.ingest.store import WATERMARK_KEY, Batch, BodyRow, ChangeTally, ListRow, QuarantineRow, Store
+from quint_reports.ingest.endpoints import BODY_KINDS
+from quint_reports.ingest.rows import Batch, BodyRow, ListRow, QuarantineRow
+from quint_reports.ingest.store import WATERMARK_KEY, ChangeTally, Store
 
 T0 = datetime(2026, 4, 12, 14, 0, tzinfo=timezone.utc)
 DETAIL = "/v1/sessions/{id}"
@@ -36,7 +38,12 @@ def store() -> Store:
 
 
 def count(store: Store, table: str) -> int:
-    return store.con.execute(f"select count(*) from {table}").fetchone()[0]  # type: ignore[index]
+    """Rows of a raw table, or of one kind of raw.raw_session_bodies (``detail``, ``events``, ``children``)."""
+    if table in BODY_KINDS:
+        query, params = "select count(*) from raw.raw_session_bodies where kind = ?", [table]
+    else:
+        query, params = f"select count(*) from {table}", []
+    return store.con.execute(query, params).fetchone()[0]  # type: ignore[index]
 
 
 def tally(store: Store, run_id: str, batch: Batch) -> tuple[int, int, int]:
@@ -47,7 +54,9 @@ def tally(store: Store, run_id: str, batch: Batch) -> tuple[int, int, int]:
 
 def test_duplicates_within_a_batch_collapse_to_the_last(store: Store) -> None:
     assert tally(store, "r1", Batch(bodies=[detail("a", "active"), detail("b"), detail("a", "ended")])) == (2, 0, 0)
-    rows = store.con.execute("select session_id, body from raw_session_detail order by 1").fetchall()
+    rows = store.con.execute(
+        "select session_id, body from raw.raw_session_bodies where kind = 'detail' order by 1"
+    ).fetchall()
     assert [r[0] for r in rows] == ["a", "b"] and json.loads(rows[0][1])["state"] == "ended"
 
 
@@ -56,8 +65,8 @@ def test_rewrites_are_idempotent_and_counted(store: Store) -> None:
     assert tally(store, "r2", Batch(bodies=[detail("a"), events("a", 2), detail("b", "active")])) == (0, 0, 2)
     changed = Batch(bodies=[detail("a"), events("a", 3), detail("b", "ended"), detail("c")])
     assert tally(store, "r3", changed) == (1, 2, 0)
-    assert count(store, "raw_session_detail") == 3 and count(store, "raw_session_events") == 1
-    assert store.con.execute("select run_id from raw_session_events").fetchone() == ("r3",)
+    assert count(store, "detail") == 3 and count(store, "events") == 1
+    assert store.con.execute("select run_id from raw.raw_session_bodies where kind = 'events'").fetchone() == ("r3",)
 
 
 def test_list_records_and_quarantine_upsert_by_key(store: Store) -> None:
@@ -65,7 +74,7 @@ def test_list_records_and_quarantine_upsert_by_key(store: Store) -> None:
     bad = QuarantineRow("/v1/sessions", "md5:x", "record is not an object", T0, "[1]")
     for run in ("r1", "r2"):
         store.write(run, Batch(listed=rows, quarantine=[bad, bad]))
-    assert count(store, "raw_session_list") == 2 and count(store, "raw_quarantine") == 1
+    assert count(store, "raw.raw_session_list") == 2 and count(store, "raw.raw_quarantine") == 1
 
 
 def test_watermark_commits_with_the_rows_or_not_at_all(store: Store) -> None:
@@ -143,7 +152,7 @@ def test_prune_keeps_only_this_run_and_failed_sessions(store: Store) -> None:
     store.write("r1", Batch(bodies=[detail("old"), detail("failed"), events("old", 1)]))
     store.write("r2", Batch(bodies=[detail("new")]), prune_keep={"failed"})
     assert store.known_session_ids() == {"new", "failed"}
-    assert count(store, "raw_session_events") == 0
+    assert count(store, "events") == 0
 
 
 class CountingConnection:
@@ -186,8 +195,8 @@ def test_a_large_batch_is_one_bulk_write() -> None:
     assert "executemany" not in calls
     assert calls == one  # the same statements for 1 row as for 20,000: nothing runs per row
     assert len(calls) < 20
-    assert count(store, "raw_session_detail") == count(store, "raw_session_list") == 20_000
-    assert count(store, "raw_session_events") == count(store, "raw_quarantine") == 20_000
+    assert count(store, "detail") == count(store, "raw.raw_session_list") == 20_000
+    assert count(store, "events") == count(store, "raw.raw_quarantine") == 20_000
 
 
 def test_the_package_has_no_row_by_row_write() -> None:

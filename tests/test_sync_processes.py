@@ -48,7 +48,7 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60.0) ->
 
 def detail_rows(db: Path) -> int:
     with connect(db) as con:
-        return con.execute("select count(*) from raw_session_detail").fetchone()[0]  # type: ignore[index]
+        return con.execute("select count(*) from raw.raw_session_bodies where kind = 'detail'").fetchone()[0]  # type: ignore[index]
 
 
 def test_kill_9_mid_sync_leaves_the_published_file_intact(quint_simulator: SimFactory, tmp_path: Path) -> None:
@@ -74,7 +74,7 @@ def test_kill_9_mid_sync_leaves_the_published_file_intact(quint_simulator: SimFa
     assert detail_rows(db) > 0
     assert writer.poll() is None
     writer.send_signal(signal.SIGKILL)
-    writer.wait(timeout=30)
+    writer.communicate(timeout=30)  # reaps it and closes its pipes
     assert db.read_bytes() == before
 
     sim.faults = Faults()
@@ -95,7 +95,7 @@ def test_readers_holding_the_file_never_block_the_sync(quint_simulator: SimFacto
             (
                 "import sys, quint_reports\n"
                 f"con = quint_reports.connect({str(db)!r})\n"
-                "q = 'select count(*) from raw_session_detail'\n"
+                "q = \"select count(*) from raw.raw_session_bodies where kind = 'detail'\"\n"
                 "print(con.execute(q).fetchone()[0], flush=True)\n"
                 "sys.stdin.readline()\n"
                 f"print(con.execute(q).fetchone()[0], quint_reports.connect({str(db)!r}).execute(q).fetchone()[0])\n"
@@ -112,7 +112,7 @@ def test_readers_holding_the_file_never_block_the_sync(quint_simulator: SimFacto
         stderr=subprocess.PIPE,
         text=True,
     )
-    query = "select count(*) from raw_session_detail;\n"
+    query = "select count(*) from raw.raw_session_bodies where kind = 'detail';\n"
     try:
         assert reader.stdout is not None and int(reader.stdout.readline()) == old
         assert terminal.stdin is not None and terminal.stdout is not None
@@ -134,7 +134,15 @@ def test_readers_holding_the_file_never_block_the_sync(quint_simulator: SimFacto
             if proc.poll() is None:
                 proc.kill()
     cli_now = subprocess.run(
-        [str(DUCKDB_CLI), "-readonly", "-csv", "-noheader", str(db), "-c", "select count(*) from raw_session_detail"],
+        [
+            str(DUCKDB_CLI),
+            "-readonly",
+            "-csv",
+            "-noheader",
+            str(db),
+            "-c",
+            "select count(*) from raw.raw_session_bodies where kind = 'detail'",
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -109,14 +109,16 @@ def test_apply_twice_is_idempotent(con: duckdb.DuckDBPyConnection) -> None:
 
 @pytest.mark.parametrize("name", list_views())
 def test_every_view_is_queryable(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    schema, _, table = name.rpartition(".")
     kinds = {
         kind
         for _, kind in con.execute(
-            "select table_name, table_type from information_schema.tables where table_name = ?", [name]
+            "select table_name, table_type from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema or "main", table],
         ).fetchall()
     }
     assert kinds, f"{name} was not created"
-    con.table(name).fetchall()
+    con.sql(f"select * from {name}").fetchall()  # a name from list_views()
 
 
 def test_mart_columns_match_the_design() -> None:

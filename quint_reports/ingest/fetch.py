@@ -1,8 +1,8 @@
 """Which requests a sync makes, and what each response becomes; knows nothing of DuckDB.
 
-Per session: its detail (``/v1/sessions/{id}``), its events
-(``/v1/sessions/{id}/events``) and, when its detail lists children or another
-session names it as parent, ``/v1/sessions/{id}/children``. Ids referenced as a
+The endpoints are declared in :mod:`quint_reports.ingest.endpoints`. Per session:
+its detail, its events and, when its detail lists children or another session
+names it as parent, its children. Ids referenced as a
 parent or child but absent from the list are fetched the same way; a 404 is
 landed as such and reported as missing. Per-session events beat windowed
 ``/v1/events`` on requests and time at our sizes (see bench/events_strategy.py).
@@ -22,16 +22,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import quote
 
 from quint_reports.ingest.client import ApiClient, ApiResponse, RequestFailed
-from quint_reports.ingest.store import BodyRow, ListRow, QuarantineRow
-from quint_reports.ingest.validate import event_problems, parse_time, session_problems
-
-LIST = "/v1/sessions"
-DETAIL = "/v1/sessions/{id}"
-EVENTS = "/v1/sessions/{id}/events"
-CHILDREN = "/v1/sessions/{id}/children"
+from quint_reports.ingest.endpoints import CHILDREN, DETAIL, EVENTS, LIST, Endpoint
+from quint_reports.ingest.rows import BodyRow, ListRow, QuarantineRow
+from quint_reports.ingest.validate import parse_time
 
 
 def record_key(record: Any, text: str) -> str:
@@ -73,17 +68,18 @@ async def list_sessions(api: ApiClient, since: datetime | None) -> Listing:
     params = None
     if since:
         params = {"since": since.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"}
-    items, pages = await api.get_list(LIST, "sessions", params, kind=LIST)
+    assert LIST.array_key is not None
+    items, pages = await api.get_list(LIST.path, LIST.array_key, params, kind=LIST.path)
     now = datetime.now(timezone.utc)
     listing = Listing()
     for number, page in enumerate(pages, 1):
-        if not (page.status == 200 and isinstance(page.data, dict) and isinstance(page.data.get("sessions"), list)):
+        if not (page.status == 200 and isinstance(page.data, dict) and isinstance(page.data.get(LIST.array_key), list)):
             # A listing cut short must stop the run: taken as complete, it would move the
             # watermark past sessions never seen, and a --full run would prune them.
             reason = (
                 f"a rejected body ({page.json_error})"
                 if page.json_error
-                else f"HTTP {page.status} without a sessions array"
+                else f"HTTP {page.status} without a {LIST.array_key} array"
             )
             raise RequestFailed(f"GET {page.path} answered {reason} (page {number})", page.status)
     seen: set[str] = set()
@@ -91,9 +87,9 @@ async def list_sessions(api: ApiClient, since: datetime | None) -> Listing:
         text = _dump(record)
         key = record_key(record, text)
         sid = session_id_of(record)
-        listing.rows.append(ListRow(key, sid, now, LIST, text))
-        for reason in session_problems(record):
-            listing.quarantine.append(QuarantineRow(LIST, key, reason, now, text))
+        listing.rows.append(ListRow(key, sid, now, LIST.path, text))
+        for reason in LIST.check(record):
+            listing.quarantine.append(QuarantineRow(LIST.path, key, reason, now, text))
         if sid is None:
             continue
         if sid not in seen:
@@ -226,12 +222,13 @@ class Fetcher:
             return SessionResult(sid, job, failure=str(exc))
         return result
 
-    async def _get(self, result: SessionResult, template: str, sid: str) -> ApiResponse:
-        response = await self.api.get(template.format(id=quote(sid, safe="")), kind=template)
+    async def _get(self, result: SessionResult, endpoint: Endpoint, sid: str) -> ApiResponse:
+        template = endpoint.path
+        response = await self.api.get(endpoint.url(sid), kind=template)
         rejected = response.json_error if response.status == 200 else None
         result.bodies.append(
             BodyRow(
-                template_kind(template),
+                endpoint.kind,
                 sid,
                 datetime.now(timezone.utc),
                 template,
@@ -252,21 +249,21 @@ class Fetcher:
         if detail.status != 200 or body is None:
             return []
         if not isinstance(body, dict):
-            self._quarantine(result, DETAIL, result.session_id, "record is not an object", detail.text)
+            self._quarantine(result, DETAIL.path, result.session_id, "record is not an object", detail.text)
             return []
         if body.get("id") != result.session_id:
-            self._quarantine(result, DETAIL, result.session_id, "id differs from the requested id", detail.text)
-        for reason in session_problems(body, detail=True):
-            self._quarantine(result, DETAIL, result.session_id, reason, detail.text)
+            self._quarantine(result, DETAIL.path, result.session_id, "id differs from the requested id", detail.text)
+        for reason in DETAIL.check(body, detail=True):
+            self._quarantine(result, DETAIL.path, result.session_id, reason, detail.text)
         parent = body.get("parent_id")
         if isinstance(parent, str) and parent:
             self._note_parent(parent, result.session_id)
         children = body.get("children")
         if children is not None and not isinstance(children, list):
-            self._quarantine(result, DETAIL, result.session_id, "children is not an array", detail.text)
+            self._quarantine(result, DETAIL.path, result.session_id, "children is not an array", detail.text)
         if not isinstance(children, list):
             return []
-        self._check_records(result, DETAIL, children, session_problems)
+        self._check_records(result, DETAIL.path, children, CHILDREN.check)
         ids = [c["id"] for c in children if isinstance(c, dict) and isinstance(c.get("id"), str)]
         for child in ids:
             self._reference(child)
@@ -275,29 +272,27 @@ class Fetcher:
     async def _events(self, result: SessionResult, running: bool) -> None:
         response = await self._get(result, EVENTS, result.session_id)
         sid = result.session_id
-        records = self._records(
-            result, EVENTS, response, "events", lambda record: event_problems(record, sid, running=running)
-        )
+        records = self._records(result, EVENTS, response, lambda record: EVENTS.check(record, sid, running=running))
         result.events = len(records)
 
     async def _children(self, result: SessionResult) -> None:
         response = await self._get(result, CHILDREN, result.session_id)
-        for child in self._records(result, CHILDREN, response, "children", session_problems):
+        for child in self._records(result, CHILDREN, response, CHILDREN.check):
             if isinstance(child, dict) and isinstance(child.get("id"), str):
                 self._reference(child["id"])
 
     def _records(
-        self, result: SessionResult, template: str, response: ApiResponse, key: str, check: Callable[[Any], list[str]]
+        self, result: SessionResult, endpoint: Endpoint, response: ApiResponse, check: Callable[[Any], list[str]]
     ) -> list[Any]:
-        """The array under ``key``; the body or each bad element is quarantined with its reason."""
+        """The endpoint's array of records; the body or each bad element is quarantined with its reason."""
         if response.status != 200 or response.data is None:
             return []
-        body = response.data
+        body, key = response.data, endpoint.array_key
         if not isinstance(body, dict) or not isinstance(body.get(key), list):
-            self._quarantine(result, template, result.session_id, f"no {key} array", response.text)
+            self._quarantine(result, endpoint.path, result.session_id, f"no {key} array", response.text)
             return []
         records: list[Any] = body[key]
-        self._check_records(result, template, records, check)
+        self._check_records(result, endpoint.path, records, check)
         return records
 
     def _check_records(
@@ -336,8 +331,3 @@ class Fetcher:
         result: SessionResult, endpoint: str, key: str, reason: str, raw: str, raw_bytes: bytes | None = None
     ) -> None:
         result.quarantine.append(QuarantineRow(endpoint, key, reason, datetime.now(timezone.utc), raw, raw_bytes))
-
-
-def template_kind(template: str) -> str:
-    """The landing kind of an endpoint template: detail, events or children."""
-    return {DETAIL: "detail", EVENTS: "events", CHILDREN: "children"}[template]

@@ -1,9 +1,9 @@
-"""DuckDB landing: the raw_* tables, bulk upserts, ``_sync_runs`` and ``_fetch_state``.
+"""DuckDB landing: the ``raw`` tables, bulk upserts, ``internal._sync_runs`` and ``internal._fetch_state``.
 
 Every write goes through an Arrow table registered on the connection and a
 ``MERGE INTO`` from ``sql/landing/`` (latest wins per key, duplicates within a
 batch collapsed first), one transaction per batch. No row-by-row inserts.
-The store knows nothing of HTTP; it is handed plain rows.
+The store knows nothing of HTTP; it is handed plain rows (``ingest/rows.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from quint_reports.ingest.rows import Batch, BodyRow, ListRow, QuarantineRow
+from quint_reports.warehouse.migrations import migrate
 from quint_reports.warehouse.sqlfiles import read_sql
 
 WATERMARK_KEY = "sessions.started_at"
@@ -58,59 +60,6 @@ _QUARANTINE_SCHEMA = pa.schema(
         ("raw_bytes", pa.binary()),
     ]
 )
-BODY_KINDS = ("detail", "events", "children")
-
-
-@dataclass(frozen=True)
-class BodyRow:
-    """One response about one session: its detail, its events or its children."""
-
-    kind: str
-    session_id: str
-    fetched_at: datetime
-    endpoint: str
-    http_status: int
-    body: str
-    raw: bytes | None = None
-    """The exact bytes, when ``body`` is not them (a body that is not UTF-8)."""
-    rejected: str | None = None
-    """Why the body cannot be taken at face value; the SQL views never parse a rejected body."""
-
-
-@dataclass(frozen=True)
-class ListRow:
-    """One element of a list response, as JSON text."""
-
-    record_key: str
-    session_id: str | None
-    fetched_at: datetime
-    endpoint: str
-    record: str
-
-
-@dataclass(frozen=True)
-class QuarantineRow:
-    """A record that failed validation, with the reason; it stays in the raw tables too."""
-
-    endpoint: str
-    record_key: str
-    reason: str
-    fetched_at: datetime
-    raw: str
-    raw_bytes: bytes | None = None
-    """The exact bytes, when ``raw`` is not them."""
-
-
-@dataclass
-class Batch:
-    """Rows to land together, in one transaction."""
-
-    bodies: list[BodyRow] = field(default_factory=list)
-    listed: list[ListRow] = field(default_factory=list)
-    quarantine: list[QuarantineRow] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.bodies) + len(self.listed) + len(self.quarantine)
 
 
 @dataclass
@@ -140,9 +89,13 @@ class Store:
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
 
-    def ensure_schema(self) -> None:
-        """Create the landing tables when missing."""
-        self.con.execute(read_sql("landing/schema.sql"))
+    def ensure_schema(self) -> list[int]:
+        """Apply the schema migrations the database lacks (``sql/migrations/``); return those applied.
+
+        Raises:
+            DatabaseError: a migration failed (named), or the file is from a newer release.
+        """
+        return migrate(self.con)
 
     def record_findings(self, run_id: str, now: datetime) -> None:
         """Record the findings of the views just applied in ``_findings`` (first, last seen; resolved)."""
@@ -235,8 +188,7 @@ class Store:
                 if tally is not None:
                     for session_id, is_new, is_changed in con.execute(read_sql("landing/compare_batch.sql")).fetchall():
                         tally.add(session_id, bool(is_new), bool(is_changed))
-                for kind in BODY_KINDS:
-                    con.execute(read_sql(f"landing/upsert_session_{kind}.sql"))
+                con.execute(read_sql("landing/upsert_session_bodies.sql"))
                 con.execute(read_sql("landing/upsert_session_list.sql"))
                 con.execute(read_sql("landing/upsert_quarantine.sql"))
                 if prune_keep is not None:

@@ -27,7 +27,8 @@ from quint_reports.exceptions import ApiUnreachable, ConfigError, DatabaseError,
 from quint_reports.ingest.client import ApiClient, RequestFailed
 from quint_reports.ingest.fetch import Fetcher, Listing, SessionResult, list_sessions
 from quint_reports.ingest.progress import SyncProgress
-from quint_reports.ingest.store import WATERMARK_KEY, Batch, ChangeTally, Store
+from quint_reports.ingest.rows import Batch
+from quint_reports.ingest.store import WATERMARK_KEY, ChangeTally, Store
 from quint_reports.settings import Settings
 from quint_reports.timebounds import to_utc
 from quint_reports.warehouse.publish import WorkDatabase

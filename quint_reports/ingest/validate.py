@@ -6,8 +6,10 @@ A record that fails is still landed as received; the sync lists it in
 offending value is in the quarantined text, never in the reason, so reasons
 can be grouped and counted.
 
-The rules follow the contract (the Quint read API documentation) and the
-``data.*`` checks in ``sql/checks/``: required fields may be
+The rules follow the contract (the Quint read API documentation); the id
+patterns, required fields, score range, states and decisions are declared once
+in ``quint_reports.ingest.rules``, which the ``data.*`` checks in ``sql/checks/``
+read too (as SQL macros). Required fields may be
 neither absent nor null; optional ones (``signing_id``, ``parent_id``,
 ``ended_at``; an event's ``session_id``, ``agent_id``, ``arguments``,
 ``decision``) may be absent or null, since the documented examples omit them.
@@ -23,24 +25,25 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-"""A well-formed UUID, any version: event ids, and one form of session id."""
-EDGE_ID_PATTERN = r"[0-9]{1,10}-[0-9]{10,16}"
-"""The edge-generated session id ``{rootPID}-{startUnixMs}`` (changelog v1.0.3), e.g. ``59247-1777085379101``."""
-SESSION_ID_PATTERN = f"{UUID_PATTERN}|{EDGE_ID_PATTERN}"
-"""Both documented session id forms: the pattern of the SQL check ``data.invalid_id`` (a test keeps them equal)."""
+from quint_reports.ingest.rules import (
+    DECISIONS,
+    REQUIRED_FIELDS,
+    RISK_SCORE_RANGE,
+    SESSION_ID_PATTERN,
+    STATES,
+    UUID_PATTERN,
+)
 
 _UUID = re.compile(UUID_PATTERN).fullmatch
 _SESSION_ID = re.compile(SESSION_ID_PATTERN).fullmatch
+_STATES = frozenset(STATES)
+_DECISIONS = frozenset(DECISIONS)
+_SCORE_LOW, _SCORE_HIGH = RISK_SCORE_RANGE
 
-STATES = frozenset({"active", "idle", "ended"})
-"""Documented session states."""
-
-DECISIONS = frozenset({"allow", "block"})
-"""Documented event policy decisions."""
-
-_SESSION_STRINGS = ("session_name", "model", "platform")
-_EVENT_STRINGS = ("action_type", "tool_name")
+_OWN_RULES = frozenset({"id", "state", "started_at", "timestamp"})
+"""Required fields with a rule of their own below; every other required field must be a string."""
+_SESSION_STRINGS = tuple(f for f in REQUIRED_FIELDS["session"] if f not in _OWN_RULES)
+_EVENT_STRINGS = tuple(f for f in REQUIRED_FIELDS["event"] if f not in _OWN_RULES)
 _SUMMARY_FIELDS = ("total_events", "max_risk", "avg_risk")
 
 
@@ -108,11 +111,11 @@ def session_problems(record: Any, *, detail: bool = False) -> list[str]:
     for name in _SESSION_STRINGS:
         _required_string(record, name, problems)
     state = record.get("state")
-    if not (isinstance(state, str) and state in STATES):
+    if not (isinstance(state, str) and state in _STATES):
         if state is None:
             problems.append("state missing" if "state" not in record else "state is null")
         else:
-            problems.append("state is not one of active, idle, ended")
+            problems.append(f"state is not one of {', '.join(STATES)}")
     signing_id = record.get("signing_id")
     if signing_id is not None and not isinstance(signing_id, str):
         problems.append("signing_id is not a string")
@@ -190,14 +193,14 @@ def event_problems(record: Any, session_id: str | None = None, *, running: bool 
     _id_problems(record, problems, session=False)
     score = record.get("risk_score")
     # type() rather than isinstance: True is an int to Python, and 15.0 is a fractional JSON number.
-    if not (type(score) is int and 0 <= score <= 100):
+    if not (type(score) is int and _SCORE_LOW <= score <= _SCORE_HIGH):
         if "risk_score" not in record:
             problems.append("risk_score missing")
         elif score is None:
             if not running:
                 problems.append("risk_score is null")
         else:
-            problems.append("risk_score is not an integer 0-100")
+            problems.append(f"risk_score is not an integer {_SCORE_LOW}-{_SCORE_HIGH}")
     if not _is_time(record.get("timestamp")):
         if record.get("timestamp") is None:
             problems.append("timestamp missing" if "timestamp" not in record else "timestamp is null")
@@ -209,8 +212,8 @@ def event_problems(record: Any, session_id: str | None = None, *, running: bool 
     if arguments is not None and not (type(arguments) is list and all(type(a) is str for a in arguments)):
         problems.append("arguments is not a list of strings")
     decision = record.get("decision")
-    if decision is not None and not (isinstance(decision, str) and decision in DECISIONS):
-        problems.append("decision is not allow or block")
+    if decision is not None and not (isinstance(decision, str) and decision in _DECISIONS):
+        problems.append(f"decision is not {' or '.join(DECISIONS)}")
     owner = record.get("session_id")
     if owner is not None:
         if not isinstance(owner, str):

@@ -15,16 +15,8 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+from quint_reports.metrics import BANDS, UNKNOWN_BAND, band_of
 from quint_reports.reporting.safe_text import escape_plotly
-
-BANDS: tuple[tuple[str, str, int, int, str], ...] = (
-    ("none", "None", 0, 10, "#2ca02c"),
-    ("low", "Low", 11, 30, "#1f77b4"),
-    ("medium", "Medium", 31, 55, "#e6b800"),
-    ("high", "High", 56, 80, "#ff7f0e"),
-    ("critical", "Critical", 81, 100, "#d62728"),
-)
-"""Risk bands of the Quint API: key, label, lowest and highest score, colour."""
 
 TEMPLATE = go.layout.Template(
     layout={
@@ -42,16 +34,6 @@ TEMPLATE = go.layout.Template(
 """A small template: plotly's default one adds ~10 kB of JSON to every figure."""
 
 _TOP_ITEM = re.compile(r"(.+?) \((\d+(?:\.\d+)?)%\)(?:, |$)")
-
-
-def band_of(score: float | None) -> str:
-    """Return the band label (``None`` .. ``Critical``) of one event's risk score."""
-    if score is None or score != score:
-        return "Unknown"
-    for _key, band, _low, high, _colour in BANDS:
-        if score <= high:
-            return band
-    return "Critical"
 
 
 NAME_LIMIT = 40
@@ -138,16 +120,16 @@ def plot_band_distribution(frame: pd.DataFrame, group: str, title: str = "Risk b
     """
     fig = _figure(title, height=max(220, 60 + 36 * len(frame)))
     names = _names(frame[group])
-    for key, band, low, high, colour in BANDS:
+    for band in BANDS:
         fig.add_trace(
             go.Bar(
                 y=names,
-                x=frame[f"share_{key}"] * 100,
-                customdata=frame[f"count_{key}"],
-                name=f"{band} ({low}-{high})",
+                x=frame[f"share_{band.key}"] * 100,
+                customdata=frame[f"count_{band.key}"],
+                name=f"{band.label} ({band.low}-{band.high})",
                 orientation="h",
-                marker_color=colour,
-                hovertemplate="%{y}: %{x:.1f}% (%{customdata} events)<extra>" + band + "</extra>",
+                marker_color=band.colour,
+                hovertemplate="%{y}: %{x:.1f}% (%{customdata} events)<extra>" + band.label + "</extra>",
             )
         )
     fig.update_layout(barmode="stack", xaxis={"title": {"text": "% of events"}, "range": [0, 100]})
@@ -276,7 +258,7 @@ def plot_session_tree(
             labels=[f"{n or '(unnamed)'}<br>max {r:.0f}" for n, r in zip(names, risk, strict=False)],
             values=pd.to_numeric(sessions[size_col], errors="coerce").fillna(0) + 1,
             branchvalues="remainder",
-            marker={"colors": risk, "colorscale": [[b[3] / 100, b[4]] for b in BANDS], "cmin": 0, "cmax": 100},
+            marker={"colors": risk, "colorscale": [[b.high / 100, b.colour] for b in BANDS], "cmin": 0, "cmax": 100},
             customdata=[escape_plotly(i) for i in ids],
             hovertemplate="%{label}<br>id %{customdata}<extra></extra>",
         )
@@ -314,8 +296,8 @@ def plot_event_timeline(events: pd.DataFrame, title: str = "Events", time_col: s
     """
     fig = _figure(title)
     data = events.assign(_band=[band_of(s) for s in events["risk_score"]])
-    colours = {band: colour for _k, band, _l, _h, colour in BANDS}
-    for band in [b[1] for b in BANDS] + ["Unknown"]:
+    colours = {band.label: band.colour for band in BANDS}
+    for band in [b.label for b in BANDS] + [UNKNOWN_BAND]:
         part = data[data["_band"] == band]
         if part.empty:
             continue

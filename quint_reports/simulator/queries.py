@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 import numpy as np
 
+from quint_reports.metrics import BANDS
 from quint_reports.simulator.org import INVALID_RISK, Org, Session
 from quint_reports.simulator.vocab import iso, jdump, parse_iso
 
@@ -209,7 +210,6 @@ def event_stats(org: Org) -> bytes:
         cols = org.columns()
         risk = cols["risk"][rows].astype(np.int64)
         valid = risk[(risk >= 0) & (risk <= 100)]
-        bands = {"none": (0, 10), "low": (11, 30), "medium": (31, 55), "high": (56, 80), "critical": (81, 100)}
         names = {code: text for text, code in org.actions.code.items()}
         action = cols["action"][rows]
         decisions = {code: text for text, code in org.decisions.code.items()}
@@ -225,7 +225,7 @@ def event_stats(org: Org) -> bytes:
             "by_decision": {
                 decisions[int(c)]: int(k) for c, k in zip(*np.unique(decision, return_counts=True), strict=False)
             },
-            "risk_distribution": {b: int(((valid >= lo) & (valid <= hi)).sum()) for b, (lo, hi) in bands.items()},
+            "risk_distribution": {b.key: int(((valid >= b.low) & (valid <= b.high)).sum()) for b in BANDS},
             "invalid_risk_scores": int(len(risk) - len(valid)),
             "avg_risk": round(float(valid.mean()), 2) if len(valid) else None,
             "max_risk": int(valid.max()) if len(valid) else None,

@@ -228,7 +228,7 @@ def connect(db: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConnecti
 
     Example:
         >>> con = quint_reports.connect("quint.duckdb")
-        >>> con.sql("select count(*) from raw_session_detail").fetchall()
+        >>> con.sql("select count(*) from sessions").fetchall()
     """
     path = resolve_db(db)
     if not path.is_file():
@@ -238,6 +238,8 @@ def connect(db: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConnecti
     try:
         for statement in split_statements(read_sql("landing/attach_snapshot.sql").format(path=literal)):
             con.execute(statement)
+        schemas = [row[0] for row in con.execute(read_sql("landing/reader_schemas.sql")).fetchall()]
+        con.execute(f"set search_path = '{','.join('quint.' + name for name in schemas)}'")  # fixed names
     except duckdb.Error as exc:
         con.close()
         raise DatabaseError(f"cannot open {path} read-only: {exc}") from None

@@ -1,14 +1,30 @@
 """Applies the ``sql/`` view layers to a DuckDB database.
 
-Layers run in a fixed order, and inside a layer files run by name::
+First the record rules (``ingest/rules.py``) as macros in ``main``; then the
+layers, in a fixed order, and inside a layer files run by name::
 
-    staging/       stg_*    one per raw_* table: parse, rename, cast (JSON-heavy ones are tables)
+    staging/       stg_*    one per raw endpoint: parse, rename, cast (JSON-heavy ones are tables);
+                            the loader adds stg_fetch_status, built from ``ingest/endpoints.py``
     intermediate/  int_*    joins, rollups, the hierarchy walk, the mart macros' building blocks
     marts/                  the stable names analysts query: sessions, events, risk_by_model ...
     checks/        <id>.sql one file per check: a header (id, severity, rule) and one ``select``
                             of ``session_id, item, detail, expected, actual``; the loader unions
-                            them into the view ``chk_results``, adding each file's id and severity
+                            them into the view ``staging.chk_results``, adding each file's id and severity
     findings/               check_findings and finding_history, over chk_results and _findings
+
+Each layer creates its objects in its schema (``SCHEMAS``): the stable names in
+``main``, every building block in ``staging``, except files that create only
+macros, which stay in ``main`` (``show tables`` never lists a macro, and a
+table macro's body binds where it is called). A name in another schema is
+written qualified (``raw.raw_session_bodies``, ``staging.stg_events``), so
+every view resolves without a ``search_path``: the ``duckdb`` CLI reads the
+file as it is. The files run with no ``search_path`` set, so an unqualified
+name from another schema fails here, at apply time, naming its file.
+
+Before the layers the loader creates the macro ``risk_level(score)`` from the risk bands of
+:mod:`quint_reports.metrics`; after them it comments every documented view (``marts/``,
+``findings/``): the view with its file's header (what it is, and its grain), each column with
+its catalogue entry, so ``duckdb_columns()`` and ``duckdb_views()`` explain themselves.
 
 Every statement is ``create or replace``, so applying twice is the same as once.
 """
@@ -22,13 +38,28 @@ from pathlib import Path
 
 import duckdb
 
+from quint_reports.ingest.endpoints import fetch_status_sql
+from quint_reports.ingest.rules import sql_macros
+from quint_reports import metrics
 from quint_reports.warehouse.sqlfiles import sql_dir
 
 LAYERS: tuple[str, ...] = ("staging", "intermediate", "marts", "checks", "findings")
 """View layers, in the order they are applied (``checks`` holds the check files, see ``checks()``)."""
 
-CHECK_RESULTS = "chk_results"
+SCHEMAS: dict[str, str] = {
+    "staging": "staging",
+    "intermediate": "staging",
+    "marts": "main",
+    "checks": "staging",
+    "findings": "main",
+}
+"""Layer -> the schema its tables and views are created in."""
+
+CHECK_RESULTS = f"{SCHEMAS['checks']}.chk_results"
 """The view the loader builds from the check files: every check's offending rows."""
+
+FETCH_STATUS = f"{SCHEMAS['staging']}.stg_fetch_status"
+"""The view the loader builds from the endpoint declarations."""
 
 _CHECK_HEADER = re.compile(r"-- (?P<id>[a-z_]+\.[a-z_]+): (?P<rule>.+)\n-- Severity: (?P<severity>error|warning)\n")
 
@@ -90,10 +121,23 @@ def created_objects(path: Path) -> list[tuple[str, str]]:
     return [(kind.lower(), name.lower()) for kind, name in _CREATES.findall(path.read_text(encoding="utf-8"))]
 
 
+def schema_of(path: Path) -> str:
+    """The schema a layer file creates its objects in (a file of macros only: ``main``)."""
+    if all(kind == "macro" for kind, _ in created_objects(path)):
+        return "main"
+    return SCHEMAS[path.parent.name]
+
+
 def list_views() -> list[str]:
-    """Return the names of the views (and tables) the ``sql/`` layers create, in apply order."""
-    names = [name for path in sql_files() for kind, name in created_objects(path) if kind != "macro"]
-    return [*[n for n in names if n not in _AFTER_CHECKS], CHECK_RESULTS, *[n for n in names if n in _AFTER_CHECKS]]
+    """Return the views (and tables) the ``sql/`` layers create, in apply order; qualified outside ``main``."""
+
+    def qualified(path: Path, name: str) -> str:
+        schema = schema_of(path)
+        return name if schema == "main" else f"{schema}.{name}"
+
+    names = [qualified(path, name) for path in sql_files() for kind, name in created_objects(path) if kind != "macro"]
+    before = [n for n in names if n not in _AFTER_CHECKS]
+    return [FETCH_STATUS, *before, CHECK_RESULTS, *[n for n in names if n in _AFTER_CHECKS]]
 
 
 _AFTER_CHECKS = ("check_findings", "finding_history")
@@ -109,26 +153,99 @@ def apply_views(con: duckdb.DuckDBPyConnection) -> None:
         duckdb.Error: when a file fails; the message names the file.
     """
     root = sql_dir()
+    _run(con, sql_macros(), "the rules of quint_reports.ingest.rules")
+    _run(con, fetch_status_sql(), "stg_fetch_status (from quint_reports.ingest.endpoints)", SCHEMAS["staging"])
+    _run(con, metrics.risk_level_macro(), "the risk_level macro (quint_reports.metrics.BANDS)")
     for layer in LAYERS:
         if layer == "checks":
             _apply_checks(con)
             continue
         for path in sorted((root / layer).glob("*.sql")):
-            _run(con, path.read_text(encoding="utf-8"), f"{layer}/{path.name}")
+            _run(con, path.read_text(encoding="utf-8"), f"{layer}/{path.name}", schema_of(path))
+    _run(con, comments_sql(con), "the view comments")
+
+
+def documented_views() -> dict[str, str]:
+    """``{view: comment}`` for every view of the documented layers, the comment from its file's header.
+
+    The comment is the header's first sentence (``-- <view>: ...`` up to the line ending in a
+    full stop) and its ``Grain:`` line.
+    """
+    found = {}
+    for layer in metrics.DOCUMENTED_LAYERS:
+        for path in sorted((sql_dir() / layer).glob("*.sql")):
+            header = _header(path)
+            for kind, name in created_objects(path):
+                if kind == "view":
+                    found[name] = header
+    return found
+
+
+def _header(path: Path) -> str:
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("--"):
+            break
+        lines.append(line[2:].strip())
+    summary: list[str] = []
+    for line in lines:
+        summary.append(line)
+        if line.endswith("."):
+            break
+    text = " ".join(summary).partition(": ")[2]
+    grain = next((line for line in lines if line.startswith("Grain:")), "")
+    return f"{text} {grain}".strip()
+
+
+def comments_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """``comment on`` statements for every documented view and each of its columns that has a catalogue entry.
+
+    Args:
+        con: the connection whose views to comment (their columns are read from it).
+    """
+    views = documented_views()
+    columns = con.execute(
+        "select table_name, column_name from duckdb_columns() "
+        "where database_name = current_database() and schema_name = current_schema() and list_contains(?, table_name) "
+        "order by table_name, column_index",
+        [list(views)],
+    ).fetchall()
+    statements = [f"comment on view {view} is {_literal(text)};" for view, text in views.items()]
+    for view, column in columns:
+        try:
+            entry = metrics.metric(column, view)
+        except KeyError:  # a column without an entry stays uncommented; tests/test_metrics.py fails on it
+            continue
+        statements.append(f'comment on column {view}."{column}" is {_literal(entry.description)};')
+    return "\n".join(statements)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _apply_checks(con: duckdb.DuckDBPyConnection) -> None:
+    schema = SCHEMAS["checks"]
     try:
-        con.execute(check_results_sql())
-    except duckdb.Error as exc:
+        _run(con, check_results_sql(), "checks/", schema)
+    except duckdb.Error:
         # The union's error names no file: find the check that fails on its own.
         for c in checks():
-            _run(con, f"select * from ({c.select()}) limit 0", f"checks/{c.path.name}")
-        raise type(exc)(f"checks/: {exc}") from exc
+            _run(con, f"select * from ({c.select()}) limit 0", f"checks/{c.path.name}", schema)
+        raise
 
 
-def _run(con: duckdb.DuckDBPyConnection, sql: str, label: str) -> None:
+def _run(con: duckdb.DuckDBPyConnection, sql: str, label: str, schema: str = "main") -> None:
+    """Run one file's SQL with ``schema`` as the default, then give the connection its search path back."""
+    before = con.execute("select current_setting('search_path')").fetchone()
     try:
+        if schema != "main":
+            con.execute(f"set schema = '{schema}'")  # a name from SCHEMAS, never from data
         con.execute(sql)
     except duckdb.Error as exc:
         raise type(exc)(f"{label}: {exc}") from exc
+    finally:
+        if schema != "main":
+            con.execute("reset schema")
+            if before and before[0]:  # `reset schema` clears a search path the caller had set
+                con.execute("set search_path = '" + str(before[0]).replace("'", "''") + "'")

@@ -5,8 +5,8 @@
 -- Session ids come in two documented forms, both valid: a UUID (8-4-4-4-12 hex digits, any
 -- version; the endpoint pages) and the edge form {rootPID}-{startUnixMs}, e.g.
 -- 59247-1777085379101 (changelog v1.0.3, cloud ingestion and overview pages). Event ids are
--- UUIDs. The patterns are quint_reports.ingest.validate's (a test keeps them equal) and stay
--- literals: a pattern from a column is compiled again for every row.
+-- UUIDs. The patterns are declared once, in quint_reports.ingest.rules, which validation reads
+-- too; the macros rule_is_session_id and rule_is_event_id carry them here as literals.
 select
     session_id,
     '' as item,
@@ -14,9 +14,7 @@ select
     'UUID or {rootPID}-{startUnixMs}' as expected,
     session_id as actual
 from sessions
-where not regexp_full_match(
-    session_id, '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9]{1,10}-[0-9]{10,16}'
-)
+where not rule_is_session_id(session_id)
 union all
 select
     session_id,
@@ -25,6 +23,4 @@ select
     'UUID' as expected,
     event_id as actual
 from events
-where event_id is not null and not regexp_full_match(
-    event_id, '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
-)
+where event_id is not null and not rule_is_event_id(event_id)

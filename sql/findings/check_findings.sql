@@ -2,21 +2,21 @@
 -- Answers: can Quint's numbers and hierarchy be trusted, where exactly do they fail, and what is new?
 -- Grain: one row per (check, session_id, item): item is the offending event, parent or child
 -- inside the session, '' when the finding is about the session itself.
--- Inputs: chk_results (the union of sql/checks/<check id>.sql), _findings, _fetch_state.
+-- Inputs: staging.chk_results (the union of sql/checks/<check id>.sql), internal._findings, internal._fetch_state.
 -- expected = what the data says, actual = what the API stated. status is 'new' when the sync
 -- that published this snapshot saw the finding for the first time (or again after it had been
 -- resolved), else 'open'; first_seen_* say since when. The rules: each file of sql/checks/.
 create or replace view check_findings as
 with found as (
-    select * from chk_results
+    select * from staging.chk_results
 ),
 
 recorded as (
-    select * from _findings
+    select * from internal._findings
 ),
 
 latest as (
-    select value as run_id from _fetch_state where key = 'findings.recorded_run'
+    select value as run_id from internal._fetch_state where key = 'findings.recorded_run'
 ),
 
 final as (

@@ -1,13 +1,13 @@
 -- int_events_rolled_up_to_session: each session's own events summed up, as served and deduplicated.
 -- Grain: one row per session whose events list was fetched (HTTP 200, a body the sync took).
--- Inputs: raw_session_events (which sessions were fetched), stg_events, int_events_deduplicated.
+-- Inputs: raw.raw_session_bodies kind 'events' (which sessions were fetched), stg_events, int_events_deduplicated.
 -- Two versions of each figure: over distinct events (the truth) and over every served row
 -- (in case the API's own summary counted a repeated event twice). Invalid risk scores
 -- count as events but not in max/mean; invalid_scores says how many there were.
 create or replace table int_events_rolled_up_to_session as
 with fetched as (
-    select session_id from raw_session_events
-    where http_status = 200 and rejected is null
+    select session_id from raw.raw_session_bodies
+    where kind = 'events' and http_status = 200 and rejected is null
 ),
 
 served as (

@@ -1,7 +1,7 @@
 -- int_sessions_settled: whether each session's detail and events were final when fetched, so
 -- that its risk_summary can be compared and its unscored events judged.
 -- Grain: one row per session whose detail answered 200.
--- Inputs: stg_session_details, raw_session_events.
+-- Inputs: stg_session_details, raw.raw_session_bodies kind 'events'.
 -- A live organisation changes while it is read: a running session keeps receiving events and
 -- Quint scores events asynchronously, and risk_summary is computed when the detail is served,
 -- the events list when it is. A session is settled when all of these hold:
@@ -20,8 +20,8 @@ with details as (
 ),
 
 events as (
-    select session_id, fetched_at from raw_session_events
-    where http_status = 200 and rejected is null
+    select session_id, fetched_at from raw.raw_session_bodies
+    where kind = 'events' and http_status = 200 and rejected is null
 ),
 
 final as (

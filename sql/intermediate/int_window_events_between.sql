@@ -4,7 +4,7 @@
 -- Inputs: int_tagged_events.
 create or replace macro int_window_events_between(since_ts, until_ts) as table
 with events as (
-    select * from int_tagged_events
+    select * from staging.int_tagged_events
 ),
 
 final as (

@@ -2,6 +2,8 @@
 -- risk series per group, shared by risk_by_model_day and risk_by_platform_day.
 -- Grain: one row per (model, platform, UTC day with events); a dimension not grouped
 -- by reads '' (by_model/by_platform are constant booleans).
+-- Its columns are the marts' columns: the *_day marts select * less the dimensions they
+-- do not group by, and quint_reports.metrics describes each one.
 -- Inputs: int_window_events_between.
 -- ewma_daily_max: exponentially weighted mean of the daily maximum risk, alpha 0.3,
 -- over the days that have a valid score, up to and including this day:
@@ -52,7 +54,6 @@ final as (
         day,
         sessions,
         events,
-        scored_events,
         mean_risk,
         max_risk,
         high_critical_events,

@@ -2,6 +2,8 @@
 -- profile of each group over the whole window, shared by risk_by_model, risk_by_platform
 -- and risk_by_model_platform.
 -- Grain: one row per (model, platform); a dimension not grouped by reads ''.
+-- Its columns are the marts' columns: the marts select * less the dimensions they do not
+-- group by, and quint_reports.metrics describes each one.
 -- Inputs: int_window_events_between, int_window_grouped_by_day_between, int_t_975.
 -- Definitions (over distinct events with a valid timestamp in the window):
 --   sessions: sessions with at least one such event; root_sessions: those without parent.

@@ -1,6 +1,6 @@
 -- Classify the sessions of a batch against what is already landed, before the batch is upserted.
 -- Grain: one row per session in the batch: is_new (no detail landed yet), is_changed (some body differs
--- from the landed one). Input: the registered batch table batch_bodies.
+-- from the landed one of its kind). Input: the registered batch table batch_bodies.
 with incoming as (
     select kind, session_id, md5(body) as body_md5
     from batch_bodies
@@ -8,13 +8,8 @@ with incoming as (
 ),
 
 landed as (
-    select 'detail' as kind, session_id, md5(body) as body_md5 from raw_session_detail
-    where session_id in (select session_id from incoming)
-    union all
-    select 'events' as kind, session_id, md5(body) as body_md5 from raw_session_events
-    where session_id in (select session_id from incoming)
-    union all
-    select 'children' as kind, session_id, md5(body) as body_md5 from raw_session_children
+    select kind, session_id, md5(body) as body_md5
+    from raw.raw_session_bodies
     where session_id in (select session_id from incoming)
 ),
 
@@ -22,7 +17,9 @@ compared as (
     select
         incoming.session_id,
         incoming.body_md5 is distinct from landed.body_md5 as is_changed,
-        incoming.session_id not in (select session_id from raw_session_detail) as is_new
+        incoming.session_id not in (
+            select session_id from raw.raw_session_bodies where kind = 'detail'
+        ) as is_new
     from incoming
     left join landed on landed.kind = incoming.kind and landed.session_id = incoming.session_id
 ),

@@ -1,5 +1,5 @@
--- Record the outcome and counters of a sync run in _sync_runs.
-update _sync_runs set
+-- Record the outcome and counters of a sync run in internal._sync_runs.
+update internal._sync_runs set
     finished_at = $finished_at,
     status = $status,
     sessions_new = $sessions_new,

@@ -1,2 +1,2 @@
--- Read one _fetch_state entry.
-select value from _fetch_state where key = $key;
+-- Read one internal._fetch_state entry.
+select value from internal._fetch_state where key = $key;

@@ -12,14 +12,19 @@ with details as (
         case when json_valid(body) then json_extract_string(body, '$.state') end as state,
         case when json_valid(body) then try_cast(json_extract_string(body, '$.ended_at') as timestamptz) end
             as ended_at
-    from raw_session_detail
-    where http_status = 200 and rejected is null
+    from raw.raw_session_bodies
+    where kind = 'detail' and http_status = 200 and rejected is null
+),
+
+events as (
+    select session_id, fetched_at, body
+    from raw.raw_session_bodies
+    where kind = 'events' and http_status = 200 and rejected is null
 )
 
 select details.session_id
 from details
-left join raw_session_events as events
-    on events.session_id = details.session_id and events.http_status = 200 and events.rejected is null
+left join events on events.session_id = details.session_id
 where coalesce(details.state, '') <> 'ended'
     or events.session_id is null
     or events.fetched_at < details.fetched_at
@@ -28,6 +33,6 @@ where coalesce(details.state, '') <> 'ended'
     or events.body like '%"risk_score": null%'
 union
 select session_id
-from raw_session_list
+from raw.raw_session_list
 where session_id is not null
-    and session_id not in (select session_id from raw_session_detail where rejected is null);
+    and session_id not in (select session_id from raw.raw_session_bodies where kind = 'detail' and rejected is null);

@@ -1,2 +1,2 @@
 -- Forget the watermark, so that the next run lists every session again.
-delete from _fetch_state;
+delete from internal._fetch_state;

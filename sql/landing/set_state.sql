@@ -1,2 +1,2 @@
--- Save one _fetch_state entry (the watermark), in the same transaction as the rows it describes.
-insert or replace into _fetch_state (key, value, updated_at) values ($key, $value, $updated_at);
+-- Save one internal._fetch_state entry (the watermark), in the same transaction as the rows it describes.
+insert or replace into internal._fetch_state (key, value, updated_at) values ($key, $value, $updated_at);

@@ -1,6 +1,6 @@
--- Upsert this batch's quarantined records into raw_quarantine: latest wins per (endpoint, record_key, reason).
+-- Upsert this batch's quarantined records into raw.raw_quarantine: latest wins per (endpoint, record_key, reason).
 -- Input: the registered batch table batch_quarantine (seq, endpoint, record_key, reason, run_id, fetched_at, raw, raw_bytes).
-merge into raw_quarantine as t
+merge into raw.raw_quarantine as t
 using (
     select endpoint, record_key, reason, run_id, fetched_at, raw, raw_bytes
     from batch_quarantine

@@ -1,6 +1,6 @@
--- Upsert this batch's session list records into raw_session_list: latest wins per record_key.
+-- Upsert this batch's session list records into raw.raw_session_list: latest wins per record_key.
 -- Input: the registered batch table batch_list (seq, record_key, session_id, run_id, fetched_at, endpoint, record).
-merge into raw_session_list as t
+merge into raw.raw_session_list as t
 using (
     select record_key, session_id, run_id, fetched_at, endpoint, record
     from batch_list

@@ -9,7 +9,7 @@
 -- may be NULL. Fields beyond these: raw_session_events.body -> 'events' -> (position - 1).
 create or replace view events as
 with deduplicated as (
-    select * from int_events_deduplicated
+    select * from staging.int_events_deduplicated
 ),
 
 final as (

@@ -8,11 +8,11 @@
 -- missing_sessions instead), stg_fetch_status.
 create or replace view incomplete_sessions as
 with known as (
-    select session_id from int_sessions_merged
+    select session_id from staging.int_sessions_merged
 ),
 
 fetches as (
-    select * from stg_fetch_status
+    select * from staging.stg_fetch_status
 ),
 
 resources as (

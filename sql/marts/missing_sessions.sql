@@ -4,13 +4,13 @@
 -- Inputs: stg_fetch_status, int_sessions_merged.
 create or replace view missing_sessions as
 with not_found as (
-    select session_id from stg_fetch_status
+    select session_id from staging.stg_fetch_status
     where detail_status = 404
 ),
 
 referencing as (
     select parent_id, count(*) as children
-    from int_sessions_merged
+    from staging.int_sessions_merged
     where parent_id is not null
     group by parent_id
 ),

@@ -8,7 +8,7 @@
 -- Inputs: stg_quarantine.
 create or replace view quarantine as
 with quarantined as (
-    select * from stg_quarantine
+    select * from staging.stg_quarantine
 ),
 
 final as (

@@ -1,26 +1,12 @@
 -- risk_by_model: risk profile of each model: volume, risk distribution, high+critical rate with 95% CI, blocked share, top actions and tools, EWMA and trend.
 -- Grain: one row per model.
--- Inputs: int_window_grouped_overall_between (definitions in its header).
+-- Inputs: int_window_grouped_overall_between (definitions in its header); the columns are the macro's, less the
+-- dimensions this mart does not group by, so a new column there appears here.
 -- The table macro risk_by_model_between(since_ts, until_ts) takes TIMESTAMPTZ bounds on event
 -- time, [since_ts, until_ts), NULL meaning open; the view is the macro with both open.
 create or replace macro risk_by_model_between(since_ts, until_ts) as table
-with grouped as (
-    select * from int_window_grouped_overall_between(since_ts, until_ts, true, false)
-),
-
-final as (
-    select
-        model,
-        sessions, root_sessions, events, events_per_session, mean_risk, median_risk, p90_risk, p99_risk, max_risk,
-        count_none, count_low, count_medium, count_high, count_critical,
-        share_none, share_low, share_medium, share_high, share_critical,
-        high_critical_rate, high_critical_ci_low, high_critical_ci_high, high_critical_se, blocked_events, blocked_share,
-        top_action_types, top_tools, ewma_daily_max, trend_slope, trend_slope_ci_low, trend_slope_ci_high, trend,
-        first_day, last_day
-    from grouped
-)
-
-select * from final
+select * exclude (platform)
+from int_window_grouped_overall_between(since_ts, until_ts, true, false)
 order by model;
 
 create or replace view risk_by_model as

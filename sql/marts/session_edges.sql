@@ -6,16 +6,16 @@
 -- Inputs: int_sessions_merged, stg_session_details, stg_session_children.
 create or replace view session_edges as
 with merged as (
-    select * from int_sessions_merged
+    select * from staging.int_sessions_merged
 ),
 
 details as (
-    select session_id, children from stg_session_details
+    select session_id, children from staging.stg_session_details
     where json_type(children) = 'ARRAY'
 ),
 
 endpoint_children as (
-    select * from stg_session_children
+    select * from staging.stg_session_children
 ),
 
 by_parent_id as (

@@ -22,19 +22,19 @@
 -- The subtree follows parent_id links (cycle-safe): the session and all its descendants.
 create or replace view session_risk as
 with merged as (
-    select * from int_sessions_merged
+    select * from staging.int_sessions_merged
 ),
 
 own as (
-    select * from int_events_rolled_up_to_session
+    select * from staging.int_events_rolled_up_to_session
 ),
 
 settled as (
-    select * from int_sessions_settled
+    select * from staging.int_sessions_settled
 ),
 
 walks as (
-    select session_id, ancestor_id from int_sessions_walked_to_ancestors
+    select session_id, ancestor_id from staging.int_sessions_walked_to_ancestors
     where not closes_cycle
 ),
 

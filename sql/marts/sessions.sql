@@ -8,11 +8,11 @@
 -- absent (distinct from 0). raw keeps the record as received, unknown fields included.
 create or replace view sessions as
 with merged as (
-    select * from int_sessions_merged
+    select * from staging.int_sessions_merged
 ),
 
 walks as (
-    select * from int_sessions_walked_to_ancestors
+    select * from staging.int_sessions_walked_to_ancestors
 ),
 
 hierarchy as (

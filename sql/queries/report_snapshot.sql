@@ -5,7 +5,7 @@ select
     finished_at,
     mode,
     status
-from _sync_runs
+from internal._sync_runs
 where finished_at is not null
 order by finished_at desc
 limit 1;

@@ -3,7 +3,7 @@
 -- positive for descendants (cycle-safe: built on int_sessions_walked_to_ancestors).
 -- Used by quint_reports.analysis.marts.session_tree.
 with walks as (
-    select * from int_sessions_walked_to_ancestors
+    select * from staging.int_sessions_walked_to_ancestors
     where not closes_cycle
 ),
 

@@ -1,16 +1,18 @@
 -- stg_events: every event served by /v1/sessions/{id}/events, unnested and typed.
 -- Grain: one row per (owning session, position in its events list); duplicates kept.
--- Inputs: raw_session_events (HTTP 200 bodies the sync did not reject).
+-- Inputs: raw.raw_session_bodies kind 'events' (HTTP 200 bodies the sync did not reject).
 -- A table, not a view: unnesting millions of events from JSON text is the expensive
 -- step, done once per apply; the `events` view and every rollup read this table.
--- risk_level follows the documented bands: None 0-10, Low 11-30, Medium 31-55,
--- High 56-80, Critical 81-100; NULL when the score is not valid.
+-- risk_level follows the documented bands (None 0-10, Low 11-30, Medium 31-55, High 56-80,
+-- Critical 81-100): the macro risk_level(score), built by the loader from quint_reports.metrics.BANDS;
+-- NULL when the score is not valid.
 -- One JSON pass with an explicit structure (a second pass per event costs ~5x);
 -- fields outside the documented ones stay in raw_session_events.body, reachable
 -- as body -> 'events' -> (position - 1).
 -- A field that is null and one that is absent both read as NULL here.
--- risk_score is an INTEGER only when the API sent a JSON integer in 0..100; otherwise the
--- text as received is in risk_score_raw (NULL when the field was absent or null).
+-- risk_score is an INTEGER only when the API sent a JSON integer in the valid range
+-- (rule_risk_score_valid, 0..100); otherwise the text as received is in risk_score_raw (NULL
+-- when the field was absent or null).
 -- To keep millions of rows lean, the *_raw columns and reported_session_id hold a value
 -- only where it says something the typed columns do not: a score or timestamp that did
 -- not parse, an event claiming another session than the one that served it.
@@ -27,8 +29,8 @@ with source as (
             "action_type": "VARCHAR", "tool_name": "VARCHAR", "arguments": "JSON",
             "risk_score": "JSON", "decision": "VARCHAR", "timestamp": "VARCHAR"
         }]}')).events as evs
-    from raw_session_events
-    where http_status = 200 and rejected is null
+    from raw.raw_session_bodies
+    where kind = 'events' and http_status = 200 and rejected is null
 ),
 
 unnested as (
@@ -52,18 +54,11 @@ final as (
         -- try_cast: CASE does not short-circuit the cast of a text score such as "high".
         case
             when json_type(e.risk_score) in ('UBIGINT', 'BIGINT')
-                and try_cast(e.risk_score as bigint) between 0 and 100
+                and rule_risk_score_valid(try_cast(e.risk_score as bigint))
                 then try_cast(e.risk_score as integer)
         end as risk_score,
         case when risk_score is null then e.risk_score::varchar end as risk_score_raw,
-        case
-            when risk_score is null then null
-            when risk_score <= 10 then 'None'
-            when risk_score <= 30 then 'Low'
-            when risk_score <= 55 then 'Medium'
-            when risk_score <= 80 then 'High'
-            else 'Critical'
-        end as risk_level,
+        risk_level(risk_score) as risk_level,
         e.decision as decision,
         try_cast(e.timestamp as timestamptz) as event_at,
         case when event_at is null then e.timestamp end as event_at_raw,

@@ -1,9 +1,9 @@
 -- stg_quarantine: records the sync refused, with the reason, as received.
 -- Grain: one row per (endpoint, record_key, reason).
--- Inputs: raw_quarantine.
+-- Inputs: raw.raw_quarantine.
 create or replace view stg_quarantine as
 with source as (
-    select * from raw_quarantine
+    select * from raw.raw_quarantine
 ),
 
 final as (

@@ -1,14 +1,14 @@
 -- stg_session_children: child records served by /v1/sessions/{id}/children, one per child.
 -- Grain: one row per (requested parent, position in its children list).
--- Inputs: raw_session_children (HTTP 200 bodies the sync did not reject).
+-- Inputs: raw.raw_session_bodies kind 'children' (HTTP 200 bodies the sync did not reject).
 create or replace table stg_session_children as
 with source as (
     select
         session_id as requested_parent_id,
         fetched_at,
         body
-    from raw_session_children
-    where http_status = 200 and rejected is null
+    from raw.raw_session_bodies
+    where kind = 'children' and http_status = 200 and rejected is null
 ),
 
 unnested as (

@@ -1,6 +1,6 @@
 -- stg_session_details: session detail responses (HTTP 200) parsed into typed columns.
 -- Grain: one row per fetched session detail (raw_session_detail.session_id).
--- Inputs: raw_session_detail.
+-- Inputs: raw.raw_session_bodies kind 'detail'.
 -- A table, not a view: every later layer reads it, and the published database is
 -- rebuilt by each sync, so parsing the JSON once per apply is the cheap option.
 -- Bodies the sync rejected (not JSON, a repeated key, JSON null ...) are left out: they are
@@ -11,8 +11,8 @@ with source as (
         session_id as resource_id,
         fetched_at,
         body
-    from raw_session_detail
-    where http_status = 200 and rejected is null
+    from raw.raw_session_bodies
+    where kind = 'detail' and http_status = 200 and rejected is null
 ),
 
 parsed as (

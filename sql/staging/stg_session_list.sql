@@ -1,6 +1,6 @@
 -- stg_session_list: records of the session list endpoint parsed into typed columns.
 -- Grain: one row per landed list record (raw_session_list.record_key).
--- Inputs: raw_session_list.
+-- Inputs: raw.raw_session_list.
 -- Only records with a string id: an element that is not an object or has no usable id
 -- (null, 42, "", {"id": 12345}) stays landed and quarantined, but is no session.
 create or replace table stg_session_list as
@@ -10,7 +10,7 @@ with source as (
         session_id as landed_session_id,
         fetched_at,
         record
-    from raw_session_list
+    from raw.raw_session_list
     where session_id is not null
 ),
 

@@ -1,11 +1,7 @@
--- Landing tables: every API response, as text, keyed by the resource it describes.
--- Written by quint_reports.ingest.store only; every view in the later layers reads from here.
--- A refetch replaces the row of its resource, so re-runs never duplicate.
--- body is the text as received; body_raw holds the exact bytes only when they are not valid
--- UTF-8 (then body has them replaced); rejected is the sync's reason for not taking a 200 body
--- at face value (repeated key, not JSON, JSON null ...): the views never parse a rejected body.
--- Columns added after the first release come last, as `alter table ... add column if not
--- exists`, so a database made by an earlier release gains them on its next sync.
+-- Migration 1: the landing tables of the first release, in main (where that release made them).
+-- Every API response as text, keyed by the resource it describes; _sync_runs, _fetch_state and
+-- _findings are the sync's bookkeeping. `if not exists` throughout: a database made before
+-- migrations were numbered already holds these tables, and starts its upgrade here.
 
 create table if not exists raw_session_list (
     record_key varchar primary key,  -- session id, or 'md5:' || md5(record) when the id is not a string
@@ -95,10 +91,3 @@ create table if not exists _findings (
     resolved_at timestamptz,
     primary key ("check", session_id, item)
 );
-alter table raw_session_detail add column if not exists body_raw blob;
-alter table raw_session_detail add column if not exists rejected varchar;
-alter table raw_session_events add column if not exists body_raw blob;
-alter table raw_session_events add column if not exists rejected varchar;
-alter table raw_session_children add column if not exists body_raw blob;
-alter table raw_session_children add column if not exists rejected varchar;
-alter table raw_quarantine add column if not exists raw_bytes blob;
