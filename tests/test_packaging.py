@@ -79,7 +79,9 @@ def test_an_installed_wheel_finds_every_sql_layer(tmp_path: Path) -> None:
     assert found["root"] == str(Path(found["prefix"]) / "share" / "quint_reports" / "sql")
     assert not found["root"].startswith(str(ROOT))
     assert found["layers"] == expected and all(expected.values())
-    assert found["schema"] == (ROOT / "sql" / "migrations" / "0001_landing_tables.sql").read_text(encoding="utf-8")[:200]
+    assert (
+        found["schema"] == (ROOT / "sql" / "migrations" / "0001_landing_tables.sql").read_text(encoding="utf-8")[:200]
+    )
 
 
 def test_the_regular_install_brings_the_duckdb_shell_on_the_library_line() -> None:

@@ -38,9 +38,9 @@ from pathlib import Path
 
 import duckdb
 
+from quint_reports import metrics
 from quint_reports.ingest.endpoints import fetch_status_sql
 from quint_reports.ingest.rules import sql_macros
-from quint_reports import metrics
 from quint_reports.warehouse.sqlfiles import sql_dir
 
 LAYERS: tuple[str, ...] = ("staging", "intermediate", "marts", "checks", "findings")
