@@ -132,6 +132,7 @@ RISK_MARTS = (
 )
 """The marts built from the grouped macros ``sql/intermediate/int_window_grouped_*``."""
 _FINDINGS = ("check_findings", "finding_history")
+_PAIR = ("risk_by_model_pair",)
 
 METRICS: tuple[Metric, ...] = (
     # Group keys and days of the risk marts.
@@ -182,7 +183,7 @@ METRICS: tuple[Metric, ...] = (
         "high_critical_ci_low",
         "high + critical 95% CI low",
         "pct",
-        "lower bound of the Wilson score 95% interval (z = 1.96) of high_critical_rate",
+        "lower bound of its 95% interval, sessions as clusters (Wilson at the effective sample size, t on sessions - 1)",
         "share of scored events",
         "CI low",
     ),
@@ -190,9 +191,17 @@ METRICS: tuple[Metric, ...] = (
         "high_critical_ci_high",
         "high + critical 95% CI high",
         "pct",
-        "upper bound of the Wilson score 95% interval (z = 1.96) of high_critical_rate",
+        "upper bound of its 95% interval, sessions as clusters (Wilson at the effective sample size, t on sessions - 1)",
         "share of scored events",
         "CI high",
+    ),
+    Metric(
+        "high_critical_se",
+        "high + critical standard error",
+        "pct",
+        "standard error of high_critical_rate with sessions as clusters (CR3 sandwich), as the comparisons use it",
+        "share of scored events",
+        "SE",
     ),
     Metric("blocked_events", "blocked events", "int", "events whose decision is block", "events", "blocked"),
     Metric(
@@ -226,10 +235,70 @@ METRICS: tuple[Metric, ...] = (
         "risk points per day",
     ),
     Metric(
+        "trend_slope_ci_low",
+        "trend slope 95% CI low",
+        "num",
+        "lower bound of the slope's 95% interval, sessions as clusters (CR3 sandwich, t on sessions - 1)",
+        "risk points per day",
+        "slope CI low",
+    ),
+    Metric(
+        "trend_slope_ci_high",
+        "trend slope 95% CI high",
+        "num",
+        "upper bound of the slope's 95% interval, sessions as clusters (CR3 sandwich, t on sessions - 1)",
+        "risk points per day",
+        "slope CI high",
+    ),
+    Metric(
         "trend",
         "trend",
         "text",
-        "'riskier' above +0.1 points/day, 'safer' below -0.1, else 'steady'; or 'insufficient data'",
+        "'riskier' above +0.1 points/day with its interval above 0, 'safer' likewise below, else 'steady';"
+        " or 'insufficient data'",
+    ),
+    # Model against model (risk_by_model_pair).
+    Metric("other_model", "other model", "text", "the model compared with", views=_PAIR),
+    Metric(
+        "other_sessions", "other sessions", "int", "the other model's sessions in the window", "sessions", views=_PAIR
+    ),
+    Metric(
+        "rate", "high + critical rate", "pct", "the model's high_critical_rate", "share of scored events", views=_PAIR
+    ),
+    Metric(
+        "other_rate", "other rate", "pct", "the other model's high_critical_rate", "share of scored events", views=_PAIR
+    ),
+    Metric("difference", "difference", "pct", "rate - other_rate", "share of scored events", views=_PAIR),
+    Metric(
+        "difference_se",
+        "difference standard error",
+        "pct",
+        "sqrt of the sum of both high_critical_se squared (disjoint sessions)",
+        "share of scored events",
+        views=_PAIR,
+    ),
+    Metric(
+        "difference_ci_low",
+        "difference 95% CI low",
+        "pct",
+        "difference - t * difference_se, t on the smaller session count - 1",
+        "share of scored events",
+        views=_PAIR,
+    ),
+    Metric(
+        "difference_ci_high",
+        "difference 95% CI high",
+        "pct",
+        "difference + t * difference_se",
+        "share of scored events",
+        views=_PAIR,
+    ),
+    Metric(
+        "verdict",
+        "verdict",
+        "text",
+        "'riskier' when the difference's interval lies above 0, 'safer' below, else 'no clear difference'",
+        views=_PAIR,
     ),
     Metric("first_day", "first day", "day", "UTC day of the group's first event in the window"),
     Metric("last_day", "last day", "day", "UTC day of the group's last event in the window"),

@@ -10,6 +10,13 @@ TimeBound = datetime | date | str | None
 """A window bound: a datetime, a date (midnight UTC), an ISO 8601 string, or None (open)."""
 
 
+def end_time(value: str | None) -> datetime | None:
+    """A ``--end`` option: ``now`` is the current time (whole seconds), else as ``to_utc``."""
+    if value == "now":
+        return datetime.now(timezone.utc).replace(microsecond=0)
+    return to_utc(value, "--end")
+
+
 def to_utc(value: TimeBound, name: str) -> datetime | None:
     """Return ``value`` as an aware UTC datetime (naive values and dates mean UTC).
 

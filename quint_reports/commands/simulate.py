@@ -8,6 +8,7 @@ from typing import Any
 from quint_reports.exceptions import ConfigError
 from quint_reports.simulator.faults import Faults
 from quint_reports.simulator.run import simulate
+from quint_reports.timebounds import end_time
 
 EXAMPLE = "example: quint-reports simulate --port 8765 --seed 1 --sessions 2000 --latency-ms 20 --error-rate 0.05"
 
@@ -25,6 +26,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--port", type=int, default=8765, help="port to bind; 0 picks a free one (default: 8765)")
     p.add_argument("--seed", type=int, default=1, help="seed of all generated data and faults (default: 1)")
     p.add_argument("--sessions", type=int, default=2000, help="sessions to serve, about 50 events each (default: 2000)")
+    p.add_argument(
+        "--end",
+        metavar="TIME",
+        help="the simulated now, where the six weeks of history end: 'now' or an ISO 8601 date or time "
+        "(default: 2026-05-01T00:00:00Z)",
+    )
     data = p.add_mutually_exclusive_group()
     data.add_argument(
         "--defects",
@@ -105,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         doc_examples=args.doc_examples,
         live=args.live,
+        end=end_time(args.end),
         manifest=args.manifest,
         token_file=args.token_file,
     )

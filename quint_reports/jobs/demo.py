@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +21,7 @@ from quint_reports.analysis.checks import summarize
 from quint_reports.analysis.marts import findings, risk_by_model, risk_by_platform
 from quint_reports.jobs.nightly import nightly
 from quint_reports.simulator import Simulator
+from quint_reports.timebounds import TimeBound, to_utc
 from quint_reports.warehouse.publish import connect
 
 
@@ -46,13 +48,17 @@ def _table(frame: pd.DataFrame, key: str) -> str:
     return shown.sort_values("sessions", ascending=False).to_string(index=False)
 
 
-def demo(folder: str | os.PathLike[str] = "demo", *, sessions: int = 1500, seed: int = 1) -> DemoResult:
+def demo(
+    folder: str | os.PathLike[str] = "demo", *, sessions: int = 1500, seed: int = 1, end: TimeBound = None
+) -> DemoResult:
     """Run the nightly job against a fresh simulator and summarise the outcome.
 
     Args:
         folder: Where the database (``quint.duckdb``) and the report (``report/``) go.
         sessions: Size of the simulated organisation.
-        seed: Simulator seed (same seed, same data).
+        seed: Simulator seed (same seed and end, same data).
+        end: Where the organisation's six weeks of history end; None is now (whole seconds), so
+            that windows counted back from now (``--days 30``, ``now() - interval 7 day``) find data.
 
     Returns:
         Paths, the nightly exit code, and the printed summary.
@@ -64,7 +70,8 @@ def demo(folder: str | os.PathLike[str] = "demo", *, sessions: int = 1500, seed:
     base.mkdir(parents=True, exist_ok=True)
     db = base / "quint.duckdb"
     # A live organisation, as at 02:15 on a working night: sessions still run while the job reads them.
-    with Simulator(seed=seed, sessions=sessions, defects=True, live=True) as sim:
+    end_at = to_utc(end, "end") or datetime.now(timezone.utc).replace(microsecond=0)
+    with Simulator(seed=seed, sessions=sessions, defects=True, live=True, end=end_at) as sim:
         token_file = base / "simulator.token"
         # The simulator's own throwaway token; the job reads it from a file as cron would.
         token_file.write_text(sim.token, encoding="utf-8")
@@ -78,7 +85,8 @@ def demo(folder: str | os.PathLike[str] = "demo", *, sessions: int = 1500, seed:
     finally:
         con.close()
     lines = [
-        f"simulated organisation: {sessions} sessions, seed {seed}, live (changing while read), served on 127.0.0.1",
+        f"simulated organisation: {sessions} sessions, seed {seed}, history ending {end_at:%Y-%m-%dT%H:%M:%SZ}, "
+        "live (changing while read), served on 127.0.0.1",
         "",
         "sessions by model",
         _table(by_model, "model"),

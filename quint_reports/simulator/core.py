@@ -27,6 +27,7 @@ from quint_reports.simulator.live import Live
 from quint_reports.simulator.org import Org
 from quint_reports.simulator.server import SimServer, make_server
 from quint_reports.simulator.vocab import REFERENCE_TS, iso
+from quint_reports.timebounds import TimeBound, to_utc
 
 
 def default_token(seed: int) -> str:
@@ -50,6 +51,9 @@ class Simulator:
             active and idle, and end. Planted defects sit on ended sessions and never change.
         edge_ids: give a share of session ids the edge form ``{rootPID}-{startUnixMs}``
             (default: on when ``live`` is).
+        end: the simulated now when it starts, where the six weeks of generated history end: a
+            datetime, a date or ISO 8601 text (UTC unless it has an offset), whole seconds count.
+            Default 2026-05-01T00:00:00Z. Same seed, size and end, same bytes.
         host: interface to bind.
         port: port to bind, 0 for a free one.
     """
@@ -68,6 +72,7 @@ class Simulator:
         port: int = 0,
         live: bool | Live = False,
         edge_ids: bool | None = None,
+        end: TimeBound = None,
     ) -> None:
         if page_size is not None and page_size < 1:
             raise ValueError("page_size must be at least 1")
@@ -77,7 +82,8 @@ class Simulator:
         self._token = token or default_token(seed)
         self._faults = faults or Faults()
         self._host, self._port = host, port
-        self.org = Org(REFERENCE_TS)
+        end_at = to_utc(end, "end")
+        self.org = Org(REFERENCE_TS if end_at is None else int(end_at.timestamp()))
         self.gen = Generator(self.org, seed)
         self.live: Live | None = (live if isinstance(live, Live) else Live()) if live else None
         if edge_ids if edge_ids is not None else self.live is not None:

@@ -13,7 +13,7 @@ import json
 import random
 from typing import Any
 
-from quint_reports.simulator.generate import WINDOW_START, Generator, new_uuid
+from quint_reports.simulator.generate import Generator, new_uuid
 from quint_reports.simulator.org import MISSING, Session
 from quint_reports.simulator.vocab import (
     HOSTILE_ARGUMENTS,
@@ -53,7 +53,7 @@ class Planter:
         """An ended session with a few clean events (root unless ``parent`` is given)."""
         rng = self.rng
         if start is None:
-            start = WINDOW_START + rng.randint(3600, WINDOW_DAYS * 86400 - 4 * 3600)
+            start = self.org.start_ts + rng.randint(3600, WINDOW_DAYS * 86400 - 4 * 3600)
         if end is None:
             end = start + rng.randint(900, 2 * 3600)
         return self.gen.session(
@@ -189,7 +189,7 @@ def _hierarchy(p: Planter) -> None:
         p.org.missing.append(ghost)
         p.note("hierarchy.orphan", s, f"parent_id {ghost} answers 404", ghost, "404")
     for size in (2, 3):
-        start = WINDOW_START + p.rng.randint(3600, WINDOW_DAYS * 86400 - 4 * 3600)
+        start = p.org.start_ts + p.rng.randint(3600, WINDOW_DAYS * 86400 - 4 * 3600)
         ring = [p.leaf(start=start, end=start + 1800) for _ in range(size)]
         for i, s in enumerate(ring):
             # Same window for every member: no child lies outside its parent's window.

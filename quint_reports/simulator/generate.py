@@ -25,17 +25,14 @@ from quint_reports.simulator.vocab import (
     PATHS,
     PLATFORM_WEIGHTS,
     PLATFORMS,
-    REFERENCE_TS,
     SESSION_OBJECTS,
     SESSION_VERBS,
     TOOLS,
     URLS,
-    WINDOW_DAYS,
     iso,
     jdump,
 )
 
-WINDOW_START = REFERENCE_TS - WINDOW_DAYS * 86400
 MAX_DEPTH = 3
 CHILD_PROBABILITY = (0.45, 0.3, 0.15)
 """Chance that a session at depth 0, 1, 2 spawns children."""
@@ -96,8 +93,7 @@ _VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
 """Maps a random hex digit to an RFC 4122 variant digit."""
 
 
-def _drift(start: float, end: float, ts: int) -> float:
-    share = min(max((ts - WINDOW_START) / (REFERENCE_TS - WINDOW_START), 0.0), 1.0)
+def _drift(start: float, end: float, share: float) -> float:
     return start + (end - start) * share
 
 
@@ -194,7 +190,8 @@ class Generator:
         model = self.models.get(s.record.get("model", ""), ("", 1.0, 1.0))
         _, _, agent, p0, p1 = self.platforms.get(s.record.get("platform", ""), PLATFORMS[0])
         # Sessions last hours at most, so the drift is taken once, at the session's start.
-        factor = rng.lognormvariate(0.0, 0.35) * _drift(model[1], model[2], t0) * _drift(p0, p1, t0)
+        share = min(max((t0 - org.start_ts) / (org.end_ts - org.start_ts), 0.0), 1.0)
+        factor = rng.lognormvariate(0.0, 0.35) * _drift(model[1], model[2], share) * _drift(p0, p1, share)
         rand, expo = rng.random, rng.expovariate
         span = max(0, t1 - t0) + 1
         stamps = sorted(t0 + int(rand() * span) for _ in range(n))
@@ -229,15 +226,17 @@ class Generator:
             decs.append(block if blocked else allow)
         org.add_clean_events(s, served, stamps, risks, acts, tls, decs, org.agents.get(agent))
 
-    def tree(self, rng: random.Random, budget: int, lo: int = WINDOW_START, now: int = REFERENCE_TS) -> int:
+    def tree(self, rng: random.Random, budget: int, lo: int | None = None, now: int | None = None) -> int:
         """Create one root with descendants, at most ``budget`` sessions; return how many.
 
         Args:
             rng: the tree's random stream.
             budget: the most sessions to create.
-            lo: earliest start.
-            now: the simulated current time: nothing happens after it.
+            lo: earliest start (default: the start of the generated history).
+            now: the simulated current time: nothing happens after it (default: its end).
         """
+        lo = self.org.start_ts if lo is None else lo
+        now = self.org.end_ts if now is None else now
         u = rng.random()
         if u < self.open_share / 2:
             state = "active"

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from quint_reports.simulator.vocab import iso, jdump
+from quint_reports.simulator.vocab import WINDOW_DAYS, iso, jdump
 
 INVALID_RISK = -32768
 """Column value for a risk score that is not an integer (null, text)."""
@@ -88,6 +88,10 @@ class Org:
 
     def __init__(self, now_ts: int) -> None:
         self.now_ts = now_ts
+        self.end_ts = now_ts
+        """The clock when the organisation was generated: the end of its generated history."""
+        self.start_ts = now_ts - WINDOW_DAYS * 86400
+        """The earliest generated start."""
         self.lock = threading.RLock()
         self.sessions: list[Session] = []
         self.by_id: dict[str, Session] = {}

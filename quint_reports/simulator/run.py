@@ -10,6 +10,7 @@ from typing import TextIO
 
 from quint_reports.simulator.core import Simulator
 from quint_reports.simulator.faults import Faults
+from quint_reports.timebounds import TimeBound
 
 
 def simulate(
@@ -23,6 +24,7 @@ def simulate(
     port: int = 8765,
     doc_examples: bool = True,
     live: bool = False,
+    end: TimeBound = None,
     manifest: str | os.PathLike[str] | None = None,
     token_file: str | os.PathLike[str] | None = None,
     out: TextIO | None = None,
@@ -33,7 +35,7 @@ def simulate(
     Prints the base URL and the token to use, once, on ``out`` (stdout by default).
 
     Args:
-        seed, sessions, defects, faults, page_size, host, port, doc_examples, live: see ``Simulator``.
+        seed, sessions, defects, faults, page_size, host, port, doc_examples, live, end: see ``Simulator``.
         manifest: write the manifest (JSON) to this path before serving.
         token_file: write the accepted token to this file (mode 0600), for ``sync --token-file``.
         out: where to print.
@@ -56,6 +58,7 @@ def simulate(
         host=host,
         port=port,
         live=live,
+        end=end,
     )
     if manifest is not None:
         sim.write_manifest(manifest)
