@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -76,7 +77,9 @@ FINDING_COLUMNS = [
 ]
 
 
+@cache
 def _env() -> Environment:
+    """One environment for every page, so each template is compiled once per process."""
     return Environment(
         loader=PackageLoader("quint_reports.reporting", "templates"),
         autoescape=True,
