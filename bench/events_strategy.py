@@ -25,10 +25,10 @@ from typing import Any
 from urllib.parse import quote
 
 from quint_reports.ingest.client import ApiClient
-from quint_reports.ingest.fetch import parse_time
 from quint_reports.ingest.sync import sync
 from quint_reports.settings import Settings, Token
 from quint_reports.simulator import Faults, Simulator
+from quint_reports.timebounds import parse_iso
 
 
 def _event_keys(events: list[Any]) -> set[str]:
@@ -76,7 +76,7 @@ def events_strategy(sessions: int, latency_ms: int, concurrency: int) -> list[st
         settings = Settings(api_url=sim.base_url, token=Token(sim.token), concurrency=concurrency)
         ids = sorted(truth["sessions"])
         served = set().union(*(_event_keys(v) for v in truth["events"].values()))
-        stamps = [parse_time(s.get("started_at")) for s in truth["sessions"].values() if isinstance(s, dict)]
+        stamps = [parse_iso(s.get("started_at")) for s in truth["sessions"].values() if isinstance(s, dict)]
         valid = [s for s in stamps if s is not None]
         start = min(valid).replace(hour=0, minute=0, second=0) - timedelta(days=1)
         end = datetime.now(timezone.utc) + timedelta(days=1)

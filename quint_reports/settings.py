@@ -122,8 +122,7 @@ class Settings:
             )
         url = check_api_url(api_url if api_url is not None else os.environ.get(URL_ENV) or DEFAULT_API_URL)
         token = read_token(token_file)
-        path = Path(db or os.environ.get(DB_ENV) or DEFAULT_DB).expanduser()
-        settings = cls(api_url=url, token=token, db=path, **overrides)  # type: ignore[arg-type]
+        settings = cls(api_url=url, token=token, db=resolve_db(db), **overrides)  # type: ignore[arg-type]
         if concurrency is not None:
             settings = replace(settings, concurrency=concurrency)
         if settings.concurrency < 1:
@@ -133,6 +132,11 @@ class Settings:
         if settings.max_response_bytes < 1:
             raise ConfigError(f"the maximum response size must be positive, got {settings.max_response_bytes}")
         return settings
+
+
+def resolve_db(db: str | os.PathLike[str] | None = None) -> Path:
+    """The published database path: ``db``, else ``QUINT_DB``, else ``quint.duckdb`` (absolute)."""
+    return Path(db or os.environ.get(DB_ENV) or DEFAULT_DB).expanduser().absolute()
 
 
 def read_token(token_file: str | os.PathLike[str] | None) -> Token:

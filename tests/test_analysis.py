@@ -43,7 +43,15 @@ def test_windows(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"days": 3, "since": "2026-04-01"}, {"days": 0}, {"since": "yesterday-ish"}], ids=str
+    "kwargs",
+    [
+        {"days": 3, "since": "2026-04-01"},
+        {"days": 3, "until": "2026-04-02"},
+        {"days": 0},
+        {"since": "yesterday-ish"},
+        {"since": "2026-04-02", "until": "2026-04-01"},
+    ],
+    ids=str,
 )
 def test_bad_windows_raise(con: duckdb.DuckDBPyConnection, kwargs: dict[str, object]) -> None:
     with pytest.raises(ConfigError):

@@ -12,7 +12,8 @@ import pytest
 
 from quint_reports.exceptions import ConfigError
 from quint_reports.reporting.build import safe_path, write_report
-from quint_reports.reporting.data import ReportData, Window, resolve_window
+from quint_reports.reporting.data import ReportData
+from quint_reports.timebounds import Window, resolve_window
 
 PAYLOAD = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
 Z95 = 1.959963984540054

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
-from quint_reports.ingest.validate import event_problems, parse_time, session_problems
+from quint_reports.ingest.validate import event_problems, session_problems
+from quint_reports.timebounds import iso_z, parse_iso
 
 SID = "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
 SESSION: dict[str, Any] = {
@@ -154,10 +156,17 @@ def test_every_problem_is_listed_and_non_objects_are_one() -> None:
     ]
 
 
-def test_parse_time() -> None:
-    assert parse_time("2026-04-12T16:00:00+02:00") == parse_time("2026-04-12T14:00:00Z")
-    assert parse_time("2026-04-12T14:00:00") == parse_time("2026-04-12T14:00:00Z")  # no offset: UTC
-    assert parse_time("2026-04-12") is None and parse_time(20260412) is None
+def test_parse_iso() -> None:
+    assert parse_iso("2026-04-12T16:00:00+02:00") == parse_iso("2026-04-12T14:00:00Z")
+    assert parse_iso("2026-04-12T14:00:00") == parse_iso("2026-04-12T14:00:00Z")  # no offset: UTC
+    assert parse_iso("2026-04-12") is None and parse_iso(20260412) is None
+
+
+def test_iso_z_is_what_parse_iso_reads() -> None:
+    local = datetime(2026, 4, 12, 16, 0, 5, 123456, tzinfo=timezone(timedelta(hours=2)))
+    assert iso_z(local) == "2026-04-12T14:00:05Z"
+    assert parse_iso(iso_z(local)) == local.replace(microsecond=0)
+    assert iso_z(datetime(1, 1, 1, tzinfo=timezone.utc)) == "0001-01-01T00:00:00Z"  # the year stays four digits
 
 
 def test_a_null_score_in_a_running_session_is_pending_not_a_problem() -> None:

@@ -16,31 +16,21 @@ excludes ``since``.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 import duckdb
 import pandas as pd
 
-from quint_reports.exceptions import ConfigError
-from quint_reports.timebounds import TimeBound, to_utc
+from quint_reports.timebounds import TimeBound, resolve_window
 from quint_reports.warehouse.query import run_query
 
 
 def window(
     days: int | None = None, since: TimeBound = None, until: TimeBound = None, now: datetime | None = None
 ) -> tuple[datetime | None, datetime | None]:
-    """Resolve ``days`` or ``since``/``until`` into UTC bounds ``(since, until)``.
-
-    Raises:
-        ConfigError: ``days`` is combined with ``since``, is not positive, or a bound is unreadable.
-    """
-    if days is not None:
-        if since is not None:
-            raise ConfigError("give either days or since, not both")
-        if days <= 0:
-            raise ConfigError(f"days must be a positive number, got {days}")
-        since = (now or datetime.now(timezone.utc)) - timedelta(days=days)
-    return to_utc(since, "since"), to_utc(until, "until")
+    """The UTC bounds ``(since, until)`` of :func:`quint_reports.timebounds.resolve_window`'s window."""
+    resolved = resolve_window(days, since, until, now)
+    return resolved.since, resolved.until
 
 
 def _mart(

@@ -7,15 +7,16 @@ upsert, the change comparison and the prune of ``sql/landing/`` read that
 table whatever the kind, and the loader builds ``staging.stg_fetch_status``
 (``<kind>_status``, ``<kind>_rejected`` per kind) from this list.
 
-Adding a per-session endpoint: its ``Endpoint`` here (and the call in
-``fetch.py``'s fan-out), its staging view reading ``kind = '<kind>'``, its route
-in the simulator, its tests.
+Adding a per-session endpoint: its ``Endpoint`` here (``fetch.py`` fetches every
+array endpoint of ``FAN_OUT`` by its ``fetched`` rule), its staging view reading
+``kind = '<kind>'``, its route in the simulator, its tests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from quint_reports.ingest.validate import event_problems, session_problems
@@ -40,11 +41,23 @@ class Endpoint:
     """The staging object that parses what it lands."""
     landing: str = "raw.raw_session_bodies"
     """The raw table it lands in."""
+    fetched: str = "always"
+    """Which session jobs fetch it after the detail: ``always`` (every session) or ``with_children`` (a session
+    whose detail lists children, that another session names as parent, or whose hierarchy is refreshed)."""
 
     @property
     def check(self) -> Callable[..., list[str]]:
         """The validator of its records."""
         return RECORD_CHECKS[self.record]
+
+    def problems(self, record: Any, session_id: str, running: bool) -> list[str]:
+        """The quarantine reasons of one element of its array, served for ``session_id``.
+
+        ``running``: the session had not ended, so a null score is one still being computed.
+        """
+        if self.record == "event":
+            return self.check(record, session_id, running=running)
+        return self.check(record)
 
     def url(self, session_id: str) -> str:
         """The path for one session, the id percent-quoted."""
@@ -54,10 +67,15 @@ class Endpoint:
 LIST = Endpoint("list", "/v1/sessions", "sessions", "session", "stg_session_list", landing="raw.raw_session_list")
 DETAIL = Endpoint("detail", "/v1/sessions/{id}", None, "session", "stg_session_details")
 EVENTS = Endpoint("events", "/v1/sessions/{id}/events", "events", "event", "stg_events")
-CHILDREN = Endpoint("children", "/v1/sessions/{id}/children", "children", "session", "stg_session_children")
+CHILDREN = Endpoint(
+    "children", "/v1/sessions/{id}/children", "children", "session", "stg_session_children", fetched="with_children"
+)
 
 PER_SESSION: tuple[Endpoint, ...] = (DETAIL, EVENTS, CHILDREN)
 """The per-session endpoints, in fetch-status column order."""
+
+FAN_OUT: tuple[Endpoint, ...] = tuple(e for e in PER_SESSION if e.array_key is not None)
+"""What a session job fetches once its detail is in: the per-session endpoints that serve an array."""
 
 BODY_KINDS: tuple[str, ...] = tuple(e.kind for e in PER_SESSION)
 """The kinds ``raw.raw_session_bodies`` holds."""

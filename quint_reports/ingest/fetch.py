@@ -24,9 +24,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from quint_reports.ingest.client import ApiClient, ApiResponse, RequestFailed
-from quint_reports.ingest.endpoints import CHILDREN, DETAIL, EVENTS, LIST, Endpoint
+from quint_reports.ingest.endpoints import CHILDREN, DETAIL, FAN_OUT, LIST, Endpoint
 from quint_reports.ingest.rows import BodyRow, ListRow, QuarantineRow
-from quint_reports.ingest.validate import parse_time
+from quint_reports.timebounds import iso_z, parse_iso
 
 
 def record_key(record: Any, text: str) -> str:
@@ -64,10 +64,7 @@ async def list_sessions(api: ApiClient, since: datetime | None) -> Listing:
     Raises:
         RequestFailed: the list could not be fetched.
     """
-    # isoformat pads the year to four digits, where strftime("%Y") writes year 1 as "1".
-    params = None
-    if since:
-        params = {"since": since.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"}
+    params = {"since": iso_z(since)} if since else None
     assert LIST.array_key is not None
     items, pages = await api.get_list(LIST.path, LIST.array_key, params, kind=LIST.path)
     now = datetime.now(timezone.utc)
@@ -98,7 +95,7 @@ async def list_sessions(api: ApiClient, since: datetime | None) -> Listing:
         parent = record.get("parent_id")
         if isinstance(parent, str) and parent:
             listing.parents.add(parent)
-        started = parse_time(record.get("started_at"))
+        started = parse_iso(record.get("started_at"))
         if started is not None and (listing.max_started_at is None or started > listing.max_started_at):
             listing.max_started_at = started
     return listing
@@ -210,12 +207,13 @@ class Fetcher:
             # A null score in a session still running is one being computed, not a defect.
             body = detail.data if detail is not None else None
             running = not (isinstance(body, dict) and body.get("state") == "ended")
-            calls = [] if job != "session" else [self._events(result, running)]
-            if wants_children and (job != "session" or sid not in self._children_done):
+            with_children = wants_children and (job != "session" or sid not in self._children_done)
+            if with_children:
                 self._children_done.add(sid)
-                calls.append(self._children(result))
             elif job == "session":
                 self._without_children.add(sid)
+            due = {"always": job == "session", "with_children": with_children}
+            calls = [self._array(result, e, running) for e in FAN_OUT if due[e.fetched]]
             await asyncio.gather(*calls)
         except RequestFailed as exc:
             self.outcome.failed_kind = exc.kind
@@ -269,17 +267,17 @@ class Fetcher:
             self._reference(child)
         return ids
 
-    async def _events(self, result: SessionResult, running: bool) -> None:
-        response = await self._get(result, EVENTS, result.session_id)
+    async def _array(self, result: SessionResult, endpoint: Endpoint, running: bool) -> None:
+        """Fetch one array endpoint; count its events, follow the sessions it names."""
         sid = result.session_id
-        records = self._records(result, EVENTS, response, lambda record: EVENTS.check(record, sid, running=running))
-        result.events = len(records)
-
-    async def _children(self, result: SessionResult) -> None:
-        response = await self._get(result, CHILDREN, result.session_id)
-        for child in self._records(result, CHILDREN, response, CHILDREN.check):
-            if isinstance(child, dict) and isinstance(child.get("id"), str):
-                self._reference(child["id"])
+        response = await self._get(result, endpoint, sid)
+        records = self._records(result, endpoint, response, lambda record: endpoint.problems(record, sid, running))
+        if endpoint.record == "event":
+            result.events += len(records)
+            return
+        for record in records:
+            if isinstance(record, dict) and isinstance(record.get("id"), str):
+                self._reference(record["id"])
 
     def _records(
         self, result: SessionResult, endpoint: Endpoint, response: ApiResponse, check: Callable[[Any], list[str]]

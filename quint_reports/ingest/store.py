@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from quint_reports.ingest.rows import Batch, BodyRow, ListRow, QuarantineRow
+from quint_reports.timebounds import parse_iso
 from quint_reports.warehouse.migrations import migrate
 from quint_reports.warehouse.sqlfiles import read_sql, split_statements
 
@@ -131,7 +132,7 @@ class Store:
     def watermark(self) -> datetime | None:
         """The latest session start seen by an earlier run, or None before the first run."""
         value = self.get_state(WATERMARK_KEY)
-        return datetime.fromisoformat(value) if value else None
+        return parse_iso(value)
 
     def reset_state(self) -> None:
         """Forget the watermark: the next run lists every session."""

@@ -30,7 +30,7 @@ from quint_reports.ingest.progress import SyncProgress
 from quint_reports.ingest.rows import Batch
 from quint_reports.ingest.store import WATERMARK_KEY, ChangeTally, Store
 from quint_reports.settings import Settings
-from quint_reports.timebounds import to_utc
+from quint_reports.timebounds import iso_z, to_utc
 from quint_reports.warehouse.publish import WorkDatabase
 from quint_reports.warehouse.sqlfiles import read_sql
 from quint_reports.warehouse.views import apply_views
@@ -285,7 +285,7 @@ async def sync_async(
                         f"{unreachable_hint(outcome.failed_kind or 'network')}"
                     )
                 marks = [m for m in (watermark, listing.max_started_at) if m is not None]
-                state = {WATERMARK_KEY: max(marks).isoformat()} if marks else None
+                state = {WATERMARK_KEY: iso_z(max(marks))} if marks else None
                 await writer.flush(state=state, prune_keep=set(outcome.failed) if full else None)
         status = "partial" if outcome.failed else "success"
         result = SyncResult(

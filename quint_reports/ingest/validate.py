@@ -22,7 +22,6 @@ exceptions unless a value is bad.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from typing import Any
 
 from quint_reports.ingest.rules import (
@@ -33,6 +32,7 @@ from quint_reports.ingest.rules import (
     STATES,
     UUID_PATTERN,
 )
+from quint_reports.timebounds import is_iso, parse_iso
 
 _UUID = re.compile(UUID_PATTERN).fullmatch
 _SESSION_ID = re.compile(SESSION_ID_PATTERN).fullmatch
@@ -45,32 +45,6 @@ _OWN_RULES = frozenset({"id", "state", "started_at", "timestamp"})
 _SESSION_STRINGS = tuple(f for f in REQUIRED_FIELDS["session"] if f not in _OWN_RULES)
 _EVENT_STRINGS = tuple(f for f in REQUIRED_FIELDS["event"] if f not in _OWN_RULES)
 _SUMMARY_FIELDS = ("total_events", "max_risk", "avg_risk")
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An ISO 8601 datetime as an aware UTC datetime, or None when it is not one.
-
-    A bare date (``2026-04-12``) is not a datetime. A value without an offset is taken as UTC.
-    """
-    if not isinstance(value, str) or len(value) <= 10:
-        return None
-    try:
-        # Python 3.10's fromisoformat does not read a trailing Z.
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
-
-
-def _is_time(value: Any) -> bool:
-    """Cheaper than parse_time when only validity matters (every event's timestamp)."""
-    if not isinstance(value, str) or len(value) <= 10:
-        return False
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return True
 
 
 def _id_problems(record: dict[str, Any], problems: list[str], *, session: bool) -> None:
@@ -122,7 +96,7 @@ def session_problems(record: Any, *, detail: bool = False) -> list[str]:
     parent = record.get("parent_id")
     if parent is not None and not isinstance(parent, str):
         problems.append("parent_id is not a string or null")
-    started = parse_time(record.get("started_at"))
+    started = parse_iso(record.get("started_at"))
     if started is None:
         if record.get("started_at") is None:
             problems.append("started_at missing" if "started_at" not in record else "started_at is null")
@@ -130,7 +104,7 @@ def session_problems(record: Any, *, detail: bool = False) -> list[str]:
             problems.append("started_at is not an ISO 8601 datetime")
     raw_end = record.get("ended_at")
     if raw_end is not None:
-        ended = parse_time(raw_end)
+        ended = parse_iso(raw_end)
         if ended is None:
             problems.append("ended_at is not an ISO 8601 datetime or null")
         elif started is not None and ended < started:
@@ -201,7 +175,7 @@ def event_problems(record: Any, session_id: str | None = None, *, running: bool 
                 problems.append("risk_score is null")
         else:
             problems.append(f"risk_score is not an integer {_SCORE_LOW}-{_SCORE_HIGH}")
-    if not _is_time(record.get("timestamp")):
+    if not is_iso(record.get("timestamp")):
         if record.get("timestamp") is None:
             problems.append("timestamp missing" if "timestamp" not in record else "timestamp is null")
         else:

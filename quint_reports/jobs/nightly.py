@@ -25,7 +25,7 @@ from typing import Any
 
 from quint_reports.analysis.checks import FAIL_ON, count_failing
 from quint_reports.exceptions import ConfigError, PartialFailure, QuintError
-from quint_reports.reporting.data import Window
+from quint_reports.timebounds import Window
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def nightly(
         >>> nightly("quint.duckdb", "report", days=30).exit_code  # doctest: +SKIP
         0
     """
-    from quint_reports.reporting.data import resolve_window
+    from quint_reports.timebounds import resolve_window
     from quint_reports.warehouse.publish import db_lock, resolve_db
 
     if fail_on not in FAIL_ON:

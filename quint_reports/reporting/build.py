@@ -26,9 +26,10 @@ import pandas as pd
 from plotly.offline import get_plotlyjs
 
 from quint_reports.exceptions import ConfigError
-from quint_reports.reporting.data import MARTS, ReportData, resolve_window
+from quint_reports.reporting.data import MARTS, ReportData
 from quint_reports.reporting.pages import render_group, render_index
 from quint_reports.reporting.safe_text import neutralise_frame, unique_slugs
+from quint_reports.timebounds import resolve_window
 
 log = logging.getLogger(__name__)
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
-from quint_reports.exceptions import ConfigError
-from quint_reports.timebounds import to_utc
+from quint_reports.timebounds import Window
 
 MARTS: tuple[str, ...] = (
     "risk_by_model",
@@ -27,65 +26,6 @@ MARTS: tuple[str, ...] = (
     "risk_fleet_day",
 )
 """The marts every report exports to ``data/`` (plus ``check_findings``)."""
-
-
-@dataclass(frozen=True)
-class Window:
-    """The event-time window a report covers; ``None`` bounds are open."""
-
-    since: datetime | None = None
-    until: datetime | None = None
-    days: int | None = None
-
-    @property
-    def label(self) -> str:
-        """Human text such as ``last 30 days (since 2026-10-29 00:00 UTC)`` or ``all data``."""
-
-        def fmt(ts: datetime) -> str:
-            return ts.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-
-        if self.since is None and self.until is None:
-            return "all data"
-        span = f"{fmt(self.since) if self.since else 'the start'} to {fmt(self.until) if self.until else 'now'}"
-        return f"last {self.days} days ({span})" if self.days else span
-
-
-def resolve_window(
-    days: int | None = None,
-    since: datetime | date | str | None = None,
-    until: datetime | date | str | None = None,
-    now: datetime | None = None,
-) -> Window:
-    """Turn ``--days`` or ``--since/--until`` into a :class:`Window`.
-
-    Args:
-        days: The last N days up to now; excludes ``since``/``until``.
-        since: Inclusive lower bound on event time (naive means UTC).
-        until: Exclusive upper bound on event time (naive means UTC).
-        now: The clock, for tests.
-
-    Returns:
-        The window.
-
-    Raises:
-        ConfigError: ``days`` combined with ``since``/``until``, ``days`` < 1,
-            an unreadable date, or ``since`` not before ``until``.
-    """
-    if days is not None:
-        if since is not None or until is not None:
-            raise ConfigError("use either --days or --since/--until, not both")
-        if days < 1:
-            raise ConfigError(f"--days must be at least 1, got {days}")
-        end = now or datetime.now(timezone.utc)
-        try:
-            since_at = end - timedelta(days=days)
-        except OverflowError:
-            raise ConfigError(f"--days {days} reaches back before year 1: give a smaller number") from None
-        return Window(since=since_at, until=None, days=days)
-    lower, upper = to_utc(since, "--since"), to_utc(until, "--until")
-    if lower is not None and upper is not None and lower >= upper:
-        raise ConfigError(f"--since ({lower.isoformat()}) must be before --until ({upper.isoformat()})")
-    return Window(since=lower, until=upper)
 
 
 @dataclass

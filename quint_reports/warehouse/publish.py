@@ -23,7 +23,7 @@ from types import TracebackType
 import duckdb
 
 from quint_reports.exceptions import ConfigError, DatabaseError, LockHeld
-from quint_reports.settings import DB_ENV, DEFAULT_DB
+from quint_reports.settings import resolve_db
 from quint_reports.warehouse.sqlfiles import read_sql, split_statements
 
 _held: dict[Path, tuple[int, int]] = {}
@@ -31,11 +31,6 @@ _held: dict[Path, tuple[int, int]] = {}
 _held_guard = threading.Lock()
 _writing: set[Path] = set()
 """Databases a WorkDatabase of this process is writing: the lock is re-entrant, the work file is not."""
-
-
-def resolve_db(db: str | os.PathLike[str] | None = None) -> Path:
-    """The published database path: ``db``, else ``QUINT_DB``, else ``quint.duckdb``."""
-    return Path(db or os.environ.get(DB_ENV) or DEFAULT_DB).expanduser().absolute()
 
 
 def lock_path(db: Path) -> Path:
