@@ -24,8 +24,9 @@ browser:
 demo: $(STAMP)
 	$(BIN)/quint-reports demo
 
+# Three workers: most tests wait (simulator, subprocess, browser), so this halves the wall time on 2 cores.
 test: $(STAMP) browser lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 3
 
 # Lint, format and types: configured in pyproject.toml.
 lint: $(STAMP)

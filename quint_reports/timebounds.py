@@ -135,7 +135,7 @@ def resolve_window(
         try:
             start = (now or datetime.now(timezone.utc)) - timedelta(days=days)
         except OverflowError:
-            raise ConfigError(f"days (--days) {days} reaches back before year 1: give a smaller number") from None
+            raise ConfigError(f"--days {days} reaches back before year 1: give a smaller number") from None
         return Window(since=start, days=days)
     lower, upper = to_utc(since, "since"), to_utc(until, "until")
     if lower is not None and upper is not None and lower >= upper:
