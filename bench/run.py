@@ -27,7 +27,7 @@ from bench import stages
 from bench.machine import machine_info
 from bench.results_md import render
 
-STAGES = ("sync", "incremental", "large")
+STAGES = ("sync", "incremental", "large", "startup")
 """Stages in the order they run."""
 
 RESULTS_DIR = Path(__file__).resolve().parent
@@ -104,7 +104,14 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine_info(),
         "plan": dataclasses.asdict(plan),
     }
-    runners = {"sync": stages.sync_matrix, "incremental": stages.incremental, "large": stages.large}
+    if set(chosen) != set(STAGES):
+        results["partial"] = ", ".join(chosen)
+    runners = {
+        "sync": stages.sync_matrix,
+        "incremental": stages.incremental,
+        "large": stages.large,
+        "startup": stages.startup,
+    }
     errors: dict[str, str] = {}
     results["errors"] = errors
     try:
