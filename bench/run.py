@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import stages
-from bench.machine import machine_info
+from bench.machine import load_average, machine_info
 from bench.results_md import render
 
 STAGES = ("sync", "incremental", "large", "startup")
@@ -131,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             log(f"work folder kept: {work}")
     results["seconds"] = time.perf_counter() - started
+    results["machine"]["load average at end"] = load_average()
     _write(out, results)
     log(f"wrote {out / 'RESULTS.md'}")
     return 1 if errors else 0
