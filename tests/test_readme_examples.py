@@ -208,3 +208,18 @@ def test_sql_example_returns_rows(sql: str, demo_folder: Path) -> None:
     )
     assert done.returncode == 0 and not done.stderr, done.stderr
     assert len(done.stdout.splitlines()) >= 2, f"no rows on the demo database:\n{sql}"
+
+
+@pytest.mark.slow
+def test_a_failing_or_empty_statement_is_caught(demo_folder: Path) -> None:
+    """Controls: an unknown view and a write fail the shell, and a query with no row prints its header only."""
+    db = str(demo_folder / "quint.duckdb")
+    for bad in ("select * from no_such_view;", "create table scratch (a integer);"):
+        done = subprocess.run([str(BIN / "duckdb"), "-readonly", db, "-c", bad], capture_output=True, text=True)
+        assert done.returncode != 0
+    empty = subprocess.run(
+        [str(BIN / "duckdb"), "-readonly", "-csv", db, "-c", "select * from sessions where false;"],
+        capture_output=True,
+        text=True,
+    )
+    assert len(empty.stdout.splitlines()) == 1
