@@ -13,6 +13,8 @@ from typing import Any
 
 __all__ = [
     "findings",
+    "model_list",
+    "require_session",
     "risk_by_model",
     "risk_by_model_day",
     "risk_by_model_pair",
@@ -30,5 +32,6 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in __all__:
-        return getattr(importlib.import_module("quint_reports.analysis.marts"), name)
+        where = "params" if name == "model_list" else "marts"
+        return getattr(importlib.import_module(f"quint_reports.analysis.{where}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
