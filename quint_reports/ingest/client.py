@@ -17,8 +17,8 @@ Retry policy, per request:
 The ``httpx.AsyncClient`` is created inside ``async with ApiClient(...)`` so it
 always belongs to the running event loop; nothing is cached between runs. Under it,
 aiohttp does the HTTP (``httpx_aiohttp.AiohttpTransport``, one pool of ``concurrency``
-connections): httpcore cost 1.9-5.9 ms of CPU per request, aiohttp under the same
-httpx API well under 1 ms (bench/client_probe.py), and the sync is CPU-bound.
+connections): at c=32 httpcore cost 1.6-4.2 ms of CPU per request, aiohttp under the
+same httpx API 1.1 ms (bench/client_probe.py), and the sync is CPU-bound.
 Error texts name the method and path, never headers, so the token cannot leak.
 """
 
