@@ -232,7 +232,7 @@ async def sync_async(
     started = time.monotonic()
     started_at = datetime.now(timezone.utc)
     run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-    with WorkDatabase(settings.db) as work:
+    with WorkDatabase(settings.db, settings.resources) as work:
         assert work.con is not None
         store = Store(work.con)
         store.ensure_schema()
