@@ -46,6 +46,16 @@ def test_main_lists_only_the_documented_views_and_the_cli_reads_each(
     documented = documented_views()
     assert len(documented) >= 14
     assert set(cli(db, "show tables")) == documented
+    # Each documented view says what it answers, and so does each of its columns, as the CLI shows them.
+    uncommented = "select view_name from duckdb_views() where schema_name = 'main' and not internal and coalesce(comment, '') = ''"
+    assert cli(db, uncommented) == []
+    bare_columns = (
+        "select table_name || '.' || column_name from duckdb_columns() c join duckdb_views() v"
+        " on v.view_name = c.table_name and v.schema_name = c.schema_name and v.database_name = c.database_name"
+        " where c.schema_name = 'main' and not v.internal and coalesce(c.comment, '') = ''"
+    )
+    assert cli(db, bare_columns) == []
+    assert len(cli(db, "select comment from duckdb_views() where view_name = 'risk_by_model'")) > 0
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     in_readme = set(re.findall(r"^\| `(\w+)` \|", readme.split("## Querying", 1)[1].split("\n## ", 1)[0], re.M))
     assert in_readme == documented

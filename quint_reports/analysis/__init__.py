@@ -6,6 +6,7 @@ when this was one module.
 
 from quint_reports.analysis.marts import (
     findings,
+    require_session,
     risk_by_model,
     risk_by_model_day,
     risk_by_model_pair,
@@ -19,9 +20,12 @@ from quint_reports.analysis.marts import (
     session_tree,
     window,
 )
+from quint_reports.analysis.params import model_list
 
 __all__ = [
     "findings",
+    "model_list",
+    "require_session",
     "risk_by_model",
     "risk_by_model_day",
     "risk_by_model_pair",
