@@ -69,7 +69,7 @@ def rebuilt_and_total(db: Path) -> tuple[int, int]:
 
 
 def test_incremental_syncs_build_what_a_full_rebuild_builds(quint_simulator: object, tmp_path: Path) -> None:
-    sim = quint_simulator(seed=7, sessions=120, defects=True)  # type: ignore[operator]
+    sim = quint_simulator(seed=7, sessions=60, defects=True)  # type: ignore[operator]
     db = tmp_path / "quint.duckdb"
     sync(settings=settings_for(sim, db))
     rebuilt, total = rebuilt_and_total(db)
