@@ -104,3 +104,32 @@ def test_hostile_session_names_are_inert_and_shown_literally(browser: Browser, h
         assert (SESSION_PAYLOAD in names) == ("window.__pwned" in tree), page.name
     # Every page's riskiest sessions sit in the hostile root's tree, so every page shows its name.
     assert shown_on == len(pages) == 10
+
+
+VISIBLE_CELLS = (
+    "Array.from(document.querySelectorAll('table[data-table=risk_by_model] tbody tr'))"
+    ".filter(r => r.offsetParent !== null).map(r => r.querySelector('td[data-col={col}]').textContent)"
+)
+
+
+def numbers(cells: list[str]) -> list[float]:
+    return [float(c.rstrip("%")) for c in cells]
+
+
+def test_group_tables_sort_by_a_click_and_fold_small_groups(browser: Browser, index: Path) -> None:
+    browser.load(index)
+    all_rows = browser.evaluate("document.querySelectorAll('table[data-table=risk_by_model] tbody tr').length")
+    rates = numbers(browser.evaluate(VISIBLE_CELLS.replace("{col}", "high_critical_rate")))
+    assert rates == sorted(rates, reverse=True) and len(rates) >= 3  # riskiest first
+    assert 0 < len(rates) < all_rows  # the one-session hostile models are folded away
+    heading = "document.querySelector('table[data-table=risk_by_model] th:nth-child(2)')"
+    before = numbers(browser.evaluate(VISIBLE_CELLS.replace("{col}", "sessions")))
+    browser.evaluate(f"{heading}.click()")
+    sessions = numbers(browser.evaluate(VISIBLE_CELLS.replace("{col}", "sessions")))
+    assert sessions == sorted(before, reverse=True)
+    browser.evaluate(f"{heading}.click()")
+    again = numbers(browser.evaluate(VISIBLE_CELLS.replace("{col}", "sessions")))
+    assert again == sorted(again) and again != sessions
+    browser.evaluate("document.querySelector('#models .show-small').click()")
+    assert len(browser.evaluate(VISIBLE_CELLS.replace("{col}", "sessions"))) == all_rows
+    assert browser.evaluate("typeof window.__pwned") == "undefined"

@@ -165,3 +165,18 @@ def test_reported_vs_recomputed() -> None:
     fig = plots.plot_reported_vs_recomputed(row)
     assert [t.name for t in fig.data] == ["reported", "own events", "subtree"]
     assert list(fig.data[0].y) == [47, 35, 8] and list(fig.data[1].y) == [3, 15, 10.67]
+
+
+def test_a_trend_of_many_groups_keeps_colour_for_the_highest_few() -> None:
+    days = pd.DataFrame(
+        [
+            {"model": f"m{i}", "day": date(2026, 4, 1) + timedelta(days=d), "ewma_daily_max": 10.0 * i + d}
+            for i in range(8)
+            for d in range(3)
+        ]
+    )
+    fig = plots.plot_daily_trend(days, "model", "")
+    coloured = sorted(t.name for t in fig.data if t.line.color != "#c4c9d0")
+    assert coloured == ["m3", "m4", "m5", "m6", "m7"]  # the five whose EWMA ends highest
+    few = plots.plot_daily_trend(days[days["model"].isin(["m0", "m1"])], "model", "")
+    assert all(t.line.color is None for t in few.data)  # few groups: every line keeps its colour

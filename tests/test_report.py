@@ -328,3 +328,26 @@ def test_findings_say_all_data_and_an_empty_window_says_so(built: tuple[Path, Pa
     notice = re.search(r'<p class="notice" data-notice="empty-window">([^<]+)', empty)
     assert notice and notice.group(1).startswith("No events in this window (2030-01-01 00:00 UTC to now)")
     assert Page(empty).kpis["events"] == "–" and "<h3>First" in empty  # the findings are still listed
+
+
+def test_riskiest_sessions_follow_the_stated_tie_rule(built: tuple[Path, Path]) -> None:
+    from quint_reports.reporting.gather import riskiest_sessions
+    from quint_reports.reporting.pages import TIE_RULE
+
+    con = connect(built[0])
+    try:
+        _, top = riskiest_sessions(con, fleet_top=40, group_top=0)
+        stats = con.execute(
+            "select session_id, max(risk_score) as mx, count(*) filter (where risk_level = 'Critical') as crit,"
+            " count(*) filter (where risk_level in ('High', 'Critical')) as hc, avg(risk_score) as mean"
+            " from int_window_events_between(null, null) group by session_id"
+        ).fetchall()
+    finally:
+        con.close()
+    key = {sid: (-(mx or -1), -crit, -hc, -(mean or -1), sid) for sid, mx, crit, hc, mean in stats}
+    expected = sorted(key, key=key.__getitem__)[:40]
+    assert top["fleet"] == expected
+    # The rule matters on this data: sessions tie on their maximum, and the page says how they are ordered.
+    maxima = [key[s][0] for s in expected]
+    assert len(set(maxima)) < len(maxima)
+    assert TIE_RULE in built[1].read_text()

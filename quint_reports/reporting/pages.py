@@ -35,6 +35,16 @@ FLEET_LABEL = "(whole fleet)"
 TOP_FINDINGS = 50
 """Findings listed on the index page; the CSV holds all of them."""
 
+MIN_SESSIONS, MIN_EVENTS = 5, 30
+"""A group with fewer sessions or events is folded away in the group tables (shown on demand): its
+interval spans most of 0-100% and, sorted by rate, it would crowd out the groups with evidence."""
+
+TIE_RULE = (
+    "highest maximum risk, then most critical events, then most high + critical events, then highest mean risk, "
+    "then session id"
+)
+"""How the riskiest sessions are ordered (``sql/queries/report_riskiest_sessions.sql``), as the page states it."""
+
 
 @dataclass(frozen=True)
 class Col:
@@ -156,16 +166,19 @@ def _kpis(row: Mapping[str, Any]) -> list[dict[str, str]]:
 
 
 def _group_rows(frame: pd.DataFrame, group: str, hrefs: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The rows of a group table, riskiest first (high + critical rate, then events); small groups marked."""
     rows = []
+    frame = frame.sort_values(["high_critical_rate", "events"], ascending=False, na_position="last", kind="stable")
     for rec in frame.to_dict("records"):
         name = str(rec[group])
         cells = {c.key: fmt(rec[c.key], c.fmt) for c in GROUP_COLUMNS if c not in (NAME, INTERVAL)}
+        small = not (rec["sessions"] >= MIN_SESSIONS and rec["events"] >= MIN_EVENTS)
         rows.append(
             {
                 **cells,
                 NAME.key: name,
                 INTERVAL.key: _interval(rec),
-                "_class": "",
+                "_class": "small" if small else "",
                 "_depth": 0,
                 "_links": {NAME.key: hrefs[name]} if name in hrefs else {},
             }
@@ -230,6 +243,10 @@ def _meta(data: ReportData, root: str, title: str) -> dict[str, Any]:
         "window": data.window.label,
         "snapshot": data.snapshot,
         "incomplete": data.incomplete,
+        "bands": metrics.BANDS,
+        "min_sessions": MIN_SESSIONS,
+        "min_events": MIN_EVENTS,
+        "tie_rule": TIE_RULE,
     }
 
 

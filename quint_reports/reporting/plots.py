@@ -68,6 +68,10 @@ def _figure(title: str, height: int = 360) -> go.Figure:
     return fig
 
 
+HIGHLIGHTED = 5
+"""Groups a trend chart draws in colour when it has more; the rest are grey."""
+
+
 def plot_daily_trend(days: pd.DataFrame, group: str | None = None, title: str = "Daily risk") -> go.Figure:
     """Daily maximum and mean risk with the EWMA of the daily maximum.
 
@@ -88,13 +92,20 @@ def plot_daily_trend(days: pd.DataFrame, group: str | None = None, title: str = 
         fig.add_trace(go.Scatter(x=data["day"], y=data["mean_risk"], name="daily mean", mode="lines+markers"))
         fig.add_trace(go.Scatter(x=data["day"], y=data["ewma_daily_max"], name="EWMA of daily max", line={"width": 3}))
     else:
+        # With many groups, colours repeat and lines tangle: the few whose EWMA ends highest keep a
+        # colour, the rest are drawn thin and grey (still named in the legend and on hover).
+        latest = data.dropna(subset=["ewma_daily_max"]).groupby(group, dropna=False)["ewma_daily_max"].last()
+        shown = set(latest.sort_values(ascending=False).index[:HIGHLIGHTED]) if len(latest) > HIGHLIGHTED else None
         for name, part in data.groupby(group, sort=True, dropna=False):
+            grey = shown is not None and name not in shown
             fig.add_trace(
                 go.Scatter(
                     x=part["day"],
                     y=part["ewma_daily_max"],
                     name=label(name),
                     mode="lines",
+                    line={"color": "#c4c9d0", "width": 1} if grey else {"width": 2.5},
+                    legendrank=2000 if grey else 1000,
                     # The trace name shows beside the box by default; a name is
                     # never pasted into a template, where %{...} would expand.
                     hovertemplate="%{x|%Y-%m-%d}: EWMA %{y:.1f}",

@@ -3,7 +3,8 @@
 -- Grain: one row per session. Inputs: int_window_events_between, sessions.
 -- Parameters: $1 since_ts, $2 until_ts (TIMESTAMPTZ or NULL: open), $3 fleet_top and $4 group_top
 -- (how many sessions to pick fleet-wide, and per model and per platform).
--- Risk is ranked on the window's events: highest max, then highest mean, then id.
+-- Risk is ranked on the window's events (the tie rule the report states): highest max, then most
+-- critical events, then most high + critical events, then highest mean, then id.
 -- events / max_risk / mean_risk are the window's figures (NULL: no event in the window).
 -- window_model / window_platform spell the groups as the marts do ('(unknown)' for NULL).
 -- A session in a parent cycle has no root_id: it is shown alone.
@@ -14,7 +15,9 @@ with windowed as (
         any_value(platform) as window_platform,
         count(*) as events,
         max(risk_score) as max_risk,
-        avg(risk_score) as mean_risk
+        avg(risk_score) as mean_risk,
+        count(*) filter (where risk_level = 'Critical') as critical_events,
+        count(*) filter (where risk_level in ('High', 'Critical')) as high_critical_events
     from int_window_events_between($1::timestamptz, $2::timestamptz)
     group by session_id
 ),
@@ -22,12 +25,16 @@ with windowed as (
 ranked as (
     select
         *,
-        row_number() over (order by max_risk desc nulls last, mean_risk desc nulls last, session_id) as fleet_rank,
         row_number() over (
-            partition by window_model order by max_risk desc nulls last, mean_risk desc nulls last, session_id
+            order by max_risk desc nulls last, critical_events desc, high_critical_events desc, mean_risk desc nulls last, session_id
+        ) as fleet_rank,
+        row_number() over (
+            partition by window_model
+            order by max_risk desc nulls last, critical_events desc, high_critical_events desc, mean_risk desc nulls last, session_id
         ) as model_rank,
         row_number() over (
-            partition by window_platform order by max_risk desc nulls last, mean_risk desc nulls last, session_id
+            partition by window_platform
+            order by max_risk desc nulls last, critical_events desc, high_critical_events desc, mean_risk desc nulls last, session_id
         ) as platform_rank
     from windowed
 ),
@@ -66,6 +73,8 @@ final as (
         windowed.events,
         windowed.max_risk,
         windowed.mean_risk,
+        windowed.critical_events,
+        windowed.high_critical_events,
         chosen.window_model,
         chosen.window_platform,
         coalesce(chosen.fleet_rank <= $3, false) as top_fleet,
@@ -78,4 +87,4 @@ final as (
 )
 
 select * from final
-order by max_risk desc nulls last, session_id;
+order by max_risk desc nulls last, critical_events desc, high_critical_events desc, mean_risk desc nulls last, session_id;
