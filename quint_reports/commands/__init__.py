@@ -12,6 +12,7 @@ COMMANDS: tuple[str, ...] = (
     "check",
     "report",
     "nightly",
+    "lake",
     "demo",
 )
 """Command modules, in the order --help lists them."""

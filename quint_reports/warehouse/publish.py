@@ -208,14 +208,17 @@ class WorkDatabase:
             self._lock = None
 
 
-def connect(db: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConnection:
+def connect(db: str | os.PathLike[str] | None = None, *, lake: str | None = None) -> duckdb.DuckDBPyConnection:
     """Open a read-only connection to the latest published snapshot.
 
     The connection keeps seeing that snapshot, and never blocks a sync; call
     ``connect()`` again to see a newer one. Close it when done.
 
     Args:
-        db: the published database; else ``QUINT_DB``; else ``quint.duckdb``.
+        db: the published database; else ``QUINT_DB``; else ``quint.duckdb``. A value
+            starting ``ducklake:`` names a lake, as ``lake`` does.
+        lake: a DuckLake's catalog (``ducklake:postgres:dbname=quint host=...``): its newest
+            snapshot, with the same views and marts as the file (see ``warehouse/lake.py``).
 
     Raises:
         DatabaseError: there is no published database at that path, or it cannot be opened.
@@ -224,6 +227,12 @@ def connect(db: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConnecti
         >>> con = quint_reports.connect("quint.duckdb")
         >>> con.sql("select count(*) from sessions").fetchall()
     """
+    from quint_reports.warehouse import lake as lakes
+
+    if lake is not None or lakes.is_lake(db):
+        target = lakes.resolve_lake(lake if lake is not None else str(db))
+        assert target is not None  # a URL was given
+        return lakes.connect_lake(target)
     path = resolve_db(db)
     if not path.is_file():
         raise DatabaseError(f"no published database at {path}: run `quint-reports sync --db {path}` first")

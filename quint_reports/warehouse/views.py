@@ -143,11 +143,13 @@ def list_views() -> list[str]:
 _AFTER_CHECKS = ("check_findings", "finding_history")
 
 
-def apply_views(con: duckdb.DuckDBPyConnection) -> None:
+def apply_views(con: duckdb.DuckDBPyConnection, *, column_comments: bool = True) -> None:
     """Apply every ``sql/`` layer to ``con``; the raw_* tables must already exist.
 
     Args:
         con: a read-write connection to the database to build the views in.
+        column_comments: comment each documented view's columns too (a DuckLake catalog
+            comments views, not their columns).
 
     Raises:
         duckdb.Error: when a file fails; the message names the file.
@@ -162,7 +164,7 @@ def apply_views(con: duckdb.DuckDBPyConnection) -> None:
             continue
         for path in sorted((root / layer).glob("*.sql")):
             _run(con, path.read_text(encoding="utf-8"), f"{layer}/{path.name}", schema_of(path))
-    _run(con, comments_sql(con), "the view comments")
+    _run(con, comments_sql(con, columns=column_comments), "the view comments")
 
 
 def documented_views() -> dict[str, str]:
@@ -197,21 +199,24 @@ def _header(path: Path) -> str:
     return f"{text} {grain}".strip()
 
 
-def comments_sql(con: duckdb.DuckDBPyConnection) -> str:
+def comments_sql(con: duckdb.DuckDBPyConnection, *, columns: bool = True) -> str:
     """``comment on`` statements for every documented view and each of its columns that has a catalogue entry.
 
     Args:
         con: the connection whose views to comment (their columns are read from it).
+        columns: False for the views' comments only.
     """
     views = documented_views()
-    columns = con.execute(
+    statements = [f"comment on view {view} is {_literal(text)};" for view, text in views.items()]
+    if not columns:
+        return "\n".join(statements)
+    found = con.execute(
         "select table_name, column_name from duckdb_columns() "
         "where database_name = current_database() and schema_name = current_schema() and list_contains(?, table_name) "
         "order by table_name, column_index",
         [list(views)],
     ).fetchall()
-    statements = [f"comment on view {view} is {_literal(text)};" for view, text in views.items()]
-    for view, column in columns:
+    for view, column in found:
         try:
             entry = metrics.metric(column, view)
         except KeyError:  # a column without an entry stays uncommented; tests/test_metrics.py fails on it
