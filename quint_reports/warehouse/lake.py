@@ -155,7 +155,7 @@ def open_lake(lake: Lake, *, read_only: bool, alias: str = "lake") -> duckdb.Duc
         options = ["read_only"] if read_only else []
         if lake.data and not read_only:
             options.append("data_path " + _literal(lake.data))
-        sql = read_sql("lake/attach.sql").format(url=_literal(lake.url), options=", ".join(options))
+        sql = read_sql("lake/attach.sql").format(url=_literal(lake.url), options=_options(options))
         if alias != "lake":
             sql = sql.replace(" as lake ", f" as {alias} ")  # a fixed name of this module
         for statement in split_statements(sql):
@@ -181,7 +181,7 @@ def connect_lake(lake: Lake) -> duckdb.DuckDBPyConnection:
         snapshot = int(row[0]) if row and row[0] is not None else 0
         con.execute("detach quint")
         statement = read_sql("lake/attach.sql").format(
-            url=_literal(lake.url), options=f"read_only, snapshot_version {snapshot}"
+            url=_literal(lake.url), options=_options(["read_only", f"snapshot_version {snapshot}"])
         )
         for sql in split_statements(statement.replace(" as lake ", " as quint ")):
             con.execute(sql)
@@ -379,6 +379,10 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
 def _where(lake: Lake) -> str:
     """The lake's catalog as a message shows it (its URL carries no secret: see resolve_lake)."""
     return lake.url
+
+
+def _options(options: list[str]) -> str:
+    return f"({', '.join(options)})" if options else ""
 
 
 def _literal(text: str) -> str:
