@@ -31,9 +31,10 @@ postgres:
 demo: $(STAMP)
 	$(BIN)/quint-reports demo
 
-# Three workers: most tests wait (simulator, subprocess, browser), so this halves the wall time on 2 cores.
+# Three workers: most tests wait (simulator, subprocess, browser), so this halves the wall time on 2 cores;
+# tests marked with one xdist_group share one worker (and the fixture they build once).
 test: $(STAMP) browser postgres lint
-	$(BIN)/python -m pytest -q -n 3
+	$(BIN)/python -m pytest -q -n 3 --dist loadgroup
 
 # Lint, format and types: configured in pyproject.toml.
 lint: $(STAMP)

@@ -95,13 +95,14 @@ def main(argv: list[str] | None = None) -> int:
     threading.Thread(target=report_progress, daemon=True).start()
     profiler = cProfile.Profile() if args.profile else None
     counter.started = time.perf_counter()
-    started = counter.started
+    started, cpu_started = counter.started, time.process_time()
     if profiler is not None:
         profiler.enable()
     load()
     if profiler is not None:
         profiler.disable()
     seconds = time.perf_counter() - started
+    load_cpu_s = time.process_time() - cpu_started
     stop.set()
     snapshot = counter.snapshot()
     _write_json(progress_path, snapshot)
@@ -110,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "loader": args.loader,
         "seconds": seconds,
+        "load_cpu_s": load_cpu_s,
         "requests": snapshot["requests"],
         "http_errors": snapshot["http_errors"],
         "max_in_flight": snapshot["max_in_flight"],

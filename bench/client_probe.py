@@ -6,6 +6,8 @@ connections), next to the same load spread over several clients of at most
 ``SHARD_CONNECTIONS`` connections each. httpcore's pool scans every pooled
 connection (a ``poll()`` per idle socket) on each request's enqueue and
 release, so its CPU per request grows with the pool size; smaller pools bound it.
+Last, one client over ``httpx_aiohttp.AiohttpTransport`` (one aiohttp pool of
+``concurrency`` connections), the transport the sync uses.
 Runs in a child process so its CPU time is its own; token from ``QUINT_API_TOKEN``.
 """
 
@@ -20,20 +22,25 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from httpx_aiohttp import AiohttpTransport
 
 SHARD_CONNECTIONS = 4
 """Connections per client in the sharded variant."""
 
 
-async def _probe(api_url: str, token: str, concurrency: int, requests: int, shards: int) -> dict[str, Any]:
+async def _probe(
+    api_url: str, token: str, concurrency: int, requests: int, shards: int, transport: str = "httpcore"
+) -> dict[str, Any]:
     per_client = max(1, concurrency // shards)
+    limits = httpx.Limits(max_connections=per_client, max_keepalive_connections=per_client)
     clients = [
         httpx.AsyncClient(
             base_url=api_url,
             headers={"Authorization": f"Bearer {token}"},
-            limits=httpx.Limits(max_connections=per_client, max_keepalive_connections=per_client),
+            limits=limits,
             timeout=httpx.Timeout(60.0),
             trust_env=False,
+            transport=AiohttpTransport(limits=limits) if transport == "aiohttp" else None,
         )
         for _ in range(shards)
     ]
@@ -57,6 +64,7 @@ async def _probe(api_url: str, token: str, concurrency: int, requests: int, shar
         for client in clients:
             await client.aclose()
     return {
+        "transport": transport,
         "concurrency": concurrency,
         "clients": shards,
         "connections_per_client": per_client,
@@ -68,7 +76,7 @@ async def _probe(api_url: str, token: str, concurrency: int, requests: int, shar
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Probe one pool layout per concurrency: one client, then sharded clients."""
+    """Probe each pool layout per concurrency: one client, sharded clients, one client over aiohttp."""
     parser = argparse.ArgumentParser(prog="python -m bench.client_probe")
     parser.add_argument("--api-url", required=True)
     parser.add_argument("--concurrencies", default="8,32,64")
@@ -81,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     for concurrency in (int(c) for c in args.concurrencies.split(",")):
         for shards in sorted({1, max(1, concurrency // SHARD_CONNECTIONS)}):
             rows.append(asyncio.run(_probe(args.api_url, token, concurrency, args.requests, shards)))
+        rows.append(asyncio.run(_probe(args.api_url, token, concurrency, args.requests, 1, "aiohttp")))
     args.result.write_text(json.dumps({"rows": rows}), encoding="utf-8")
     return 0
 

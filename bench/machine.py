@@ -37,6 +37,15 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def load_average() -> str:
+    """The 1, 5 and 15-minute load averages: the machine is shared, and its load moves the figures."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min)"
+
+
 def machine_info() -> dict[str, str]:
     """Return the facts RESULTS.md names the machine by (never its paths or host name)."""
     return {
@@ -47,6 +56,8 @@ def machine_info() -> dict[str, str]:
         "python": platform.python_version(),
         "duckdb": _version("duckdb"),
         "httpx": _version("httpx"),
+        "aiohttp": _version("aiohttp"),
+        "load average at start": load_average(),
         "dlt": _version("dlt"),
         "pandas": _version("pandas"),
         "pyarrow": _version("pyarrow"),

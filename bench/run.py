@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from bench import stages
-from bench.machine import machine_info
+from bench.machine import load_average, machine_info
 from bench.results_md import render
 
-STAGES = ("sync", "incremental", "large")
+STAGES = ("sync", "incremental", "large", "startup")
 """Stages in the order they run."""
 
 RESULTS_DIR = Path(__file__).resolve().parent
@@ -104,7 +104,14 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine_info(),
         "plan": dataclasses.asdict(plan),
     }
-    runners = {"sync": stages.sync_matrix, "incremental": stages.incremental, "large": stages.large}
+    if set(chosen) != set(STAGES):
+        results["partial"] = ", ".join(chosen)
+    runners = {
+        "sync": stages.sync_matrix,
+        "incremental": stages.incremental,
+        "large": stages.large,
+        "startup": stages.startup,
+    }
     errors: dict[str, str] = {}
     results["errors"] = errors
     try:
@@ -124,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             log(f"work folder kept: {work}")
     results["seconds"] = time.perf_counter() - started
+    results["machine"]["load average at end"] = load_average()
     _write(out, results)
     log(f"wrote {out / 'RESULTS.md'}")
     return 1 if errors else 0

@@ -139,6 +139,8 @@ def run_loader(
         "events": result.get("events"),
         "peak_rss_mb": measured.peak_rss_mb,
         "cpu_s": measured.cpu_s,
+        # CPU of the load call alone (all threads), without the imports; cpu_s is the whole child.
+        "load_cpu_s": result.get("load_cpu_s"),
         "server_cpu_s": (server_cpu_after - server_cpu_before)
         if server_cpu_before is not None and server_cpu_after is not None
         else None,
@@ -300,6 +302,8 @@ def large(plan: Plan, work: Path, log: Any) -> dict[str, Any]:
         "peak_rss_mb": peak,
         "process_peak_rss_mb": measured.peak_rss_mb,
         "cpu_s": measured.cpu_s,
+        # CPU of the load call alone (all threads), without the imports; cpu_s is the whole child.
+        "load_cpu_s": result.get("load_cpu_s"),
         "stage": result,
         "report_profile": profile,
     }
@@ -312,3 +316,36 @@ def _describe(row: dict[str, Any]) -> str:
         f"{row['seconds']:.1f} s {state}, {row['sessions_per_s']:.0f} sessions/s, {row['requests']} requests, "
         f"rss {row['peak_rss_mb']:.0f} MB, landed {row['sessions']}/{row['events']}"
     )
+
+
+STARTUP_REPEATS = 5
+"""Runs of each command; the best is the start cost, the median shows the noise of a shared machine."""
+
+
+def startup(plan: Plan, work: Path, log: Any) -> dict[str, Any]:
+    """Wall time of the CLI's start beside the interpreter's own (``python -c pass``), best of a few runs."""
+    import statistics
+    import subprocess
+    import sys
+    import time
+
+    db = _fresh(work / "startup") / "db.duckdb"
+    with SimHost(seed=plan.seed, sessions=30, latency_ms=0) as sim:
+        run_loader(sim, "ours", 8, work, None, db=db)
+    cli = str(Path(sys.executable).with_name("quint-reports"))
+    commands = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "quint-reports --help": [cli, "--help"],
+        "quint-reports check --help": [cli, "check", "--help"],
+        "quint-reports check (30-session database)": [cli, "check", "--db", str(db)],
+    }
+    rows = []
+    for name, argv in commands.items():
+        times, code = [], 0
+        for _ in range(STARTUP_REPEATS):
+            started = time.perf_counter()
+            code = subprocess.run(argv, capture_output=True, check=False).returncode
+            times.append(time.perf_counter() - started)
+        rows.append({"command": name, "best_s": min(times), "median_s": statistics.median(times), "returncode": code})
+        log(f"startup: {name}: best {min(times):.3f} s, median {statistics.median(times):.3f} s, exit {code}")
+    return {"rows": rows, "repeats": STARTUP_REPEATS}

@@ -18,7 +18,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Format = Literal["int", "num", "pct", "text", "day", "time", "bool", "json"]
 """How a value reads: a count, a number (2 decimals), a share shown as %, text, a UTC day,
@@ -524,3 +527,17 @@ def metric(name: str, view: str = "") -> Metric:
     if found is None:
         raise KeyError(f"no catalogue entry for column {name!r}" + (f" of {view}" if view else ""))
     return found
+
+
+def headings(frame: pd.DataFrame, view: str = "") -> pd.DataFrame:
+    """``frame`` with its columns renamed to the catalogue's headings (columns it has no entry for keep their name).
+
+    For tables people read (notebooks): ``headings(risk_by_model(con)[cols], "risk_by_model")``.
+    """
+    names = {}
+    for column in frame.columns:
+        try:
+            names[column] = metric(str(column), view).heading
+        except KeyError:
+            names[column] = column
+    return frame.rename(columns=names)

@@ -78,3 +78,31 @@ def test_session_ids_are_bound_never_pasted(con: duckdb.DuckDBPyConnection) -> N
     assert analysis.session_tree(con, hostile).empty
     assert analysis.session_events(con, "x'); drop table stg_events; --").empty
     assert con.execute("select count(*) from stg_events").fetchone()[0] > 0
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (None, None),
+        ("gpt-4o", ["gpt-4o"]),
+        ("gpt-4o, o3-mini", ["gpt-4o", "o3-mini"]),
+        (["gpt-4o", " o3-mini "], ["gpt-4o", "o3-mini"]),
+        (" , ", None),
+        ([], None),
+    ],
+)
+def test_model_list_takes_a_string_or_a_list(given: object, expected: list[str] | None) -> None:
+    assert analysis.model_list(given) == expected  # type: ignore[arg-type]
+
+
+def test_model_list_refuses_what_is_not_a_name() -> None:
+    with pytest.raises(ConfigError, match="model name"):
+        analysis.model_list(["gpt-4o", 4])  # type: ignore[list-item]
+
+
+def test_require_session_names_an_unknown_id(con: duckdb.DuckDBPyConnection) -> None:
+    assert analysis.require_session(con, uid("root")) == uid("root")
+    with pytest.raises(ConfigError, match="no session 'nope' in this database"):
+        analysis.require_session(con, "nope")
+    with pytest.raises(ConfigError, match="must be a session's id"):
+        analysis.require_session(con, None)

@@ -70,6 +70,15 @@ def test_large_stage_times_every_step(smoke: tuple[dict[str, Any], str]) -> None
 
 
 @pytest.mark.slow
+def test_startup_stage_times_the_cli_beside_the_interpreter(smoke: tuple[dict[str, Any], str]) -> None:
+    rows = {r["command"]: r for r in smoke[0]["startup"]["rows"]}
+    assert {"python -c pass", "quint-reports --help", "quint-reports check --help"} <= set(rows)
+    assert any(name.startswith("quint-reports check (") for name in rows)  # a check run on a real database
+    for name in ("python -c pass", "quint-reports --help", "quint-reports check --help"):
+        assert rows[name]["returncode"] == 0 and 0 < rows[name]["best_s"] <= rows[name]["median_s"], rows[name]
+
+
+@pytest.mark.slow
 def test_results_md_has_every_section(smoke: tuple[dict[str, Any], str]) -> None:
     text = smoke[1]
     for heading in (
@@ -78,6 +87,7 @@ def test_results_md_has_every_section(smoke: tuple[dict[str, Any], str]) -> None
         "## 1. Full sync",
         "## 2. Incremental sync",
         "## 3. SQL and reports at scale",
+        "## 5. Start-up of the CLI",
         "ours / dlt",
         "ours / naive",
         "latency bound",

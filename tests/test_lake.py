@@ -26,6 +26,7 @@ from quint_reports.warehouse.publish import work_path
 from quint_reports.warehouse.views import list_views
 
 SimFactory = Callable[..., Simulator]
+pytestmark = pytest.mark.xdist_group("lake")  # one worker: one PostgreSQL and one synced lake for the module
 ROOT = Path(__file__).resolve().parents[1]
 
 

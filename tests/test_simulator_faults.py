@@ -3,6 +3,7 @@ retrying client always gets through."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
@@ -10,6 +11,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from quint_reports.ingest.client import ApiClient, RequestFailed
+from quint_reports.settings import Settings, Token
 from quint_reports.simulator import Faults, Simulator
 
 
@@ -128,3 +131,37 @@ def test_invalid_fault_switches_are_refused() -> None:
         Faults(error_rate=0.7, rate_limit_rate=0.5)
     with pytest.raises(ValueError):
         Faults(latency_ms=-1)
+
+
+@pytest.mark.parametrize(
+    ("faults", "overrides", "kind", "text"),
+    [
+        pytest.param(Faults(cut_body_rate=1.0), {}, "network", "connection closed mid-response", id="cut-body"),
+        pytest.param(
+            Faults(hang_rate=1.0, hang_seconds=5),
+            {"read_timeout": 0.3},
+            "timeout",
+            "timed out (ReadTimeout)",
+            id="hang",
+        ),
+        pytest.param(Faults(), {"max_response_bytes": 100}, "too_large", "over the 100-byte limit", id="too-large"),
+        pytest.param(Faults(), {"api_url": "http://127.0.0.1:9"}, "refused", "connection refused", id="refused"),
+    ],
+)
+def test_the_sync_client_names_each_failure_over_real_http(
+    quint_simulator: Callable[..., Simulator], faults: Faults, overrides: dict[str, object], kind: str, text: str
+) -> None:
+    """The aiohttp transport under the sync's client: each fault comes back as the same RequestFailed kind."""
+    sim = quint_simulator(sessions=5, faults=faults)
+    values: dict[str, object] = {"api_url": sim.base_url, "token": Token(sim.token), "max_attempts": 1}
+    values.update(overrides)
+
+    async def fetch() -> RequestFailed:
+        async with ApiClient(Settings(**values)) as api:  # type: ignore[arg-type]
+            with pytest.raises(RequestFailed) as info:
+                await api.get("/v1/sessions")
+        return info.value
+
+    failure = asyncio.run(fetch())
+    assert failure.kind == kind and text in str(failure)
+    assert sim.token not in str(failure)

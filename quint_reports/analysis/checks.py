@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from quint_reports.analysis.severity import FAIL_ON
 from quint_reports.warehouse.query import run_query
 from quint_reports.warehouse.views import checks
 
@@ -39,13 +40,6 @@ the simulator's manifest use them)."""
 
 SEVERITY: dict[str, str] = {c.id: c.severity for c in checks()}
 """Check id -> its severity, as its file declares it."""
-
-FAIL_ON: dict[str, tuple[str, ...]] = {
-    "error": ("error",),
-    "warning": ("error", "warning"),
-    "never": (),
-}
-"""``--fail-on`` value -> the severities that count as failing."""
 
 
 def check(con_or_db: duckdb.DuckDBPyConnection | str | os.PathLike[str] | None = None) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
+from quint_reports.exceptions import ConfigError
 from quint_reports.timebounds import TimeBound, resolve_window
 from quint_reports.warehouse.query import run_query
 
@@ -102,6 +103,22 @@ def risk_fleet_day(
 ) -> pd.DataFrame:
     """Daily risk series of the whole fleet over the window (with the EWMA of the daily maximum)."""
     return _mart(con, "risk_fleet_day", days, since, until)
+
+
+def require_session(con: duckdb.DuckDBPyConnection, session_id: object) -> str:
+    """``session_id`` when it names a session of the snapshot.
+
+    Raises:
+        ConfigError: it is not a non-empty string, or no session has that id (the message names it).
+    """
+    if not isinstance(session_id, str) or not session_id.strip():
+        raise ConfigError(f"session_id must be a session's id (text), got {session_id!r}")
+    if not bool(run_query(con, "session_known", [session_id])["known"].iloc[0]):
+        raise ConfigError(
+            f"no session {session_id!r} in this database: check the id (sessions lists them), "
+            "or sync again if it started after the last sync"
+        )
+    return session_id
 
 
 def session_risk(con: duckdb.DuckDBPyConnection, session_id: str) -> pd.DataFrame:

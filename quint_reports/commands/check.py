@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from quint_reports.analysis.checks import FAIL_ON, check, count_failing, resolved, to_json, to_table
+from quint_reports.analysis.severity import FAIL_ON
 
 
 def register(sub: Any) -> None:
@@ -43,6 +43,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the findings and return the exit code."""
+    from quint_reports.analysis.checks import check, count_failing, resolved, to_json, to_table
     from quint_reports.warehouse.publish import connect
 
     con = connect(args.db)

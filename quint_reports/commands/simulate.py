@@ -6,9 +6,6 @@ import argparse
 from typing import Any
 
 from quint_reports.exceptions import ConfigError
-from quint_reports.simulator.faults import Faults
-from quint_reports.simulator.run import simulate
-from quint_reports.timebounds import end_time
 
 EXAMPLE = "example: quint-reports simulate --port 8765 --seed 1 --sessions 2000 --latency-ms 20 --error-rate 0.05"
 
@@ -87,6 +84,10 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the fault switches from the arguments and call ``simulate``."""
+    from quint_reports.simulator.faults import Faults
+    from quint_reports.simulator.run import simulate
+    from quint_reports.timebounds import end_time
+
     try:
         faults = Faults(
             latency_ms=args.latency_ms,

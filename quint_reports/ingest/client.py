@@ -15,7 +15,10 @@ Retry policy, per request:
 - a body larger than ``max_response_bytes`` fails the request at once, with its size.
 
 The ``httpx.AsyncClient`` is created inside ``async with ApiClient(...)`` so it
-always belongs to the running event loop; nothing is cached between runs.
+always belongs to the running event loop; nothing is cached between runs. Under it,
+aiohttp does the HTTP (``httpx_aiohttp.AiohttpTransport``, one pool of ``concurrency``
+connections): at c=32 httpcore cost 1.6-4.2 ms of CPU per request, aiohttp under the
+same httpx API 1.1 ms (bench/client_probe.py), and the sync is CPU-bound.
 Error texts name the method and path, never headers, so the token cannot leak.
 """
 
@@ -34,7 +37,9 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import aiohttp
 import httpx
+from httpx_aiohttp import AiohttpTransport
 
 from quint_reports.exceptions import AuthError, QuintError
 from quint_reports.ingest.jsonbody import decode
@@ -112,16 +117,12 @@ def backoff_delay(retry: int, base: float, cap: float, rng: Callable[[], float] 
     return rng() * min(cap, base * (2**retry))
 
 
-def _retry_reason(response: httpx.Response) -> tuple[str, str] | None:
-    if response.status_code == 429:
+def _retry_reason(status: int) -> tuple[str, str] | None:
+    if status == 429:
         return "rate_limited", "rate limited (HTTP 429)"
-    if response.status_code >= 500:
-        return "server_error", f"HTTP {response.status_code}"
+    if status >= 500:
+        return "server_error", f"HTTP {status}"
     return None
-
-
-CONNECTIONS_PER_POOL = 4
-"""Connections per httpx pool; the concurrency is spread over as many pools as it takes."""
 
 
 class ApiClient:
@@ -142,8 +143,7 @@ class ApiClient:
         self._sleep = sleep
         self._rng = rng
         self._clock = clock
-        self._shards: list[httpx.AsyncClient] = []
-        self._in_flight: list[int] = []
+        self._http: httpx.AsyncClient | None = None
         self._gate = asyncio.Semaphore(settings.concurrency)
 
     def __repr__(self) -> str:
@@ -151,65 +151,48 @@ class ApiClient:
 
     async def __aenter__(self) -> ApiClient:
         s = self.settings
-        # Several small pools instead of one large one: httpcore scans every connection of a
-        # pool on each request, so one pool of 32 cost 5.7 ms of CPU per request where 8 pools
-        # of 4 cost 1.2 ms (bench/client_probe.py), and the sync is CPU-bound, not API-bound.
-        sizes = [CONNECTIONS_PER_POOL] * (s.concurrency // CONNECTIONS_PER_POOL)
-        if s.concurrency % CONNECTIONS_PER_POOL:
-            sizes.append(s.concurrency % CONNECTIONS_PER_POOL)
-        self._shards = [
-            httpx.AsyncClient(
-                base_url=s.api_url,
-                headers={"Authorization": f"Bearer {s.token.reveal()}", "Accept": "application/json"},
-                timeout=httpx.Timeout(connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout, pool=None),
-                # Requests go to the least busy pool and the semaphore bounds the total,
-                # so no pool ever holds more requests than connections.
-                limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
-                transport=self._transport,
-                follow_redirects=False,
-                trust_env=False,
-            )
-            for size in sizes
-        ]
-        self._in_flight = [0] * len(self._shards)
+        self._http = httpx.AsyncClient(
+            base_url=s.api_url,
+            headers={"Authorization": f"Bearer {s.token.reveal()}", "Accept": "application/json"},
+            timeout=httpx.Timeout(connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout, pool=None),
+            transport=self._transport or _aiohttp_transport(s.concurrency),
+            follow_redirects=False,
+            trust_env=False,
+        )
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        shards, self._shards = self._shards, []
-        for http in shards:
+        http, self._http = self._http, None
+        if http is not None:
             await http.aclose()
 
-    async def _send(self, path: str, params: dict[str, str] | None) -> tuple[httpx.Response, bytes]:
-        """One GET on the least busy pool (the caller holds the gate), its body read up to the size cap.
+    async def _send(
+        self, http: httpx.AsyncClient, path: str, params: dict[str, str] | None
+    ) -> tuple[int, httpx.Headers, bytes]:
+        """One GET (the caller holds the gate), its body read up to the size cap.
 
         Raises:
             RequestFailed: the body is larger than ``max_response_bytes`` (not retried: it would be again).
         """
-        index = min(range(len(self._in_flight)), key=self._in_flight.__getitem__)
-        self._in_flight[index] += 1
         cap = self.settings.max_response_bytes
+        response = await http.send(http.build_request("GET", path, params=params), stream=True)
         try:
-            http = self._shards[index]
-            response = await http.send(http.build_request("GET", path, params=params), stream=True)
-            try:
-                declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > cap:
-                    raise _too_large(path, f"{int(declared):,} bytes announced", cap)
-                chunks: list[bytes] = []
-                size = 0
-                # Decoded bytes are counted, so a compressed body cannot blow past the cap either.
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > cap:
-                        raise _too_large(path, f"more than {size:,} bytes", cap)
-                    chunks.append(chunk)
-            finally:
-                await response.aclose()
-            return response, b"".join(chunks)
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > cap:
+                raise _too_large(path, f"{int(declared):,} bytes announced", cap)
+            chunks: list[bytes] = []
+            size = 0
+            # Decoded bytes are counted, so a compressed body cannot blow past the cap either.
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > cap:
+                    raise _too_large(path, f"more than {size:,} bytes", cap)
+                chunks.append(chunk)
         finally:
-            self._in_flight[index] -= 1
+            await response.aclose()
+        return response.status_code, response.headers, b"".join(chunks)
 
     async def get(self, path: str, params: dict[str, str] | None = None, kind: str = "other") -> ApiResponse:
         """GET ``path`` with the retry policy.
@@ -223,7 +206,8 @@ class ApiClient:
             RequestFailed: retries ran out on connection errors, timeouts, 5xx or 429, or the
                 body is larger than ``max_response_bytes``; ``exc.kind`` says which.
         """
-        if not self._shards:
+        http = self._http
+        if http is None:
             raise RuntimeError("use ApiClient inside `async with`")
         s = self.settings
         started = self._clock()
@@ -240,27 +224,27 @@ class ApiClient:
                 self.stats.requests += 1
                 self.stats.by_kind[kind] = self.stats.by_kind.get(kind, 0) + 1
                 try:
-                    response, content = await self._send(path, params)
-                except httpx.TransportError as exc:
+                    status, headers, content = await self._send(http, path, params)
+                except (httpx.TransportError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
                     last_kind, last = _transport_reason(exc)
                 else:
-                    if response.status_code in (401, 403):
+                    if status in (401, 403):
                         raise AuthError(
-                            f"the API refused the token (HTTP {response.status_code}) for GET {path}: "
+                            f"the API refused the token (HTTP {status}) for GET {path}: "
                             f"set {TOKEN_ENV} (or --token-file) to a valid token with read scope"
                         )
-                    reason = _retry_reason(response)
+                    reason = _retry_reason(status)
                     if reason is None:
-                        result, retryable = self._decode(path, response, content)
-                        if not retryable or response.status_code != 200:
+                        result, retryable = self._decode(path, status, headers, content)
+                        if not retryable or status != 200:
                             return result
                         last_kind, last = "invalid_body", f"invalid JSON body ({result.json_error})"
                         if failures + 1 >= s.max_attempts or self._out_of_time(started, 0):
                             return result
                     else:
                         last_kind, last = reason
-                        if response.status_code in (429, 503):
-                            wait = parse_retry_after(response.headers.get("Retry-After"))
+                        if status in (429, 503):
+                            wait = parse_retry_after(headers.get("Retry-After"))
                             if wait is not None:
                                 wait = min(wait, s.retry_after_max)
                                 # The server said when to come back: honour it for as long as the
@@ -346,16 +330,16 @@ class ApiClient:
     def _out_of_time(self, started: float, wait: float) -> bool:
         return self._clock() - started + wait > self.settings.max_retry_seconds
 
-    def _decode(self, path: str, response: httpx.Response, content: bytes) -> tuple[ApiResponse, bool]:
+    def _decode(self, path: str, status: int, headers: httpx.Headers, content: bytes) -> tuple[ApiResponse, bool]:
         body = decode(content, self.settings.token.reveal())
-        headers = {k.lower(): v for k, v in response.headers.items() if k.lower() in ("link", "content-type")}
+        kept = {name: headers[name] for name in ("link", "content-type") if name in headers}
         result = ApiResponse(
             path=path,
-            status=response.status_code,
+            status=status,
             text=body.text,
             data=body.data,
             json_error=body.error,
-            headers=headers,
+            headers=kept,
             raw=body.raw,
         )
         return result, body.retryable
@@ -369,16 +353,55 @@ def _too_large(path: str, size: str, cap: int) -> RequestFailed:
     )
 
 
-def _transport_reason(exc: httpx.TransportError) -> tuple[str, str]:
-    """The kind and a short, token-free description of a transport failure."""
-    if isinstance(exc, httpx.TimeoutException):
+def _aiohttp_transport(concurrency: int) -> AiohttpTransport:
+    """aiohttp under httpx: one pool of ``concurrency`` connections (the gate bounds requests to it)."""
+    ssl_context = httpx.create_ssl_context(trust_env=False)
+
+    def session() -> aiohttp.ClientSession:
+        # Made on the first request, inside the running loop; no cookies and no proxy
+        # settings from the environment, as with httpx's own transport and trust_env=False.
+        connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=0, ssl=ssl_context)
+        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=False)
+
+    return AiohttpTransport(client=session)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and cause not in out:
+        out.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    return out
+
+
+def _transport_reason(exc: BaseException) -> tuple[str, str]:
+    """The kind and a short, token-free description of a transport failure.
+
+    The aiohttp error under an httpx one decides: httpx_aiohttp maps some of them loosely
+    (a refused or dropped connection becomes ``ConnectTimeout``).
+    """
+    chain = _chain(exc)
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        return "refused", "connection refused"
+    cause = next((e for e in chain if isinstance(e, aiohttp.ClientError)), None)
+    if cause is not None:
+        if isinstance(cause, aiohttp.ServerTimeoutError):
+            # httpx's names, which the messages have always used
+            phase = "ConnectTimeout" if isinstance(cause, aiohttp.ConnectionTimeoutError) else "ReadTimeout"
+            return "timeout", f"timed out ({phase})"
+        if isinstance(cause, aiohttp.ClientConnectorError):
+            if isinstance(cause.os_error, ConnectionRefusedError) or "refused" in str(cause).lower():
+                return "refused", "connection refused"
+            return "network", f"cannot connect ({type(cause).__name__})"
+        if isinstance(cause, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientOSError)):
+            return "network", "connection closed mid-response"
+        return "network", type(cause).__name__
+    if isinstance(exc, (httpx.TimeoutException, asyncio.TimeoutError)):
         return "timeout", f"timed out ({type(exc).__name__})"
     if isinstance(exc, httpx.ConnectError):
-        cause: BaseException | None = exc
-        while cause is not None:
-            if isinstance(cause, ConnectionRefusedError) or "refused" in str(cause).lower():
-                return "refused", "connection refused"
-            cause = cause.__cause__ or cause.__context__
+        if any("refused" in str(e).lower() for e in chain):
+            return "refused", "connection refused"
         return "network", f"cannot connect ({type(exc).__name__})"
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
         return "network", "connection closed mid-response"
