@@ -88,3 +88,45 @@ def postgres() -> Iterator[Postgres]:
     finally:
         subprocess.run(_as_owner([_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass
+class S3:
+    endpoint: str
+    """host:port, plain http."""
+    bucket: str = "lake"
+
+    def keys(self) -> list[str]:
+        import boto3
+
+        client = boto3.client(
+            "s3",
+            endpoint_url=f"http://{self.endpoint}",
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        return [item["Key"] for item in client.list_objects_v2(Bucket=self.bucket).get("Contents", [])]
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[S3]:
+    """An S3-compatible server (moto) on a free loopback port, with one bucket."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        store = S3(f"127.0.0.1:{port}")
+        boto3.client(
+            "s3",
+            endpoint_url=f"http://{store.endpoint}",
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        ).create_bucket(Bucket=store.bucket)
+        yield store
+    finally:
+        server.stop()

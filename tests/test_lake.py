@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import papermill
 import pytest
-from lake_servers import PASSWORD, Postgres, postgres  # noqa: F401  (the session fixture)
+from lake_servers import PASSWORD, S3, Postgres, postgres, s3  # noqa: F401  (the session fixtures)
 from test_sync import assert_truth, settings_for
 from test_sync_processes import cli
 
@@ -257,6 +257,28 @@ def test_readers_during_a_nightly_and_kill_9_of_a_writer(
     _, err = rerun.communicate(timeout=120)
     assert rerun.returncode == 0, err
     assert_truth(url, sim)  # type: ignore[arg-type]
+    assert_same_views(db, url)
+
+
+def test_a_lake_with_its_data_in_s3(
+    synced: tuple[Simulator, Path, str],
+    postgres: Postgres,  # noqa: F811
+    s3: S3,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, db, _ = synced
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "QUINT_S3_ENDPOINT": s3.endpoint,
+        "QUINT_S3_USE_SSL": "false",
+    }.items():
+        monkeypatch.setenv(name, value)
+    url = postgres.new_lake_url()
+    lake = resolve_lake(url, f"s3://{s3.bucket}/quint")
+    assert lake is not None
+    publish_lake(db, lake)
+    assert any(key.startswith("quint/") and key.endswith(".parquet") for key in s3.keys())
     assert_same_views(db, url)
 
 
