@@ -58,6 +58,7 @@ def profile_sql(db: Path, sql: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="qbench-prof-") as tmp:
         out = Path(tmp) / "profile.json"
         with duckdb.connect(str(db)) as con:
+            con.execute("set schema = 'staging'")  # where the layer files run (views.SCHEMAS)
             con.execute("pragma enable_profiling = 'json'")
             con.execute(f"pragma profiling_output = '{out}'")
             con.execute(sql)
@@ -162,6 +163,24 @@ def run_stage(db: Path, out: Path, progress: Path) -> dict[str, Any]:
     }
 
 
+def touch_sessions(db: Path, share: float) -> int:
+    """Mark ``share`` of the events bodies as landed by a new run, as a sync that refetched them would."""
+    from quint_reports.warehouse.publish import WorkDatabase
+
+    with WorkDatabase(db) as work:
+        assert work.con is not None
+        work.con.execute(
+            "update raw.raw_session_bodies set run_id = 'bench-changed', fetched_at = now() "
+            "where kind = 'events' and hash(session_id) % 10000 < ?",
+            [round(share * 10000)],
+        )
+        changed = work.con.execute(
+            "select count(*) from raw.raw_session_bodies where run_id = 'bench-changed'"
+        ).fetchone()[0]  # type: ignore[index]
+        work.publish()
+    return int(changed)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the stage on ``--db`` and write the result JSON."""
     parser = argparse.ArgumentParser(prog="python -m bench.large")
@@ -170,9 +189,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile-report", help="after the timed stage, cProfile the report into this file")
     parser.add_argument("--result", required=True, type=Path)
     parser.add_argument("--progress", required=True, type=Path)
+    parser.add_argument(
+        "--changed-share", type=float, default=0.0, help="then land this share of events bodies anew and run again"
+    )
     args = parser.parse_args(argv)
 
     result = run_stage(args.db, args.out, args.progress)
+    if args.changed_share:
+        changed = touch_sessions(args.db, args.changed_share)
+        again = run_stage(args.db, args.out, args.progress)
+        again.pop("slowest_sql")
+        result["incremental"] = {"changed_sessions": changed, **again}
     result["db_bytes"] = args.db.stat().st_size
     result["report_bytes"] = sum(p.stat().st_size for p in args.out.rglob("*") if p.is_file())
     # Untimed from here: where the time of the slowest SQL file goes.

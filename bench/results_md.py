@@ -533,7 +533,7 @@ def render(results: dict[str, Any]) -> str:
     if startup:
         out += ["## 5. Start-up of the CLI", "", *_startup(startup)]
     if results.get("lake"):
-        out += ["## 6. Publishing to a DuckLake", "", *_lake(results["lake"])]
+        out += ["## 7. Publishing to a DuckLake", "", *_lake(results["lake"])]
     profiles = _profiles(matrix, large)
     if profiles:
         out += ["## 4. Where the time goes", "", *profiles]

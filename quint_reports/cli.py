@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from quint_reports.commands import COMMANDS
+from quint_reports.commands import COMMANDS, export_resources
 from quint_reports.exceptions import EXIT_CODES, INTERNAL_ERROR, QuintError
 from quint_reports.ingest.jsonbody import redact_text
 
@@ -63,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for noisy in ("httpx", "httpcore", "aiohttp"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
+        export_resources(args)
         return int(args.func(args))
     except QuintError as exc:
         print(f"quint-reports: error: {exc}", file=sys.stderr)

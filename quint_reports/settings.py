@@ -10,13 +10,18 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import re
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from quint_reports.exceptions import ConfigError
 from quint_reports.ingest.jsonbody import redact_text
+
+if TYPE_CHECKING:  # duckdb is imported where a connection is opened, not by `--help`
+    import duckdb
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +42,14 @@ DEFAULT_MAX_RESPONSE_MB = 64
 TOKEN_ENV = "QUINT_API_TOKEN"
 URL_ENV = "QUINT_API_URL"
 DB_ENV = "QUINT_DB"
+MEMORY_LIMIT_ENV = "QUINT_MEMORY_LIMIT"
+TEMP_DIR_ENV = "QUINT_TEMP_DIR"
+
+DEFAULT_MEMORY_LIMIT = "512MB"
+"""DuckDB's memory limit per connection. Measured by ``make bench`` (100,000 sessions, 5,000,000
+events, 2 cores): see bench/RESULTS.md, section 3; DuckDB's own default is 80% of the RAM."""
+
+_MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 _LOOPBACK_HOSTS = {"localhost"}
 
@@ -69,6 +82,46 @@ class Token:
 
 
 @dataclass(frozen=True)
+class Resources:
+    """What DuckDB may use: a memory limit, and where it spills what does not fit.
+
+    Every connection the package opens (the writer's work file, every reader) applies them.
+    Each spills into its own folder inside ``temp_dir``: ``<db>.work.tmp`` for the writer,
+    ``<db>.read-<pid>.tmp`` for a reader; DuckDB deletes them when the connection closes.
+    """
+
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
+    """A DuckDB size, e.g. ``512MB`` or ``2GiB``."""
+    temp_dir: Path | None = None
+    """The folder the spill folders go in; None: beside the database."""
+
+    @classmethod
+    def resolve(cls, memory_limit: str | None = None, temp_dir: str | os.PathLike[str] | None = None) -> Resources:
+        """From the arguments, else ``QUINT_MEMORY_LIMIT`` / ``QUINT_TEMP_DIR``, else the defaults.
+
+        Raises:
+            ConfigError: the memory limit is not a size such as 512MB.
+        """
+        limit = (memory_limit or os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT).strip()
+        if not _MEMORY_LIMIT.fullmatch(limit):
+            raise ConfigError(
+                f"memory limit must be a size such as 512MB or 2GB, got {redact_text(limit)!r}: "
+                f"fix --memory-limit / {MEMORY_LIMIT_ENV}"
+            )
+        folder = temp_dir or os.environ.get(TEMP_DIR_ENV) or None
+        return cls(limit, Path(folder).expanduser().absolute() if folder else None)
+
+    def spill_dir(self, db: Path, role: str) -> Path:
+        """The folder a connection to ``db`` spills into; ``role`` is ``work`` or ``read-<pid>``."""
+        return (self.temp_dir or db.parent) / f"{db.name}.{role}.tmp"
+
+    def apply(self, con: duckdb.DuckDBPyConnection, db: Path, role: str) -> None:
+        """Set the memory limit and the spill folder on ``con``."""
+        con.execute(f"set memory_limit = '{self.memory_limit}'")  # checked by resolve() against _MEMORY_LIMIT
+        con.execute("set temp_directory = '" + str(self.spill_dir(db, role)).replace("'", "''") + "'")
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a sync needs; build it with :meth:`Settings.resolve`."""
 
@@ -92,6 +145,8 @@ class Settings:
     """Incremental runs re-list sessions started this long before the watermark."""
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_MB * 1024 * 1024
     """A larger response fails its request, with its size, instead of filling the memory."""
+    resources: Resources = field(default_factory=Resources.resolve)
+    """DuckDB's memory limit and spill folder for the work file."""
 
     @classmethod
     def resolve(

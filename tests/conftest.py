@@ -9,6 +9,6 @@ pytest_plugins = ["quint_reports.simulator.pytest_plugin"]
 
 @pytest.fixture(autouse=True)
 def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees a real token or API URL from the environment."""
-    for name in ("QUINT_API_TOKEN", "QUINT_API_URL", "QUINT_DB"):
+    """No test sees a real token, API URL or DuckDB limit from the environment."""
+    for name in ("QUINT_API_TOKEN", "QUINT_API_URL", "QUINT_DB", "QUINT_MEMORY_LIMIT", "QUINT_TEMP_DIR"):
         monkeypatch.delenv(name, raising=False)

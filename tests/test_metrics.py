@@ -122,3 +122,19 @@ def test_a_macro_column_reaches_every_mart(tmp_path: Path, monkeypatch: pytest.M
         con.close()
     finally:
         sqlfiles.sql_dir.cache_clear()
+
+
+def test_the_report_heads_and_formats_its_tables_from_the_catalogue() -> None:
+    from quint_reports.reporting import pages
+
+    derived = [c for c in pages.GROUP_COLUMNS if c not in (pages.NAME, pages.INTERVAL)]
+    assert derived and all(c.label == metrics.metric(c.key, "risk_by_model").heading for c in derived)
+    assert all(c.fmt == metrics.metric(c.key, "risk_by_model").fmt for c in derived)
+    assert {c.key for c in pages.FINDING_COLUMNS} <= {m.name for m in metrics.METRICS}
+    kpis = pages._kpis(
+        {"events": 12, "high_critical_rate": 0.25, "high_critical_ci_low": 0.1, "high_critical_ci_high": 0.4}
+    )
+    assert [(k["label"], k["value"]) for k in kpis] == [
+        (metrics.metric("events", "risk_fleet").label, "12"),
+        (metrics.metric("high_critical_rate", "risk_fleet").label, "25.00%"),
+    ]

@@ -27,6 +27,21 @@ FIGURES = {"risk_overview": 7, "session_drilldown": 3, "model_comparison": 3}
 SQL = re.compile(r"\bselect\b[\s\S]*\bfrom\b|\.sql\(|\.execute\(|read_sql|run_query", re.IGNORECASE)
 
 
+def run_notebook(name: str, out: Path, parameters: dict[str, object]) -> nbformat.NotebookNode:
+    """Execute a notebook with papermill in a real kernel and return the executed notebook."""
+    output = out / f"{name}.out.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOKS / f"{name}.ipynb"),
+        str(output),
+        parameters=parameters,
+        kernel_name="python3",
+        execution_timeout=180,
+        progress_bar=False,
+        cwd=str(out),
+    )
+    return nbformat.read(output, as_version=4)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_committed_without_outputs_with_a_parameters_cell(name: str) -> None:
     path = NOTEBOOKS / f"{name}.ipynb"
@@ -53,17 +68,8 @@ def test_runs_top_to_bottom_against_a_simulated_database(
     parameters: dict[str, object] = {"db": str(db)}
     if name == "model_comparison":
         parameters["models"] = ["openai/gpt-4o", "gpt-4o", "<script>window.__pwned=1</script>"]
+    nb = run_notebook(name, tmp_path, parameters)
     output = tmp_path / f"{name}.out.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOKS / f"{name}.ipynb"),
-        str(output),
-        parameters=parameters,
-        kernel_name="python3",
-        execution_timeout=180,
-        progress_bar=False,
-        cwd=str(tmp_path),
-    )
-    nb = nbformat.read(output, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     figures = [o for o in outputs if "application/vnd.plotly.v1+json" in o.get("data", {})]
@@ -75,21 +81,6 @@ def test_runs_top_to_bottom_against_a_simulated_database(
     if name == "model_comparison":
         shown = json.dumps([f["data"]["application/vnd.plotly.v1+json"] for f in figures])
         assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in shown and "<script>window" not in shown
-
-
-def run_notebook(name: str, out: Path, parameters: dict[str, object]) -> nbformat.NotebookNode:
-    """Execute a notebook with papermill in a real kernel and return the executed notebook."""
-    output = out / f"{name}.out.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOKS / f"{name}.ipynb"),
-        str(output),
-        parameters=parameters,
-        kernel_name="python3",
-        execution_timeout=180,
-        progress_bar=False,
-        cwd=str(out),
-    )
-    return nbformat.read(output, as_version=4)
 
 
 def table_index(nb: nbformat.NotebookNode, heading: str) -> list[str]:

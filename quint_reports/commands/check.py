@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from quint_reports.analysis.severity import FAIL_ON
+from quint_reports.commands import add_resource_arguments
 
 
 def register(sub: Any) -> None:
@@ -38,6 +39,7 @@ def register(sub: Any) -> None:
         action="store_true",
         help="count only findings first seen by the latest sync (new) towards the exit code",
     )
+    add_resource_arguments(parser)
     parser.set_defaults(func=run)
 
 

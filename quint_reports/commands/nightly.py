@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from quint_reports.commands import add_resource_arguments
 from quint_reports.commands.report import add_window_arguments
 from quint_reports.commands.sync import add_full_arguments, add_lake_arguments
 
@@ -40,6 +41,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--api-url", help="API base URL (default: $QUINT_API_URL, else https://api.quintai.dev)")
     parser.add_argument("--token-file", metavar="PATH", help="file holding the API token (default: $QUINT_API_TOKEN)")
     add_full_arguments(parser)
+    add_resource_arguments(parser)
     add_lake_arguments(parser)
     parser.add_argument(
         "--lake-maintain",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from quint_reports.commands import add_resource_arguments
+
 
 def add_window_arguments(parser: argparse.ArgumentParser) -> None:
     """The report window options, shared with ``nightly``."""
@@ -28,6 +30,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--db", help="published database (default: $QUINT_DB, else quint.duckdb)")
     parser.add_argument("--out", default="report", metavar="DIR", help="report folder (default: report)")
     add_window_arguments(parser)
+    add_resource_arguments(parser)
     parser.set_defaults(func=run)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from quint_reports.commands import add_resource_arguments
 from quint_reports.exceptions import EXIT_CODES
 from quint_reports.settings import DEFAULT_API_URL, DEFAULT_CONCURRENCY
 
@@ -76,6 +77,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     bar = parser.add_mutually_exclusive_group()
     bar.add_argument("--progress", dest="progress", action="store_true", default=None, help="force the progress bar")
     bar.add_argument("--no-progress", dest="progress", action="store_false", help="log lines instead of a bar")
+    add_resource_arguments(parser)
     parser.set_defaults(func=run)
 
 

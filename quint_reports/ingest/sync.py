@@ -157,7 +157,7 @@ class _BatchWriter:
             await asyncio.to_thread(self.store.write, self.run_id, batch, state, prune_keep, self.tally)
 
 
-def _apply_views(con: Any) -> str | None:
+def _apply_views(con: Any, *, full: bool) -> str | None:
     """Apply the sql/ view layers into the work file in one transaction; return the error, if any.
 
     A failing SQL file must not cost the night's data: the views roll back to the
@@ -165,7 +165,7 @@ def _apply_views(con: Any) -> str | None:
     """
     con.begin()
     try:
-        apply_views(con)
+        apply_views(con, full=full)
     except duckdb.Error as exc:
         con.rollback()
         log.error("applying the views failed, kept the previous ones: %s", exc)
@@ -232,7 +232,7 @@ async def sync_async(
     started = time.monotonic()
     started_at = datetime.now(timezone.utc)
     run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-    with WorkDatabase(settings.db) as work:
+    with WorkDatabase(settings.db, settings.resources) as work:
         assert work.con is not None
         store = Store(work.con)
         store.ensure_schema()
@@ -308,7 +308,7 @@ async def sync_async(
             failures=dict(outcome.failed),
         )
         store.finish_run(run_id, status, datetime.now(timezone.utc), _counters(result))
-        views_error = _apply_views(work.con)
+        views_error = _apply_views(work.con, full=full)
         if views_error is None:
             store.record_findings(run_id, datetime.now(timezone.utc))
             result = replace(result, **_comparisons(work.con))

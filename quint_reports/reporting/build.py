@@ -109,7 +109,7 @@ def write_report(data: ReportData, out: Path) -> Path:
         links = page_links(data)
         frames = {name: data.marts[name] for name in MARTS}
         frames["check_findings"] = data.findings
-        data.extra["exports"] = write_exports(tmp, frames)
+        data.exports = write_exports(tmp, frames)
         _write_text(tmp, "assets/plotly.min.js", get_plotlyjs())
         for kind in ("model", "platform"):
             # Pages one folder down reach every other page through "../".

@@ -45,7 +45,10 @@ class ReportData:
     """Risk summaries compared or not, and why (``sql/queries/summary_comparisons.sql``)."""
     resolved: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["check", "session_id"]))
     """Findings the latest sync no longer saw (``quint_reports.analysis.checks.resolved``)."""
-    extra: dict[str, Any] = field(default_factory=dict)
+    incomplete: int = 0
+    """Sessions the sync could not land whole (the banner's count)."""
+    exports: list[str] = field(default_factory=list)
+    """The export files written beside the pages (``data/...``), listed on the index."""
 
     def trees(self, key: str) -> tuple[pd.DataFrame, list[str]]:
         """The sessions of the trees holding the riskiest sessions under ``key``, and those ids."""

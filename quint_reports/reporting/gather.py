@@ -103,8 +103,8 @@ def gather(con: duckdb.DuckDBPyConnection, window: Window, built_at: datetime) -
         top=top,
         comparisons=run_query(con, "summary_comparisons"),
         resolved=resolved(con),
+        incomplete=incomplete_count(con),
     )
-    data.extra["incomplete"] = incomplete_count(con)
     log.info(
         "report data: %d models, %d platforms, %d findings, %d sessions in the riskiest trees",
         len(marts["risk_by_model"]),

@@ -20,8 +20,10 @@ import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from quint_reports import metrics
 from quint_reports.reporting import plots
 from quint_reports.reporting.data import ReportData
+from quint_reports.timebounds import utc_label
 
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "displayModeBar": False, "responsive": True}
 """Figure options: no mode bar (it covered legends; drag still zooms, a double click resets)
@@ -36,45 +38,66 @@ TOP_FINDINGS = 50
 
 @dataclass(frozen=True)
 class Col:
-    """One table column: mart key, heading, and whether it is a number."""
+    """One table column: its key in the rows, heading, whether it is a number, and its format."""
 
     key: str
     label: str
     numeric: bool = True
+    fmt: str = "num"
 
+
+def col(key: str, view: str, *, full: bool = False) -> Col:
+    """A column as the metric catalogue describes ``key`` in ``view``: heading (or full label) and format."""
+    entry = metrics.metric(key, view)
+    return Col(key, entry.label if full else entry.heading, entry.fmt in ("int", "num", "pct"), entry.fmt)
+
+
+def cols(keys: Iterable[str], view: str, *, full: bool = False) -> list[Col]:
+    return [col(key, view, full=full) for key in keys]
+
+
+NAME = Col("name", "name", False, "text")
+"""The group's key (a model, a platform) in the group tables."""
+INTERVAL = Col("high_critical_ci", "95% CI", False, "text")
+"""The high + critical rate's interval, the two catalogue bounds shown as one cell."""
 
 GROUP_COLUMNS = [
-    Col("name", "name", False),
-    Col("sessions", "sessions"),
-    Col("events", "events"),
-    Col("mean_risk", "mean risk"),
-    Col("p90_risk", "p90"),
-    Col("max_risk", "max"),
-    Col("high_critical_rate", "high+crit"),
-    Col("high_critical_ci", "95% CI", False),
-    Col("blocked_share", "blocked"),
-    Col("ewma_daily_max", "EWMA daily max"),
-    Col("trend", "trend", False),
+    NAME,
+    *cols(("sessions", "events", "mean_risk", "p90_risk", "max_risk", "high_critical_rate"), "risk_by_model"),
+    INTERVAL,
+    *cols(("blocked_share", "ewma_daily_max", "trend"), "risk_by_model"),
 ]
+"""The group tables (models, platforms, one model's platforms): keys of the catalogue, in this order."""
 SESSION_COLUMNS = [
-    Col("session_name", "session", False),
-    Col("session_id", "id", False),
-    Col("model", "model", False),
-    Col("platform", "platform", False),
-    Col("started_at", "started", False),
-    Col("events", "events"),
-    Col("max_risk", "max risk"),
-    Col("mean_risk", "mean risk"),
+    *cols(("session_name", "session_id", "model", "platform", "started_at"), "sessions"),
+    *cols(("events", "max_risk", "mean_risk"), "risk_by_model", full=True),
 ]
-FINDING_COLUMNS = [
-    Col("status", "status", False),
-    Col("check", "check", False),
-    Col("severity", "severity", False),
-    Col("session_id", "session", False),
-    Col("detail", "detail", False),
-    Col("expected", "expected", False),
-    Col("actual", "actual", False),
-]
+FINDING_COLUMNS = cols(("status", "check", "severity", "session_id", "detail", "expected", "actual"), "check_findings")
+KPI_KEYS = (
+    "sessions",
+    "root_sessions",
+    "events",
+    "events_per_session",
+    "mean_risk",
+    "median_risk",
+    "p90_risk",
+    "p99_risk",
+    "max_risk",
+    "high_critical_rate",
+    "blocked_share",
+    "ewma_daily_max",
+    "trend",
+)
+"""The headline figures of the index (the fleet) and of each model or platform page."""
+COMPARISON_KEYS = (
+    "events_per_session",
+    "mean_risk",
+    "max_risk",
+    "share_critical",
+    "high_critical_rate",
+    "blocked_share",
+)
+"""Metrics a model or platform page sets beside the fleet's."""
 
 
 @cache
@@ -90,10 +113,13 @@ def _env() -> Environment:
 
 
 def fmt(value: Any, kind: str = "num") -> str:
-    """Format a cell: ``int``, ``num`` (2 decimals), ``pct`` (share as %, 2 decimals) or ``text``."""
+    """Format a cell by its catalogue format: ``int``, ``num`` (2 decimals), ``pct`` (share as %, 2 decimals),
+    ``time`` (to the second), or as text (``text``, ``day``, ``bool``, ``json``)."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
         return "–"
-    if kind == "text":
+    if kind == "time":
+        return str(value)[:19]
+    if kind in ("text", "day", "bool", "json"):
         return str(value)
     if kind == "pct":
         # + 0.0 turns a negative zero (a Wilson bound at a rate of 0) into "0.00%", not "-0.00%".
@@ -118,29 +144,14 @@ def _interval(row: Mapping[str, Any]) -> str:
 
 
 def _kpis(row: Mapping[str, Any]) -> list[dict[str, str]]:
-    ci = f"95% CI {_interval(row)}"
-    items = [
-        ("sessions", "sessions", "int", ""),
-        ("root_sessions", "root sessions", "int", ""),
-        ("events", "events", "int", ""),
-        ("events_per_session", "events / session", "num", ""),
-        ("mean_risk", "mean risk", "num", ""),
-        ("median_risk", "median risk", "num", ""),
-        ("p90_risk", "p90 risk", "num", ""),
-        ("p99_risk", "p99 risk", "num", ""),
-        ("max_risk", "max risk", "num", ""),
-        ("high_critical_rate", "high + critical", "pct", ci),
-        ("blocked_share", "blocked", "pct", ""),
-        ("ewma_daily_max", "EWMA daily max", "num", ""),
-        ("trend", "trend", "text", ""),
-    ]
+    notes = {"high_critical_rate": f"95% CI {_interval(row)}"}
     if "trend_slope" in row and fmt(row["trend_slope"]) != "–":
         slope = float(row["trend_slope"])
-        items[-1] = ("trend", "trend", "text", f"{'+' if slope > 0 else ''}{fmt(slope)} points / day")
+        notes["trend"] = f"{'+' if slope > 0 else ''}{fmt(slope)} points / day"
     return [
-        {"key": key, "label": label, "value": fmt(row[key], kind), "note": note}
-        for key, label, kind, note in items
-        if key in row
+        {"key": c.key, "label": c.label, "value": fmt(row[c.key], c.fmt), "note": notes.get(c.key, "")}
+        for c in cols(KPI_KEYS, "risk_fleet", full=True)
+        if c.key in row
     ]
 
 
@@ -148,22 +159,15 @@ def _group_rows(frame: pd.DataFrame, group: str, hrefs: Mapping[str, str]) -> li
     rows = []
     for rec in frame.to_dict("records"):
         name = str(rec[group])
+        cells = {c.key: fmt(rec[c.key], c.fmt) for c in GROUP_COLUMNS if c not in (NAME, INTERVAL)}
         rows.append(
             {
-                "name": name,
-                "sessions": fmt(rec["sessions"], "int"),
-                "events": fmt(rec["events"], "int"),
-                "mean_risk": fmt(rec["mean_risk"]),
-                "p90_risk": fmt(rec["p90_risk"]),
-                "max_risk": fmt(rec["max_risk"]),
-                "high_critical_rate": fmt(rec["high_critical_rate"], "pct"),
-                "high_critical_ci": _interval(rec),
-                "blocked_share": fmt(rec["blocked_share"], "pct"),
-                "ewma_daily_max": fmt(rec["ewma_daily_max"]),
-                "trend": fmt(rec["trend"], "text"),
+                **cells,
+                NAME.key: name,
+                INTERVAL.key: _interval(rec),
                 "_class": "",
                 "_depth": 0,
-                "_links": {"name": hrefs[name]} if name in hrefs else {},
+                "_links": {NAME.key: hrefs[name]} if name in hrefs else {},
             }
         )
     return rows
@@ -196,14 +200,8 @@ def tree_rows(sessions: pd.DataFrame, top_ids: Iterable[str]) -> list[dict[str, 
         rec = records[sid]
         rows.append(
             {
-                "session_name": fmt(rec.get("session_name"), "text"),
+                **{c.key: fmt(rec.get(c.key), c.fmt) for c in SESSION_COLUMNS},
                 "session_id": sid,
-                "model": fmt(rec.get("model"), "text"),
-                "platform": fmt(rec.get("platform"), "text"),
-                "started_at": fmt(rec.get("started_at"), "text")[:19],
-                "events": fmt(rec.get("events"), "int"),
-                "max_risk": fmt(rec.get("max_risk")),
-                "mean_risk": fmt(rec.get("mean_risk")),
                 "_class": "top" if sid in top else "",
                 "_depth": depth,
                 "_links": {},
@@ -228,10 +226,10 @@ def _meta(data: ReportData, root: str, title: str) -> dict[str, Any]:
         "root": root,
         "title": title,
         "version": pkg_version,
-        "built_at": data.built_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "built_at": utc_label(data.built_at, seconds=True),
         "window": data.window.label,
         "snapshot": data.snapshot,
-        "incomplete": int(data.extra.get("incomplete", 0)),
+        "incomplete": data.incomplete,
     }
 
 
@@ -273,9 +271,7 @@ def _findings_context(findings: pd.DataFrame, comparisons: pd.DataFrame, gone: p
             f"{int(n)} {reason}" for reason, n in zip(pending["reason"], pending["sessions"], strict=False)
         ],
         "finding_columns": FINDING_COLUMNS,
-        "finding_rows": [
-            _row({c.key: fmt(r.get(c.key), "text") for c in FINDING_COLUMNS}) for r in rows[:TOP_FINDINGS]
-        ],
+        "finding_rows": [_row({c.key: fmt(r.get(c.key), c.fmt) for c in FINDING_COLUMNS}) for r in rows[:TOP_FINDINGS]],
     }
 
 
@@ -317,20 +313,9 @@ def render_index(data: ReportData, hrefs: Mapping[str, Mapping[str, str]]) -> st
         "top_count": len(top_ids),
         "session_columns": SESSION_COLUMNS,
         "session_rows": tree_rows(tree, top_ids),
-        "exports": list(data.extra.get("exports", [])),
+        "exports": list(data.exports),
     }
     return _env().get_template("index.html").render(**context)
-
-
-COMPARISON = [
-    ("events_per_session", "events per session", "num"),
-    ("mean_risk", "mean risk", "num"),
-    ("max_risk", "max risk", "num"),
-    ("share_critical", "critical share", "pct"),
-    ("high_critical_rate", "high + critical rate", "pct"),
-    ("blocked_share", "blocked share", "pct"),
-]
-"""Metrics a model or platform page sets beside the fleet's."""
 
 
 def render_group(data: ReportData, kind: str, name: str, hrefs: Mapping[str, Mapping[str, str]]) -> str:
@@ -363,7 +348,8 @@ def render_group(data: ReportData, kind: str, name: str, hrefs: Mapping[str, Map
         "tree": figure_html(plots.plot_session_tree(tree, ""), "fig-tree"),
     }
     comparison = []
-    for key, label, kind_fmt in COMPARISON:
+    for c in cols(COMPARISON_KEYS, "risk_fleet", full=True):
+        key, label, kind_fmt = c.key, c.label, c.fmt
         mine, theirs = row.get(key), fleet.get(key)
         delta = float(mine) - float(theirs) if mine is not None and theirs is not None else math.nan
         comparison.append(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import os
 import shutil
 import struct
@@ -23,7 +24,7 @@ from types import TracebackType
 import duckdb
 
 from quint_reports.exceptions import ConfigError, DatabaseError, LockHeld
-from quint_reports.settings import resolve_db
+from quint_reports.settings import Resources, resolve_db
 from quint_reports.warehouse.sqlfiles import read_sql, split_statements
 
 _held: dict[Path, tuple[int, int]] = {}
@@ -99,9 +100,10 @@ class WorkDatabase:
     discards the work file, so the published file is untouched.
     """
 
-    def __init__(self, db: str | os.PathLike[str]) -> None:
+    def __init__(self, db: str | os.PathLike[str], resources: Resources | None = None) -> None:
         self.db = resolve_db(db)
         self.work = work_path(self.db)
+        self.resources = resources or Resources.resolve()
         self.con: duckdb.DuckDBPyConnection | None = None
         self.published = False
         self._lock: contextlib.AbstractContextManager[Path] | None = None
@@ -130,6 +132,7 @@ class WorkDatabase:
                 shutil.copyfile(self.db, self.work)
             try:
                 self.con = duckdb.connect(str(self.work))
+                self.resources.apply(self.con, self.db, "work")
             except duckdb.Error as exc:
                 raise DatabaseError(
                     f"{self.db} is not a DuckDB database this version can open ({_first_line(exc)}): "
@@ -198,7 +201,7 @@ class WorkDatabase:
     def _discard(self) -> None:
         for path in (self.work, _wal(self.work)):
             path.unlink(missing_ok=True)
-        shutil.rmtree(self.work.with_name(self.work.name + ".tmp"), ignore_errors=True)
+        shutil.rmtree(self.resources.spill_dir(self.db, "work"), ignore_errors=True)
 
     def _release(self) -> None:
         if self._lock is not None:
@@ -208,7 +211,13 @@ class WorkDatabase:
             self._lock = None
 
 
-def connect(db: str | os.PathLike[str] | None = None, *, lake: str | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    db: str | os.PathLike[str] | None = None,
+    *,
+    memory_limit: str | None = None,
+    temp_dir: str | os.PathLike[str] | None = None,
+    lake: str | None = None,
+) -> duckdb.DuckDBPyConnection:
     """Open a read-only connection to the latest published snapshot.
 
     The connection keeps seeing that snapshot, and never blocks a sync; call
@@ -217,6 +226,8 @@ def connect(db: str | os.PathLike[str] | None = None, *, lake: str | None = None
     Args:
         db: the published database; else ``QUINT_DB``; else ``quint.duckdb``. A value
             starting ``ducklake:`` names a lake, as ``lake`` does.
+        memory_limit: DuckDB's memory limit; else ``QUINT_MEMORY_LIMIT``; else 512MB.
+        temp_dir: where to spill what does not fit; else ``QUINT_TEMP_DIR``; else beside the database.
         lake: a DuckLake's catalog (``ducklake:postgres:dbname=quint host=...``): its newest
             snapshot, with the same views and marts as the file (see ``warehouse/lake.py``).
 
@@ -234,9 +245,11 @@ def connect(db: str | os.PathLike[str] | None = None, *, lake: str | None = None
         assert target is not None  # a URL was given
         return lakes.connect_lake(target)
     path = resolve_db(db)
+    resources = Resources.resolve(memory_limit, temp_dir)
     if not path.is_file():
         raise DatabaseError(f"no published database at {path}: run `quint-reports sync --db {path}` first")
     con = duckdb.connect(":memory:")
+    resources.apply(con, path, f"read-{os.getpid()}-{next(_readers)}")  # one spill folder per connection
     literal = "'" + str(path).replace("'", "''") + "'"
     try:
         for statement in split_statements(read_sql("landing/attach_snapshot.sql").format(path=literal)):
@@ -275,6 +288,9 @@ def read_write_holder(path: Path) -> str | None:
         name = ""
     return f"PID {pid} ({name})" if name else f"PID {pid}"
 
+
+_readers = itertools.count(1)
+"""Numbers this process's reader connections, so that no two share a spill folder."""
 
 _FLOCK = "hhqqi"
 """struct flock: l_type, l_whence, l_start, l_len, l_pid (padded to the platform's size)."""

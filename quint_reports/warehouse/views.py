@@ -27,10 +27,19 @@ Before the layers the loader creates the macro ``risk_level(score)`` from the ri
 its catalogue entry, so ``duckdb_columns()`` and ``duckdb_views()`` explain themselves.
 
 Every statement is ``create or replace``, so applying twice is the same as once.
+
+Files whose header says ``-- Incremental: rebuilt per session`` build a table keyed by
+``session_id`` from the sessions in ``staging._rebuild`` only. A full build fills it with every
+session and runs the file as written; an incremental one fills it with the sessions whose events
+body changed since the last build (``sql/rebuild/``), deletes their rows and inserts them again.
+The build is full when asked, on the first apply, and whenever the signature recorded on
+``staging._built_events`` differs: it covers those files, the macros they call and the latest
+schema migration, so a new release or a migration rebuilds everything.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -41,7 +50,7 @@ import duckdb
 from quint_reports import metrics
 from quint_reports.ingest.endpoints import fetch_status_sql
 from quint_reports.ingest.rules import sql_macros
-from quint_reports.warehouse.sqlfiles import sql_dir
+from quint_reports.warehouse.sqlfiles import read_sql, sql_dir
 
 LAYERS: tuple[str, ...] = ("staging", "intermediate", "marts", "checks", "findings")
 """View layers, in the order they are applied (``checks`` holds the check files, see ``checks()``)."""
@@ -143,13 +152,26 @@ def list_views() -> list[str]:
 _AFTER_CHECKS = ("check_findings", "finding_history")
 
 
-def apply_views(con: duckdb.DuckDBPyConnection, *, column_comments: bool = True) -> None:
+_INCREMENTAL = "-- Incremental: rebuilt per session"
+"""The header line of a file whose table is rebuilt only for the sessions in ``staging._rebuild``."""
+
+
+def is_incremental(path: Path) -> bool:
+    """Whether a layer file builds a per-session table that an apply may rebuild in part."""
+    return any(line.startswith(_INCREMENTAL) for line in path.read_text(encoding="utf-8").splitlines())
+
+
+def apply_views(con: duckdb.DuckDBPyConnection, *, full: bool = False, column_comments: bool = True) -> bool:
     """Apply every ``sql/`` layer to ``con``; the raw_* tables must already exist.
 
     Args:
         con: a read-write connection to the database to build the views in.
+        full: rebuild every per-session table from all the raw bodies, whatever changed.
         column_comments: comment each documented view's columns too (a DuckLake catalog
             comments views, not their columns).
+
+    Returns:
+        True when the per-session tables were rebuilt in full, False when only for the changed sessions.
 
     Raises:
         duckdb.Error: when a file fails; the message names the file.
@@ -158,13 +180,52 @@ def apply_views(con: duckdb.DuckDBPyConnection, *, column_comments: bool = True)
     _run(con, sql_macros(), "the rules of quint_reports.ingest.rules")
     _run(con, fetch_status_sql(), "stg_fetch_status (from quint_reports.ingest.endpoints)", SCHEMAS["staging"])
     _run(con, metrics.risk_level_macro(), "the risk_level macro (quint_reports.metrics.BANDS)")
+    signature = _signature(con)
+    full = full or _built_signature(con) != signature
+    scope = "rebuild/all_sessions.sql" if full else "rebuild/rebuilt_sessions.sql"
+    _run(con, read_sql(scope), scope)
     for layer in LAYERS:
         if layer == "checks":
             _apply_checks(con)
             continue
         for path in sorted((root / layer).glob("*.sql")):
-            _run(con, path.read_text(encoding="utf-8"), f"{layer}/{path.name}", schema_of(path))
+            text = path.read_text(encoding="utf-8")
+            if not full and is_incremental(path):
+                text = _as_increment(text)
+            _run(con, text, f"{layer}/{path.name}", schema_of(path))
     _run(con, comments_sql(con, columns=column_comments), "the view comments")
+    _run(con, read_sql("rebuild/built_events.sql"), "rebuild/built_events.sql")
+    con.execute(f"comment on table staging._built_events is {_literal(signature)}")
+    return full
+
+
+def _as_increment(text: str) -> str:
+    """Turn ``create or replace table t as <select>`` into: delete the rebuilt sessions' rows, insert them."""
+
+    def increment(match: re.Match[str]) -> str:
+        name = match[2]
+        return f"delete from {name} where session_id in (select session_id from _rebuild);\ninsert into {name}"
+
+    return re.sub(r"create\s+or\s+replace\s+(table)\s+([a-z_][a-z0-9_]*)\s+as", increment, text, flags=re.IGNORECASE)
+
+
+def _signature(con: duckdb.DuckDBPyConnection) -> str:
+    """What the per-session tables depend on besides the raw bodies: their files, the macros, the schema."""
+    try:
+        migration = con.execute("select max(version) from internal._schema_migrations").fetchone()
+    except duckdb.CatalogException:  # a database made without the migration runner (tests' fixtures)
+        migration = None
+    parts = [sql_macros(), metrics.risk_level_macro(), str(migration[0] if migration else None)]
+    parts += [path.read_text(encoding="utf-8") for path in sql_files() if is_incremental(path)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _built_signature(con: duckdb.DuckDBPyConnection) -> str | None:
+    row = con.execute(
+        "select comment from duckdb_tables() where database_name = current_database() "
+        "and schema_name = 'staging' and table_name = '_built_events'"
+    ).fetchone()
+    return None if row is None else row[0]
 
 
 def documented_views() -> dict[str, str]:

@@ -3,6 +3,7 @@
 -- Inputs: raw.raw_session_bodies kind 'events' (HTTP 200 bodies the sync did not reject).
 -- A table, not a view: unnesting millions of events from JSON text is the expensive
 -- step, done once per apply; the `events` view and every rollup read this table.
+-- Incremental: rebuilt per session, for the sessions in staging._rebuild (see the loader).
 -- risk_level follows the documented bands (None 0-10, Low 11-30, Medium 31-55, High 56-80,
 -- Critical 81-100): the macro risk_level(score), built by the loader from quint_reports.metrics.BANDS;
 -- NULL when the score is not valid.
@@ -31,6 +32,7 @@ with source as (
         }]}')).events as evs
     from raw.raw_session_bodies
     where kind = 'events' and http_status = 200 and rejected is null
+        and session_id in (select session_id from _rebuild)
 ),
 
 unnested as (
