@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench browser screenshot clean
+.PHONY: demo test lint bench browser postgres screenshot clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,12 +21,19 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# The lake tests start a real PostgreSQL (initdb + pg_ctl); install Debian's when missing.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { \
+	  echo "installing postgresql (Debian package) for the lake tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
+
 demo: $(STAMP)
 	$(BIN)/quint-reports demo
 
 # Three workers: most tests wait (simulator, subprocess, browser), so this halves the wall time on 2 cores;
 # tests marked with one xdist_group share one worker (and the fixture they build once).
-test: $(STAMP) browser lint
+test: $(STAMP) browser postgres lint
 	$(BIN)/python -m pytest -q -n 3 --dist loadgroup
 
 # Lint, format and types: configured in pyproject.toml.

@@ -183,6 +183,29 @@ def _incremental(inc: dict[str, Any]) -> list[str]:
     return out + [""]
 
 
+def _lake(stage: dict[str, Any]) -> list[str]:
+    out = [
+        (
+            f"{stage['sessions']:,} sessions, {stage['latency_ms']} ms per request, concurrency {stage['concurrency']}; "
+            "the lake's catalog a DuckDB file, its data a local folder. The file's figure is its whole sync; "
+            "the lake's publish runs after it, from the published file (rows written, views rebuilt)."
+        ),
+        "",
+        "| run | file: sync seconds | lake: publish seconds | lake rows inserted | lake rows deleted |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for label, file_row, lake_row in (
+        ("first (full)", stage["file_first"], stage["lake_first"]),
+        ("after 1% new, 5% changed", stage["file_incremental"], stage["lake_incremental"]),
+        ("nothing changed", None, stage["lake_unchanged"]),
+    ):
+        file_s = _time(file_row) if file_row else "-"
+        out.append(
+            f"| {label} | {file_s} | {_s(lake_row['seconds'])} | {lake_row['inserted']:,} | {lake_row['deleted']:,} |"
+        )
+    return out + [""]
+
+
 def _large(large: dict[str, Any]) -> list[str]:
     stage = large["stage"]
     out = [
@@ -509,6 +532,8 @@ def render(results: dict[str, Any]) -> str:
         out += ["## 3. SQL and reports at scale", "", *_large(large)]
     if startup:
         out += ["## 5. Start-up of the CLI", "", *_startup(startup)]
+    if results.get("lake"):
+        out += ["## 7. Publishing to a DuckLake", "", *_lake(results["lake"])]
     profiles = _profiles(matrix, large)
     if profiles:
         out += ["## 4. Where the time goes", "", *profiles]

@@ -27,7 +27,7 @@ from bench import stages
 from bench.machine import load_average, machine_info
 from bench.results_md import render
 
-STAGES = ("sync", "incremental", "large", "startup")
+STAGES = ("sync", "incremental", "large", "startup", "lake")
 """Stages in the order they run."""
 
 RESULTS_DIR = Path(__file__).resolve().parent
@@ -111,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         "incremental": stages.incremental,
         "large": stages.large,
         "startup": stages.startup,
+        "lake": stages.lake,
     }
     errors: dict[str, str] = {}
     results["errors"] = errors

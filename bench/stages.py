@@ -7,6 +7,7 @@ the simulator runs in its own process (``bench.simproc``).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from dataclasses import dataclass
@@ -349,3 +350,38 @@ def startup(plan: Plan, work: Path, log: Any) -> dict[str, Any]:
         rows.append({"command": name, "best_s": min(times), "median_s": statistics.median(times), "returncode": code})
         log(f"startup: {name}: best {min(times):.3f} s, median {statistics.median(times):.3f} s, exit {code}")
     return {"rows": rows, "repeats": STARTUP_REPEATS}
+
+
+def lake(plan: Plan, work: Path, log: Any) -> dict[str, Any]:
+    """The lake's publish beside the file's: first, after 1% new and 5% changed sessions, and unchanged.
+
+    The lake's catalog is a DuckDB file here (no server to start); its data a local folder.
+    The file's figure is its whole incremental sync (fetch, land, views, copy and replace).
+    """
+    from quint_reports.warehouse.lake import publish_lake, resolve_lake
+
+    size, latency, concurrency = plan.incremental_sessions, plan.incremental_latency_ms, plan.incremental_concurrency
+    folder = _fresh(work / "lake")
+    db = folder / "db.duckdb"
+    target = resolve_lake(f"ducklake:{folder / 'catalog.ducklake'}", folder / "data")
+    assert target is not None
+    with SimHost(seed=plan.seed, sessions=size, latency_ms=latency) as sim:
+        first = run_loader(sim, "ours", concurrency, work, None, db=db)
+        lake_first = publish_lake(db, target)
+        log(f"lake stage, first: file sync {first['seconds']:.1f} s, lake publish {lake_first.seconds:.1f} s")
+        sim.command("add_sessions", n=max(1, round(size * plan.new_share)))
+        sim.command("advance", share=plan.advance_share)
+        inc = run_loader(sim, "ours", concurrency, work, None, db=db, incremental=True)
+        lake_inc = publish_lake(db, target)
+        log(f"lake stage, incremental: file sync {inc['seconds']:.1f} s, lake publish {lake_inc.seconds:.1f} s")
+    lake_same = publish_lake(db, target)
+    return {
+        "sessions": size,
+        "latency_ms": latency,
+        "concurrency": concurrency,
+        "file_first": first,
+        "file_incremental": inc,
+        "lake_first": dataclasses.asdict(lake_first),
+        "lake_incremental": dataclasses.asdict(lake_inc),
+        "lake_unchanged": dataclasses.asdict(lake_same),
+    }

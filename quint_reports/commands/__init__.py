@@ -19,6 +19,7 @@ COMMANDS: tuple[str, ...] = (
     "check",
     "report",
     "nightly",
+    "lake",
     "demo",
 )
 """Command modules, in the order --help lists them."""

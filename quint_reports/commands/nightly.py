@@ -7,7 +7,7 @@ from typing import Any
 
 from quint_reports.commands import add_resource_arguments
 from quint_reports.commands.report import add_window_arguments
-from quint_reports.commands.sync import add_full_arguments
+from quint_reports.commands.sync import add_full_arguments, add_lake_arguments
 
 
 def register(subparsers: Any) -> None:
@@ -42,6 +42,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--token-file", metavar="PATH", help="file holding the API token (default: $QUINT_API_TOKEN)")
     add_full_arguments(parser)
     add_resource_arguments(parser)
+    add_lake_arguments(parser)
+    parser.add_argument(
+        "--lake-maintain",
+        action="store_true",
+        help="after the report, expire the lake's snapshots older than 7 days and merge its small files",
+    )
     parser.set_defaults(func=run)
 
 
@@ -67,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
             full=args.full,
             allow_shrink=args.allow_shrink,
             max_response_mb=args.max_response_mb,
+            lake=args.lake,
+            lake_data=args.lake_data,
+            lake_maintain=args.lake_maintain,
         )
     except QuintError:
         raise

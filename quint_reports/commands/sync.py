@@ -41,6 +41,21 @@ def add_full_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_lake_arguments(parser: argparse.ArgumentParser) -> None:
+    """--lake and --lake-data, shared with ``nightly``."""
+    parser.add_argument(
+        "--lake",
+        metavar="URL",
+        help="also publish into this DuckLake, one snapshot per run, e.g. 'ducklake:postgres:dbname=quint "
+        "host=db user=quint' (default: $QUINT_LAKE; the password from PGPASSWORD or ~/.pgpass, never here)",
+    )
+    parser.add_argument(
+        "--lake-data",
+        metavar="PATH",
+        help="the lake's data folder or s3://bucket/prefix, needed when the lake is new (default: $QUINT_LAKE_DATA)",
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``sync`` command."""
     codes = "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items() if code != 1)
@@ -56,6 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--token-file", help="file holding the API token (default: $QUINT_API_TOKEN)")
     parser.add_argument("--since", help="only sessions started on or after this date or ISO datetime")
     add_full_arguments(parser)
+    add_lake_arguments(parser)
     parser.add_argument("--concurrency", type=int, help=f"requests in flight at once (default: {DEFAULT_CONCURRENCY})")
     parser.add_argument("--batch-size", type=int, help="sessions per database write; bounds memory (default: 200)")
     bar = parser.add_mutually_exclusive_group()
@@ -68,10 +84,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the sync and print its one-line summary."""
     from quint_reports.exceptions import PartialFailure
-    from quint_reports.ingest.sync import sync
+    from quint_reports.warehouse.lake import resolve_lake, sync_into_lake
 
+    lake = resolve_lake(args.lake, args.lake_data)
     try:
-        result = sync(
+        result = sync_into_lake(
+            lake,
             args.db,
             api_url=args.api_url,
             token_file=args.token_file,

@@ -21,11 +21,14 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quint_reports.analysis.checks import FAIL_ON, count_failing
 from quint_reports.exceptions import ConfigError, PartialFailure, QuintError
 from quint_reports.timebounds import Window
+
+if TYPE_CHECKING:
+    from quint_reports.warehouse.lake import Lake
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +68,9 @@ def nightly(
     full: bool = False,
     allow_shrink: bool = False,
     max_response_mb: int | None = None,
+    lake: str | None = None,
+    lake_data: str | os.PathLike[str] | None = None,
+    lake_maintain: bool = False,
 ) -> NightlyResult:
     """Sync, check and report under the database's writer lock, logging to a file.
 
@@ -84,6 +90,9 @@ def nightly(
         full: Re-sync everything instead of an incremental run.
         allow_shrink: Let ``full`` prune even when the listing shrank (see ``sync``).
         max_response_mb: Largest response body read, in MiB (default 64).
+        lake: Also publish into this DuckLake (default ``$QUINT_LAKE``), one snapshot per run.
+        lake_data: The lake's data folder or ``s3://bucket/prefix`` (default ``$QUINT_LAKE_DATA``).
+        lake_maintain: After the report, expire the lake's old snapshots and merge its small files.
 
     Returns:
         The outcome; ``exit_code`` is 0, 1 or 5.
@@ -97,11 +106,15 @@ def nightly(
         0
     """
     from quint_reports.timebounds import resolve_window
+    from quint_reports.warehouse.lake import maintain_lake, resolve_lake
     from quint_reports.warehouse.publish import db_lock, resolve_db
 
     if fail_on not in FAIL_ON:
         raise ConfigError(f"--fail-on must be one of {', '.join(FAIL_ON)}, got {fail_on!r}")
     window = resolve_window(days, since, until)  # bad options fail before any work
+    target = resolve_lake(lake, lake_data)
+    if lake_maintain and target is None:
+        raise ConfigError("--lake-maintain needs --lake (or QUINT_LAKE)")
     path = resolve_db(db)
     log_path = Path(log_file) if log_file else default_log_file(path)
     handler = _file_handler(log_path)
@@ -117,9 +130,17 @@ def nightly(
         )
         with db_lock(path):
             partial = _sync(
-                path, api_url, token_file, full=full, allow_shrink=allow_shrink, max_response_mb=max_response_mb
+                path,
+                api_url,
+                token_file,
+                lake=target,
+                full=full,
+                allow_shrink=allow_shrink,
+                max_response_mb=max_response_mb,
             )
             index, findings, failing = _check_and_report(path, Path(out), window, fail_on, fail_on_new)
+            if lake_maintain and target is not None:
+                maintain_lake(target)
         code = PartialFailure.exit_code if partial else (1 if failing else 0)
         seconds = time.monotonic() - started
         log.info(
@@ -155,12 +176,14 @@ def _file_handler(path: Path) -> logging.Handler:
     return handler
 
 
-def _sync(db: Path, api_url: str | None, token_file: str | os.PathLike[str] | None, **options: Any) -> bool:
-    """Run the sync; return True when it ended in a partial failure (data landed, some did not)."""
-    from quint_reports.ingest.sync import sync
+def _sync(
+    db: Path, api_url: str | None, token_file: str | os.PathLike[str] | None, lake: Lake | None, **options: Any
+) -> bool:
+    """Run the sync (and the lake's publish); return True when it ended in a partial failure (data landed, some did not)."""
+    from quint_reports.warehouse.lake import sync_into_lake
 
     try:
-        result = sync(db=db, api_url=api_url, token_file=token_file, **options)
+        result = sync_into_lake(lake, db, api_url=api_url, token_file=token_file, **options)
     except PartialFailure as exc:
         log.info("%s", exc.result.summary())  # type: ignore[attr-defined]
         log.warning("sync finished partially; checking and reporting what landed: %s", exc)

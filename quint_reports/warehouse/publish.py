@@ -216,6 +216,7 @@ def connect(
     *,
     memory_limit: str | None = None,
     temp_dir: str | os.PathLike[str] | None = None,
+    lake: str | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open a read-only connection to the latest published snapshot.
 
@@ -223,9 +224,12 @@ def connect(
     ``connect()`` again to see a newer one. Close it when done.
 
     Args:
-        db: the published database; else ``QUINT_DB``; else ``quint.duckdb``.
+        db: the published database; else ``QUINT_DB``; else ``quint.duckdb``. A value
+            starting ``ducklake:`` names a lake, as ``lake`` does.
         memory_limit: DuckDB's memory limit; else ``QUINT_MEMORY_LIMIT``; else 512MB.
         temp_dir: where to spill what does not fit; else ``QUINT_TEMP_DIR``; else beside the database.
+        lake: a DuckLake's catalog (``ducklake:postgres:dbname=quint host=...``): its newest
+            snapshot, with the same views and marts as the file (see ``warehouse/lake.py``).
 
     Raises:
         DatabaseError: there is no published database at that path, or it cannot be opened.
@@ -234,6 +238,12 @@ def connect(
         >>> con = quint_reports.connect("quint.duckdb")
         >>> con.sql("select count(*) from sessions").fetchall()
     """
+    from quint_reports.warehouse import lake as lakes
+
+    if lake is not None or lakes.is_lake(db):
+        target = lakes.resolve_lake(lake if lake is not None else str(db))
+        assert target is not None  # a URL was given
+        return lakes.connect_lake(target)
     path = resolve_db(db)
     resources = Resources.resolve(memory_limit, temp_dir)
     if not path.is_file():

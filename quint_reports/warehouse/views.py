@@ -161,12 +161,14 @@ def is_incremental(path: Path) -> bool:
     return any(line.startswith(_INCREMENTAL) for line in path.read_text(encoding="utf-8").splitlines())
 
 
-def apply_views(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> bool:
+def apply_views(con: duckdb.DuckDBPyConnection, *, full: bool = False, column_comments: bool = True) -> bool:
     """Apply every ``sql/`` layer to ``con``; the raw_* tables must already exist.
 
     Args:
         con: a read-write connection to the database to build the views in.
         full: rebuild every per-session table from all the raw bodies, whatever changed.
+        column_comments: comment each documented view's columns too (a DuckLake catalog
+            comments views, not their columns).
 
     Returns:
         True when the per-session tables were rebuilt in full, False when only for the changed sessions.
@@ -191,7 +193,7 @@ def apply_views(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> bool:
             if not full and is_incremental(path):
                 text = _as_increment(text)
             _run(con, text, f"{layer}/{path.name}", schema_of(path))
-    _run(con, comments_sql(con), "the view comments")
+    _run(con, comments_sql(con, columns=column_comments), "the view comments")
     _run(con, read_sql("rebuild/built_events.sql"), "rebuild/built_events.sql")
     con.execute(f"comment on table staging._built_events is {_literal(signature)}")
     return full
@@ -258,21 +260,24 @@ def _header(path: Path) -> str:
     return f"{text} {grain}".strip()
 
 
-def comments_sql(con: duckdb.DuckDBPyConnection) -> str:
+def comments_sql(con: duckdb.DuckDBPyConnection, *, columns: bool = True) -> str:
     """``comment on`` statements for every documented view and each of its columns that has a catalogue entry.
 
     Args:
         con: the connection whose views to comment (their columns are read from it).
+        columns: False for the views' comments only.
     """
     views = documented_views()
-    columns = con.execute(
+    statements = [f"comment on view {view} is {_literal(text)};" for view, text in views.items()]
+    if not columns:
+        return "\n".join(statements)
+    found = con.execute(
         "select table_name, column_name from duckdb_columns() "
         "where database_name = current_database() and schema_name = current_schema() and list_contains(?, table_name) "
         "order by table_name, column_index",
         [list(views)],
     ).fetchall()
-    statements = [f"comment on view {view} is {_literal(text)};" for view, text in views.items()]
-    for view, column in columns:
+    for view, column in found:
         try:
             entry = metrics.metric(column, view)
         except KeyError:  # a column without an entry stays uncommented; tests/test_metrics.py fails on it
