@@ -117,6 +117,24 @@ def test_plain_duckdb_attaches_the_lake_and_sees_the_documented_views(synced: tu
     assert con.execute("select count(*) from lake.main.sessions").fetchone() == expected
 
 
+def test_maintenance_expires_old_snapshots_and_keeps_the_latest(synced: tuple[Simulator, Path, str]) -> None:
+    sim, db, url = synced
+
+    def snapshots() -> int:
+        with connect(lake=url) as con:
+            return con.execute("select count(*) from ducklake_snapshots('quint')").fetchone()[0]  # type: ignore[index]
+
+    assert snapshots() >= 2
+    refused = cli(sim, "lake", "maintain", "--lake", url, "--keep", "forever")
+    assert refused.communicate(timeout=60) and refused.returncode == 2
+    done = cli(sim, "lake", "maintain", "--lake", url, "--keep", "0 minutes")
+    out, err = done.communicate(timeout=120)
+    assert done.returncode == 0, err
+    assert "lake maintained" in out
+    assert snapshots() == 1  # every older snapshot expired; the latest stays readable
+    assert_same_views(db, url)
+
+
 def test_check_report_and_a_notebook_run_against_the_lake(synced: tuple[Simulator, Path, str], tmp_path: Path) -> None:
     sim, db, url = synced
     env = {**os.environ}
