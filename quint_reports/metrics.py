@@ -136,6 +136,7 @@ RISK_MARTS = (
 """The marts built from the grouped macros ``sql/intermediate/int_window_grouped_*``."""
 _FINDINGS = ("check_findings", "finding_history")
 _PAIR = ("risk_by_model_pair",)
+_ITEMS = ("risk_by_tool", "risk_by_action_type")
 
 METRICS: tuple[Metric, ...] = (
     # Group keys and days of the risk marts.
@@ -259,6 +260,27 @@ METRICS: tuple[Metric, ...] = (
         "text",
         "'riskier' above +0.1 points/day with its interval above 0, 'safer' likewise below, else 'steady';"
         " or 'insufficient data'",
+    ),
+    # Tools and action types (risk_by_tool, risk_by_action_type).
+    Metric(
+        "events", "events", "int", "distinct events of the tool or action type in the window", "events", views=_ITEMS
+    ),
+    Metric(
+        "scored_events",
+        "scored events",
+        "int",
+        "of those events, the ones with a valid score",
+        "events",
+        "scored",
+        views=_ITEMS,
+    ),
+    Metric(
+        "critical_allowed_events",
+        "critical events allowed",
+        "int",
+        "events scored Critical whose decision was allow: the risk that got through",
+        "events",
+        "critical allowed",
     ),
     # Model against model (risk_by_model_pair).
     Metric("other_model", "other model", "text", "the model compared with", views=_PAIR),

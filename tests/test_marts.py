@@ -468,3 +468,39 @@ def test_fleet_window_macro_and_empty_window(org: tuple[duckdb.DuckDBPyConnectio
     assert con.execute("select count(*) from risk_fleet_between(?, null)", [T0 + timedelta(days=400)]).fetchone() == (
         0,
     )
+
+
+@pytest.mark.parametrize(
+    ("view", "column", "source"),
+    [("risk_by_tool", "tool_name", "tool"), ("risk_by_action_type", "action_type", "action")],
+)
+def test_tool_and_action_marts_match_pandas(
+    org: tuple[duckdb.DuckDBPyConnection, pd.DataFrame], view: str, column: str, source: str
+) -> None:
+    con, df = org
+    got = con.execute(f"select * from {view}").df()
+    expected = {}
+    for item, g in df.groupby(df[source].fillna("(unknown)")):
+        scored = g["risk"].notna().sum()
+        high = g["level"].isin(["High", "Critical"]).sum()
+        decided = g["decision"].notna().sum()
+        blocked = (g["decision"] == "block").sum()
+        expected[item] = {
+            "sessions": g["session_id"].nunique(),
+            "events": len(g),
+            "scored_events": scored,
+            "high_critical_events": high,
+            "high_critical_rate": high / scored if scored else math.nan,
+            "critical_allowed_events": ((g["level"] == "Critical") & (g["decision"] == "allow")).sum(),
+            "blocked_events": blocked,
+            "blocked_share": blocked / decided if decided else math.nan,
+        }
+    assert sorted(got[column]) == sorted(expected)
+    for row in got.to_dict("records"):
+        for key, value in expected[row[column]].items():
+            assert row[key] == pytest.approx(value, nan_ok=True), (row[column], key)
+    # Riskiest first: by rate, then critical events allowed, then events.
+    order = list(
+        zip(-got["high_critical_rate"].fillna(-1), -got["critical_allowed_events"], -got["events"], strict=True)
+    )
+    assert order == sorted(order)

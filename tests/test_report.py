@@ -351,3 +351,25 @@ def test_riskiest_sessions_follow_the_stated_tie_rule(built: tuple[Path, Path]) 
     maxima = [key[s][0] for s in expected]
     assert len(set(maxima)) < len(maxima)
     assert TIE_RULE in built[1].read_text()
+
+
+def test_tools_and_action_types_are_ranked_by_risk_with_their_volume(
+    built: tuple[Path, Path], marts: dict[str, pd.DataFrame]
+) -> None:
+    page = Page(built[1].read_text())
+    con = connect(built[0])
+    try:
+        tools, actions = analysis.risk_by_tool(con), analysis.risk_by_action_type(con)
+    finally:
+        con.close()
+    for name, column, mart in (("risk_by_tool", "tool_name", tools), ("risk_by_action_type", "action_type", actions)):
+        shown = page.tables[name]
+        assert [r[column] for r in shown] == mart[column].astype(str).head(len(shown)).tolist()
+        rates = [number(r["high_critical_rate"]) for r in shown]
+        assert rates == sorted(rates, reverse=True) and len(shown) >= 3
+        first = mart.iloc[0]
+        assert int(shown[0]["events"]) == first["events"]
+        assert int(shown[0]["critical_allowed_events"]) == first["critical_allowed_events"]
+    # What is used most is not what is riskiest: the busiest action type does not lead the table.
+    busiest = actions.sort_values("events", ascending=False).iloc[0]["action_type"]
+    assert page.tables["risk_by_action_type"][0]["action_type"] != busiest

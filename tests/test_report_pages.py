@@ -97,6 +97,26 @@ def _day_frame(key: str, names: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _item_frame(column: str, names: list[str]) -> pd.DataFrame:
+    """A risk_by_tool / risk_by_action_type frame, riskiest first; the last item has few events."""
+    return pd.DataFrame(
+        [
+            {
+                column: name,
+                "sessions": 9 - i,
+                "events": 300 if i < len(names) - 1 else 4,
+                "scored_events": 290,
+                "high_critical_events": 60 - 10 * i,
+                "high_critical_rate": (60 - 10 * i) / 290,
+                "critical_allowed_events": 7 - i,
+                "blocked_events": 5,
+                "blocked_share": 5 / 300,
+            }
+            for i, name in enumerate(names)
+        ]
+    )
+
+
 def make_data() -> ReportData:
     """A small report's data, with hostile model, platform, session names and findings."""
     cross = _group_frame("model", [m for m in MODELS for _ in PLATFORMS])
@@ -213,6 +233,8 @@ def make_data() -> ReportData:
             "risk_by_model_platform": cross,
             "risk_fleet": _group_frame("model", ["fleet"]).drop(columns=["model"]),
             "risk_fleet_day": _day_frame("model", ["fleet"]).drop(columns=["model"]),
+            "risk_by_tool": _item_frame("tool_name", ["bash", PAYLOAD, "=1+1"]),
+            "risk_by_action_type": _item_frame("action_type", ["FILE_DELETE", "FILE_READ"]),
         },
         findings=findings,
         sessions=sessions,
@@ -242,6 +264,8 @@ def test_layout_one_page_per_model_and_platform(built: Path) -> None:
             "risk_by_model_platform",
             "risk_fleet",
             "risk_fleet_day",
+            "risk_by_tool",
+            "risk_by_action_type",
             "check_findings",
         )
         for e in ("csv", "parquet")

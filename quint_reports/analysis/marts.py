@@ -73,6 +73,20 @@ def risk_by_model_pair(
     return _mart(con, "risk_by_model_pair", days, since, until)
 
 
+def risk_by_tool(
+    con: duckdb.DuckDBPyConnection, days: int | None = None, since: TimeBound = None, until: TimeBound = None
+) -> pd.DataFrame:
+    """Per tool: volume, high+critical rate, critical events allowed, blocked share; riskiest first."""
+    return _mart(con, "risk_by_tool", days, since, until)
+
+
+def risk_by_action_type(
+    con: duckdb.DuckDBPyConnection, days: int | None = None, since: TimeBound = None, until: TimeBound = None
+) -> pd.DataFrame:
+    """Per action type: volume, high+critical rate, critical events allowed, blocked share; riskiest first."""
+    return _mart(con, "risk_by_action_type", days, since, until)
+
+
 def risk_by_model_day(
     con: duckdb.DuckDBPyConnection, days: int | None = None, since: TimeBound = None, until: TimeBound = None
 ) -> pd.DataFrame:

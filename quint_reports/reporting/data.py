@@ -24,6 +24,8 @@ MARTS: tuple[str, ...] = (
     "risk_by_model_platform",
     "risk_fleet",
     "risk_fleet_day",
+    "risk_by_tool",
+    "risk_by_action_type",
 )
 """The marts every report exports to ``data/`` (plus ``check_findings``)."""
 

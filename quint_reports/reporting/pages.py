@@ -83,6 +83,10 @@ SESSION_COLUMNS = [
     *cols(("events", "max_risk", "mean_risk"), "risk_by_model", full=True),
 ]
 FINDING_COLUMNS = cols(("status", "check", "severity", "session_id", "detail", "expected", "actual"), "check_findings")
+ITEM_KEYS = ("events", "scored_events", "high_critical_rate", "critical_allowed_events", "blocked_share")
+"""The tool and action-type tables: what carries the risk, with the volume beside it."""
+TOP_ITEMS = 15
+"""Tools and action types listed on the index (riskiest first); the exports hold all of them."""
 KPI_KEYS = (
     "sessions",
     "root_sessions",
@@ -184,6 +188,19 @@ def _group_rows(frame: pd.DataFrame, group: str, hrefs: Mapping[str, str]) -> li
             }
         )
     return rows
+
+
+def _item_table(frame: pd.DataFrame, column: str, view: str) -> dict[str, Any]:
+    """A tool or action-type table: the mart's riskiest rows first, items with few events folded."""
+    columns = [col(column, view), *cols(ITEM_KEYS, view)]
+    rows = [
+        _row(
+            {c.key: fmt(rec[c.key], c.fmt) for c in columns},
+            "" if rec["events"] >= MIN_EVENTS else "small",
+        )
+        for rec in frame.head(TOP_ITEMS).to_dict("records")
+    ]
+    return {"columns": columns, "rows": rows, "total": len(frame)}
 
 
 def tree_rows(sessions: pd.DataFrame, top_ids: Iterable[str]) -> list[dict[str, Any]]:
@@ -328,6 +345,8 @@ def render_index(data: ReportData, hrefs: Mapping[str, Mapping[str, str]]) -> st
         "model_rows": _group_rows(by_model, "model", hrefs["model"]),
         "platform_rows": _group_rows(by_platform, "platform", hrefs["platform"]),
         "top_count": len(top_ids),
+        "tools": _item_table(data.marts["risk_by_tool"], "tool_name", "risk_by_tool"),
+        "actions": _item_table(data.marts["risk_by_action_type"], "action_type", "risk_by_action_type"),
         "session_columns": SESSION_COLUMNS,
         "session_rows": tree_rows(tree, top_ids),
         "exports": list(data.exports),
