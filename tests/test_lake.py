@@ -5,17 +5,20 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 import papermill
 import pytest
-from lake_servers import PASSWORD, S3, Postgres, postgres, s3  # noqa: F401  (the session fixtures)
+from lake_servers import PASSWORD, S3, Postgres, _bin, postgres, s3  # noqa: F401  (the session fixtures)
+from readme import blocks
 from test_sync import assert_truth, settings_for
 from test_sync_processes import cli
 
@@ -26,7 +29,8 @@ from quint_reports.warehouse.publish import work_path
 from quint_reports.warehouse.views import list_views
 
 SimFactory = Callable[..., Simulator]
-pytestmark = pytest.mark.xdist_group("lake")  # one worker: one PostgreSQL and one synced lake for the module
+SYNCED = pytest.mark.xdist_group("lake-synced")
+"""The tests that read the module's one synced lake share a worker; the others spread (each worker its own PostgreSQL)."""
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -69,7 +73,7 @@ def raw_rows(target: str | Path) -> list[tuple[object, ...]]:
         return rows(con, "raw.raw_session_bodies") + rows(con, "raw.raw_session_list")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def synced(postgres: Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Simulator, Path, str]]:  # noqa: F811
     """One organisation synced by the CLI into a file and a lake, then changed and synced again."""
     os.environ["PGPASSWORD"] = PASSWORD  # module scope: the autouse fixture is per test
@@ -84,6 +88,7 @@ def synced(postgres: Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iter
         yield sim, db, url
 
 
+@SYNCED
 def test_a_sync_into_the_lake_equals_the_sync_into_the_file_view_by_view(synced: tuple[Simulator, Path, str]) -> None:
     sim, db, url = synced
     assert_same_views(db, url)
@@ -103,6 +108,7 @@ def test_a_sync_into_the_lake_equals_the_sync_into_the_file_view_by_view(synced:
         assert con.execute("select count(*) from ducklake_snapshots('quint')").fetchone()[0] == 4  # type: ignore[index]
 
 
+@SYNCED
 def test_plain_duckdb_attaches_the_lake_and_sees_the_documented_views(synced: tuple[Simulator, Path, str]) -> None:
     _, db, url = synced
     con = duckdb.connect()
@@ -117,6 +123,7 @@ def test_plain_duckdb_attaches_the_lake_and_sees_the_documented_views(synced: tu
     assert con.execute("select count(*) from lake.main.sessions").fetchone() == expected
 
 
+@SYNCED
 def test_maintenance_expires_old_snapshots_and_keeps_the_latest(synced: tuple[Simulator, Path, str]) -> None:
     sim, db, url = synced
 
@@ -135,6 +142,7 @@ def test_maintenance_expires_old_snapshots_and_keeps_the_latest(synced: tuple[Si
     assert_same_views(db, url)
 
 
+@SYNCED
 def test_check_report_and_a_notebook_run_against_the_lake(synced: tuple[Simulator, Path, str], tmp_path: Path) -> None:
     sim, db, url = synced
     env = {**os.environ}
@@ -311,3 +319,72 @@ def test_a_missing_extension_package_is_named_and_a_password_in_the_url_refused(
             load_extensions(duckdb.connect(), ("nosuch",))
     finally:
         del PACKAGES["nosuch"]
+
+
+def test_the_readme_team_setup_runs_as_written(postgres: Postgres, tmp_path: Path) -> None:  # noqa: F811
+    """The Team setup section, line by line, against this PostgreSQL: only its host and folder are ours.
+
+    The lines run in one shell, in order, from a folder whose ``.venv`` is this environment, the
+    server's superuser in PGHOST/PGPORT/PGUSER (as on the database host); ``createuser --pwprompt``
+    reads the new role's password from stdin (no terminal). The role and database get names of their
+    own here, since the test server's superuser is already called ``quint``.
+    """
+    (shell,) = [text for language, text in blocks(team_setup=True) if language == "sh"]
+    (python,) = [text for language, text in blocks(team_setup=True) if language == "python"]
+
+    def ours(text: str) -> str:
+        text = text.replace("host=db.internal", f"host=127.0.0.1 port={postgres.port}")
+        text = text.replace("/srv/lake/data", str(tmp_path / "data")).replace(
+            "PGPASSWORD=...", f"PGPASSWORD={PASSWORD}"
+        )
+        text = re.sub(r"\bquint_lake\b", "readme_lake", text)
+        return re.sub(r"(user=|--pwprompt |--owner )quint\b", r"\1readme", text)
+
+    commands = [line for line in ours(shell).splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert len(commands) >= 7
+    script = "".join(f'{line}\necho "rc=$? {n}"\n' for n, line in enumerate(commands))
+    (tmp_path / ".venv").symlink_to(sys.prefix)
+    with Simulator(seed=5, sessions=40, end=datetime.now(timezone.utc)) as sim:
+        env = {
+            **os.environ,
+            "PATH": f"{Path(_bin('createdb')).parent}{os.pathsep}{os.environ['PATH']}",
+            "PGHOST": "127.0.0.1",
+            "PGPORT": str(postgres.port),
+            "PGUSER": "quint",
+            "QUINT_API_URL": sim.base_url,
+            "QUINT_API_TOKEN": sim.token,
+        }
+        done = subprocess.run(
+            ["bash", "-c", script],
+            input=f"{PASSWORD}\n{PASSWORD}\n",
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            start_new_session=True,  # no controlling terminal: createuser reads the password from stdin
+        )
+    codes = {int(n): int(rc) for rc, n in re.findall(r"^rc=(\d+) (\d+)$", done.stdout, re.MULTILINE)}
+    assert sorted(codes) == list(range(len(commands))), done.stdout + done.stderr
+    for n, line in enumerate(commands):
+        # 1 is "ran, with findings at or above --fail-on": the simulator always serves the docs' own defects.
+        allowed = {0, 1} if re.search(r"quint-reports (nightly|check)", line) else {0}
+        assert codes[n] in allowed, (line, done.stderr)
+    assert "lake maintained" in done.stdout and (tmp_path / "report" / "index.html").is_file()
+    assert PASSWORD not in (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    url = f"ducklake:postgres:dbname=readme_lake host=127.0.0.1 port={postgres.port} user=readme"
+    assert_same_views(tmp_path / "quint.duckdb", url)
+
+    code = ours(python).replace(
+        "quint_reports.risk_by_model(con, days=30)", "_ = quint_reports.risk_by_model(con, days=30)"
+    )
+    assert "_ = quint_reports.risk_by_model" in code
+    shown = subprocess.run(
+        [sys.executable, "-c", code + "\nprint(len(_))"],
+        env={**os.environ, "PGPASSWORD": PASSWORD},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert int(shown.stdout.split()[-1]) > 0  # rows, from the lake

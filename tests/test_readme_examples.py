@@ -6,7 +6,8 @@ URL and token in the environment, as the quick start's ``export QUINT_API_TOKEN=
 Shell and console lines run from a folder holding ``quint.duckdb`` and the checkout's
 ``notebooks/``; ``quint-reports``, ``papermill`` and ``duckdb`` are this environment's.
 
-Not run, each for a stated reason (``SKIPPED``): the install lines (this suite runs in that
+The Team setup section's examples need a PostgreSQL server: ``tests/test_lake.py`` runs them against
+its own. Not run, each for a stated reason (``SKIPPED``): the install lines (this suite runs in that
 install), ``make`` (it is what runs this suite), ``export`` (the test sets the environment),
 ``quint-reports simulate`` (a foreground server until Ctrl-C; the simulator's own tests cover it).
 The cron line runs with its paths made the test's own folder.
@@ -25,16 +26,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from readme import blocks
 
 from quint_reports import demo
 from quint_reports.simulator import Simulator
 
 ROOT = Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-BLOCKS = re.findall(r"^```(\w+)\n(.*?)^```", README, re.MULTILINE | re.DOTALL)
-"""(language, text) of every fenced block, in order."""
+BLOCKS = blocks(team_setup=False)
+"""(language, text) of every fenced block outside the Team setup section, in order."""
 BIN = Path(sys.executable).parent
-pytestmark = pytest.mark.xdist_group("readme")  # one worker builds the demo database once for all of them
 SESSIONS = 300  # the smallest demo whose last 30 days hold a model trending riskier (the second SQL example)
 END = datetime.now(timezone.utc).replace(microsecond=0)
 
@@ -94,13 +94,13 @@ def argv(words: list[str]) -> list[str]:
     raise AssertionError(f"the README runs {first!r}: teach this test what it is")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def api() -> Iterator[Simulator]:
     with Simulator(seed=1, sessions=SESSIONS, defects=True, live=True, end=END) as sim:
         yield sim
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo's folder: ``quint.duckdb`` and its report, as ``make demo`` leaves them."""
     folder = tmp_path_factory.mktemp("demo")
