@@ -14,7 +14,7 @@ from tests.fixtures.orgs import clean_org
 from tests.fixtures.raw import T0, applied, uid
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
     connection = applied(clean_org())
     yield connection

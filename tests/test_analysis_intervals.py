@@ -85,7 +85,7 @@ PAIRED = 90
 """Groups compared pairwise (every ordered pair: 8,010 rows)."""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def marts() -> Iterator[tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]]:
     con = applied(RawLanding())
     frame, truth = simulated_sessions()

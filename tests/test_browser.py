@@ -20,13 +20,13 @@ FIGURES = {"index.html": 5, "model": 6, "platform": 6}
 """Plotly figures per page kind."""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with Browser() as b:
         yield b
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = simulated_db(tmp_path_factory.getbasetemp())
     return report(db, tmp_path_factory.mktemp("browser") / "report")
@@ -73,7 +73,7 @@ def test_hostile_names_show_as_text(browser: Browser, index: Path) -> None:
     assert browser.evaluate("document.querySelectorAll('img').length") == 0
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def hand_made(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A report from the hand-made frames, whose riskiest session is named with a script and an img payload.
 

@@ -315,7 +315,7 @@ def assert_same(got: pd.DataFrame, want: pd.DataFrame) -> None:
                 assert a == b, column
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def org() -> Iterator[tuple[duckdb.DuckDBPyConnection, pd.DataFrame]]:
     landing, sessions, events = build()
     con = applied(landing)

@@ -16,7 +16,7 @@ from tests.fixtures.orgs import clean_org
 from tests.fixtures.raw import applied
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
     connection = applied(clean_org())
     yield connection

@@ -100,14 +100,14 @@ def trend_of(shown: str) -> str:
     return re.sub(r" [+-]?[\d.]+ points / day$", "", shown)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     db = simulated_db(tmp_path_factory.getbasetemp())
     out = tmp_path_factory.mktemp("report") / "report"
     return db, report(db, out)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def marts(built: tuple[Path, Path]) -> dict[str, pd.DataFrame]:
     con = connect(built[0])
     try:

@@ -244,7 +244,7 @@ def make_data() -> ReportData:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     parent = tmp_path_factory.mktemp("out")
     return write_report(make_data(), parent / "report")

@@ -12,24 +12,24 @@ import pytest
 from quint_reports.simulator import Simulator
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def sim() -> Iterator[Simulator]:
     with Simulator(seed=11, sessions=250, defects=True) as s:
         yield s
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def api(sim: Simulator) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Bearer {sim.token}"}) as client:
         yield client
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def all_sessions(api: httpx.Client) -> list[dict[str, Any]]:
     return api.get("/v1/sessions").json()["sessions"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def all_events(api: httpx.Client) -> list[dict[str, Any]]:
     return api.get("/v1/events").json()["events"]
 

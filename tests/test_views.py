@@ -66,7 +66,7 @@ def rich_landing() -> RawLanding:
     return clean_org(tweak)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
     connection = applied(rich_landing())
     yield connection
