@@ -388,3 +388,26 @@ def test_the_readme_team_setup_runs_as_written(postgres: Postgres, tmp_path: Pat
     )
     assert shown.returncode == 0, shown.stderr
     assert int(shown.stdout.split()[-1]) > 0  # rows, from the lake
+
+
+OPEN_FOR_WRITING = """
+import sys
+from quint_reports.warehouse.lake import open_lake, resolve_lake
+open_lake(resolve_lake(sys.argv[1], sys.argv[2]), read_only=False).close()
+"""
+
+
+def test_two_writers_creating_a_new_lake_at_once_both_open_it(postgres: Postgres, tmp_path: Path) -> None:  # noqa: F811
+    """Both create the catalog's tables at the same moment; the loser's CREATE collides, and it retries."""
+    for n in range(4):
+        url = postgres.new_lake_url()
+        pair = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPEN_FOR_WRITING, url, str(tmp_path / f"data{n}")],
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        errors = [writer.communicate(timeout=60)[1] for writer in pair]
+        assert [writer.returncode for writer in pair] == [0, 0], errors

@@ -147,26 +147,41 @@ def open_lake(lake: Lake, *, read_only: bool, alias: str = "lake") -> duckdb.Duc
         ConfigError: an extension is missing.
         DatabaseError: the catalog cannot be reached or opened.
     """
-    con = duckdb.connect(":memory:")
-    try:
-        load_extensions(con, lake.extensions)
-        if "httpfs" in lake.extensions:
-            _s3_secret(con)
-        options = ["read_only"] if read_only else []
-        if lake.data and not read_only:
-            options.append("data_path " + _literal(lake.data))
-        sql = read_sql("lake/attach.sql").format(url=_literal(lake.url), options=_options(options))
-        if alias != "lake":
-            sql = sql.replace(" as lake ", f" as {alias} ")  # a fixed name of this module
-        for statement in split_statements(sql):
-            con.execute(statement)
-    except duckdb.Error as exc:
-        con.close()
-        raise DatabaseError(f"cannot open the lake {_where(lake)}: {_first_line(exc)}") from None
-    except BaseException:
-        con.close()
-        raise
-    return con
+    for attempt in range(1, INIT_ATTEMPTS + 1):
+        con = duckdb.connect(":memory:")
+        try:
+            load_extensions(con, lake.extensions)
+            if "httpfs" in lake.extensions:
+                _s3_secret(con)
+            options = ["read_only"] if read_only else []
+            if lake.data and not read_only:
+                options.append("data_path " + _literal(lake.data))
+            sql = read_sql("lake/attach.sql").format(url=_literal(lake.url), options=_options(options))
+            if alias != "lake":
+                sql = sql.replace(" as lake ", f" as {alias} ")  # a fixed name of this module
+            for statement in split_statements(sql):
+                con.execute(statement)
+        except duckdb.Error as exc:
+            con.close()
+            if attempt < INIT_ATTEMPTS and _lost_init_race(exc):
+                time.sleep(0.2 * attempt)  # the other writer is creating the catalog: it exists once that commits
+                continue
+            raise DatabaseError(f"cannot open the lake {_where(lake)}: {_first_line(exc)}") from None
+        except BaseException:
+            con.close()
+            raise
+        return con
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+INIT_ATTEMPTS = 5
+"""Attaches tried when two writers create a new lake's catalog at once (the loser's CREATE collides)."""
+
+
+def _lost_init_race(exc: duckdb.Error) -> bool:
+    """True for DuckLake's catalog creation colliding with another process creating it at the same moment."""
+    text = str(exc)
+    return "Failed to initialize DuckLake" in text and ("duplicate key" in text or "already exists" in text)
 
 
 def connect_lake(lake: Lake) -> duckdb.DuckDBPyConnection:
