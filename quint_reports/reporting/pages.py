@@ -519,9 +519,10 @@ def _place(tree: list[dict[str, Any]], sid: str, session_hrefs: Mapping[str, str
 def _summary_rows(risk: pd.DataFrame) -> list[dict[str, Any]]:
     """The reported risk_summary beside the figures recomputed over the session's own events and its subtree."""
     rec = risk.iloc[0].to_dict() if len(risk) else {}
+    compared = rec.get("status") == "compared"  # a pending session may differ by events still arriving
     rows = []
     for label, reported, own, subtree, agrees, kind in SUMMARY_FIGURES:
-        verdict = rec.get(agrees)
+        verdict = rec.get(agrees) if compared else None
         rows.append(
             _row(
                 {
@@ -529,7 +530,9 @@ def _summary_rows(risk: pd.DataFrame) -> list[dict[str, Any]]:
                     "reported": fmt(rec.get(reported), kind),
                     "own": fmt(rec.get(own), kind),
                     "subtree": fmt(rec.get(subtree), kind),
-                    "agrees": "–" if _missing(verdict) else ("yes" if verdict else "no"),
+                    "agrees": ("–" if compared else "not compared")
+                    if _missing(verdict)
+                    else ("yes" if verdict else "no"),
                 },
                 "" if _missing(verdict) or verdict else "sev-warning",
             )
