@@ -46,9 +46,9 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.run
 
-# The README's picture: the demo's index.html as the test browser shows it.
+# The README's pictures: the demo report's index, a model page and a session page as the test browser shows them.
 screenshot: demo browser
-	$(BIN)/python tests/screenshot.py demo/report/index.html docs/report-screenshot.png
+	$(BIN)/python tests/screenshot.py demo/report docs
 
 clean:
 	rm -rf $(VENV) demo out .pytest_cache

@@ -121,6 +121,17 @@ class Browser:
         url = path.resolve().as_uri()
         self._events.clear()
         self.call("Page.navigate", url=url)
+        return self._loaded(url, settle)
+
+    def click(self, selector: str, settle: float = 0.25) -> PageLoad:
+        """Click the first element matching ``selector`` (a link), wait for the page it opens, as :meth:`load`."""
+        self._events.clear()
+        href = self.evaluate(
+            f"(function(a){{a.click(); return a.href;}})(document.querySelector({json.dumps(selector)}))"
+        )
+        return self._loaded(str(href), settle)
+
+    def _loaded(self, url: str, settle: float) -> PageLoad:
         self._wait_for("Page.loadEventFired")
         time.sleep(settle)  # plotly draws after load; give late console errors time to arrive
         self.evaluate("1")  # drains events queued meanwhile

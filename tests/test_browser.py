@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,8 +11,13 @@ from browser import Browser
 from report_db import simulated_db
 from test_report_pages import PAYLOAD as SESSION_PAYLOAD
 from test_report_pages import make_data
+from test_report_sessions import PAYLOAD as ID_PAYLOAD
+from test_report_sessions import hostile_db
 
+from quint_reports import analysis
 from quint_reports.reporting.build import report, write_report
+from quint_reports.reporting.pages import CRITICAL_ALLOWED
+from quint_reports.warehouse.publish import connect
 
 pytestmark = pytest.mark.slow
 
@@ -133,3 +139,73 @@ def test_group_tables_sort_by_a_click_and_fold_small_groups(browser: Browser, in
     browser.evaluate("document.querySelector('#models .show-small').click()")
     assert len(browser.evaluate(VISIBLE_CELLS.replace("{col}", "sessions"))) == all_rows
     assert browser.evaluate("typeof window.__pwned") == "undefined"
+
+
+@pytest.fixture(scope="module")
+def hostile_sessions(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A report of an organisation with hostile session ids, names and arguments (see test_report_sessions)."""
+    db = hostile_db(tmp_path_factory.mktemp("hostile-sessions-db"))
+    return db, report(db, tmp_path_factory.mktemp("hostile-sessions") / "report")
+
+
+def _link_to(browser: Browser, table: str, sid: str) -> str:
+    """A CSS selector of the link of session ``sid`` in ``table`` (found by its text, as a reader would)."""
+    href = browser.evaluate(
+        f"Array.from(document.querySelectorAll('table[data-table={table}] td[data-col=session_id] a'))"
+        f".find(a => a.textContent === {json.dumps(sid)}).getAttribute('href')"
+    )
+    return f"a[href={json.dumps(href)}]"
+
+
+def test_a_session_link_opens_its_page(browser: Browser, index: Path) -> None:
+    root = index.parent
+    browser.load(index)
+    sid = browser.evaluate("document.querySelector('table[data-table=sessions] td[data-col=session_id] a').textContent")
+    loaded = browser.click(_link_to(browser, "sessions", sid))
+    assert loaded.errors == [] and loaded.url.startswith(root.as_uri() + "/session/")
+    assert all(u.startswith(root.as_uri() + "/") for u in loaded.requests), loaded.requests
+    assert browser.evaluate("document.querySelector('[data-session-id]').textContent") == sid
+    assert browser.evaluate("document.querySelectorAll('table[data-table=events] tbody tr').length") > 0
+    back = browser.click("header a")
+    assert back.url == index.resolve().as_uri()
+
+
+def test_a_hostile_session_page_shows_its_arguments_as_text(
+    browser: Browser, hostile_sessions: tuple[Path, Path]
+) -> None:
+    db, index = hostile_sessions
+    root = index.parent
+    con = connect(db)
+    try:
+        arguments = analysis.session_events(con, "A-1")["arguments"].tolist()
+    finally:
+        con.close()
+    browser.load(index)
+    loaded = browser.click(_link_to(browser, "check_findings", "A-1"))
+    assert loaded.errors == [], loaded.errors
+    # Offline: nothing but the page itself, from inside the report folder.
+    assert loaded.requests and all(u.startswith(root.as_uri() + "/session/") for u in loaded.requests), loaded.requests
+    assert browser.evaluate("typeof window.__pwned") == "undefined"
+    assert browser.evaluate("document.querySelectorAll('img').length") == 0
+    assert browser.evaluate("document.querySelectorAll('script').length") == 1  # the page's own sort script
+    assert browser.evaluate("document.querySelector('[data-session-id]').textContent") == "A-1"
+    assert browser.evaluate("document.querySelector('h1').textContent") == f"Session: {ID_PAYLOAD} #1"
+    shown = browser.evaluate(
+        "Array.from(document.querySelectorAll('table[data-table=events] td[data-col=arguments]')).map(td => td.textContent)"
+    )
+    assert shown == arguments and any(ID_PAYLOAD in a for a in shown)
+    flagged = browser.evaluate(
+        "Array.from(document.querySelectorAll('tr.critical-allowed td[data-col=flag]')).map(td => td.textContent)"
+    )
+    assert flagged == [CRITICAL_ALLOWED]
+    # Up the tree: the parent link opens a-1's page, whose children list links back down.
+    up = browser.click("[data-place=parent] a")
+    assert up.errors == [] and browser.evaluate("document.querySelector('[data-session-id]').textContent") == "a-1"
+    down = browser.click("[data-place=children] a")
+    assert down.url == loaded.url
+    for hostile in ("../../etc/passwd", '"><img src=x onerror=window.__pwned=1>'):
+        browser.load(index)
+        page = browser.click(_link_to(browser, "check_findings", hostile))
+        assert page.errors == [] and browser.evaluate("typeof window.__pwned") == "undefined"
+        assert browser.evaluate("document.querySelector('[data-session-id]').textContent") == hostile
+        assert browser.evaluate("document.querySelectorAll('img').length") == 0

@@ -293,8 +293,11 @@ def test_window_and_size(built: tuple[Path, Path], tmp_path: Path) -> None:
     finally:
         con.close()
     assert int(page.kpis["events"]) == windowed["events"].sum() < int(Page(built[1].read_text()).kpis["events"])
-    total = sum(p.stat().st_size for p in built[1].parent.rglob("*") if p.is_file())
-    assert total < 8_000_000, f"report is {total} bytes"
+    files = [p for p in built[1].parent.rglob("*") if p.is_file()]
+    total = sum(p.stat().st_size for p in files if p.parent.name != "session")
+    assert total < 8_000_000, f"report is {total} bytes without its session pages"
+    # A session page lists at most EVENTS_PER_PAGE events, so each stays small.
+    assert max(p.stat().st_size for p in files if p.parent.name == "session") < 400_000
 
 
 def test_cli_writes_nothing_outside_out(
@@ -373,3 +376,16 @@ def test_tools_and_action_types_are_ranked_by_risk_with_their_volume(
     # What is used most is not what is riskiest: the busiest action type does not lead the table.
     busiest = actions.sort_values("events", ascending=False).iloc[0]["action_type"]
     assert page.tables["risk_by_action_type"][0]["action_type"] != busiest
+
+
+def test_every_session_id_of_the_index_links_to_its_page(built: tuple[Path, Path]) -> None:
+    index = built[1]
+    text = index.read_text()
+    page = Page(text)
+    cells = re.findall(r'<td data-col="session_id" class="name"><a href="(session/[^"]+)">([^<]+)</a>', text)
+    shown = [r["session_id"] for t in ("sessions", "check_findings") for r in page.tables[t]]
+    assert sorted(sid for _, sid in cells) == sorted(shown) and len(shown) > 50
+    for href, sid in cells:
+        target = Page((index.parent / href).read_text())
+        assert (index.parent / href).read_text().count(f"data-session-id>{sid}</code>") == 1, href
+        assert target.tables["events"], href

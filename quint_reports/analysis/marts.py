@@ -16,6 +16,7 @@ excludes ``since``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import duckdb
@@ -135,19 +136,34 @@ def require_session(con: duckdb.DuckDBPyConnection, session_id: object) -> str:
     return session_id
 
 
-def session_risk(con: duckdb.DuckDBPyConnection, session_id: str) -> pd.DataFrame:
-    """One session's reported risk_summary beside its own and subtree figures (0 or 1 row)."""
-    return run_query(con, "session_risk", [session_id])
+def _ids(session_ids: str | Sequence[str]) -> list[str]:
+    return [session_ids] if isinstance(session_ids, str) else [str(i) for i in session_ids]
 
 
-def session_tree(con: duckdb.DuckDBPyConnection, session_id: str) -> pd.DataFrame:
-    """A session's ancestors (level < 0), itself (0) and descendants (level > 0)."""
-    return run_query(con, "session_tree", [session_id, session_id])
+def session_risk(con: duckdb.DuckDBPyConnection, session_id: str | Sequence[str]) -> pd.DataFrame:
+    """One session's reported risk_summary beside its own and subtree figures (0 or 1 row).
+
+    A list of ids gives one row per session found, ordered by id.
+    """
+    return run_query(con, "session_risk", [_ids(session_id)])
 
 
-def session_events(con: duckdb.DuckDBPyConnection, session_id: str) -> pd.DataFrame:
-    """One session's distinct events, in time order."""
-    return run_query(con, "session_events", [session_id])
+def session_tree(con: duckdb.DuckDBPyConnection, session_id: str | Sequence[str]) -> pd.DataFrame:
+    """A session's ancestors (level < 0), itself (0) and descendants (level > 0).
+
+    A list of ids gives every one's tree, ``focus_id`` naming the session each row is relative to.
+    """
+    return run_query(con, "session_tree", [_ids(session_id)])
+
+
+def session_events(
+    con: duckdb.DuckDBPyConnection, session_id: str | Sequence[str], per_session: int | None = None
+) -> pd.DataFrame:
+    """One session's distinct events, in time order; with ``per_session``, only its first that many.
+
+    A list of ids gives each session's events, grouped by session id.
+    """
+    return run_query(con, "session_events", [_ids(session_id), per_session])
 
 
 def findings(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

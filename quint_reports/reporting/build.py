@@ -5,6 +5,7 @@ Layout of a report folder::
     index.html                 fleet overview
     model/<slug>.html          one page per model
     platform/<slug>.html       one page per platform
+    session/<slug>.html        one page per session the report mentions (capped, see gather.MAX_SESSION_PAGES)
     data/<mart>.csv|.parquet   every mart and the check findings
     assets/plotly.min.js       plotly.js, once, referenced relatively (works from file://)
 
@@ -27,7 +28,7 @@ from plotly.offline import get_plotlyjs
 
 from quint_reports.exceptions import ConfigError
 from quint_reports.reporting.data import MARTS, ReportData
-from quint_reports.reporting.pages import render_group, render_index
+from quint_reports.reporting.pages import render_group, render_index, render_session
 from quint_reports.reporting.safe_text import neutralise_frame, unique_slugs
 from quint_reports.timebounds import resolve_window
 
@@ -72,13 +73,20 @@ def write_exports(root: Path, frames: dict[str, pd.DataFrame]) -> list[str]:
     return list(frames)
 
 
+PAGE_KINDS = ("model", "platform", "session")
+"""The page folders: one page per model, per platform, and per session the report mentions."""
+
+
 def page_links(data: ReportData) -> dict[str, dict[str, str]]:
-    """``{"model": {name: "model/<slug>.html"}, "platform": {...}}`` with unique, safe slugs."""
-    links: dict[str, dict[str, str]] = {}
-    for kind in ("model", "platform"):
-        names = [str(n) for n in data.marts[f"risk_by_{kind}"][kind]]
-        links[kind] = {name: f"{kind}/{slug}.html" for name, slug in unique_slugs(names).items()}
-    return links
+    """``{"model": {name: "model/<slug>.html"}, "platform": {...}, "session": {id: ...}}``, unique, safe slugs.
+
+    A session id comes from an agent like any name: it is slugged, never used as a path.
+    """
+    names = {kind: [str(n) for n in data.marts[f"risk_by_{kind}"][kind]] for kind in ("model", "platform")}
+    names["session"] = list(data.session_details)
+    return {
+        kind: {name: f"{kind}/{slug}.html" for name, slug in unique_slugs(names[kind]).items()} for kind in PAGE_KINDS
+    }
 
 
 def write_report(data: ReportData, out: Path) -> Path:
@@ -111,11 +119,13 @@ def write_report(data: ReportData, out: Path) -> Path:
         frames["check_findings"] = data.findings
         data.exports = write_exports(tmp, frames)
         _write_text(tmp, "assets/plotly.min.js", get_plotlyjs())
+        # Pages one folder down reach every other page through "../".
+        nested = {k: {n: f"../{h}" for n, h in v.items()} for k, v in links.items()}
         for kind in ("model", "platform"):
-            # Pages one folder down reach every other page through "../".
-            nested = {k: {n: f"../{h}" for n, h in v.items()} for k, v in links.items()}
             for name, href in links[kind].items():
                 _write_text(tmp, href, render_group(data, kind, name, nested))
+        for sid, href in links["session"].items():
+            _write_text(tmp, href, render_session(data, data.session_details[sid], nested))
         _write_text(tmp, "index.html", render_index(data, links))
         written = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
         _carry_over(out, tmp, set(written))
@@ -160,6 +170,7 @@ def _in_layout(relative: str) -> bool:
     return (top, rest.rsplit(".", 1)[-1]) in {
         ("model", "html"),
         ("platform", "html"),
+        ("session", "html"),
         ("data", "csv"),
         ("data", "parquet"),
         ("assets", "js"),

@@ -29,6 +29,33 @@ MARTS: tuple[str, ...] = (
 )
 """The marts every report exports to ``data/`` (plus ``check_findings``)."""
 
+TOP_FINDINGS = 50
+"""Findings listed on the index page; the CSV holds all of them."""
+
+
+def findings_first(findings: pd.DataFrame) -> pd.DataFrame:
+    """The findings in the order the report lists them: new ones first, otherwise as the checks gave them."""
+    if findings.empty or "status" not in findings.columns:
+        return findings
+    return findings.sort_values("status", key=lambda s: s != "new", kind="stable")
+
+
+@dataclass
+class SessionDetail:
+    """What one session's page shows, read with the session queries of the notebook."""
+
+    session_id: str
+    tree: pd.DataFrame
+    """Its ancestors (``level`` < 0), itself (0) and descendants (``sql/queries/session_tree.sql``)."""
+    events: pd.DataFrame
+    """Its first events in time order, at most the page's cap (``sql/queries/session_events.sql``)."""
+    event_count: int
+    """All its distinct events, shown or not."""
+    risk: pd.DataFrame
+    """The reported risk summary beside the recomputed one, 0 or 1 row (``sql/queries/session_risk.sql``)."""
+    findings: pd.DataFrame
+    """The check findings naming it."""
+
 
 @dataclass
 class ReportData:
@@ -49,6 +76,8 @@ class ReportData:
     """Findings the latest sync no longer saw (``quint_reports.analysis.checks.resolved``)."""
     incomplete: int = 0
     """Sessions the sync could not land whole (the banner's count)."""
+    session_details: dict[str, SessionDetail] = field(default_factory=dict)
+    """The sessions that get a page of their own, by id, most important first (see :func:`gather`)."""
     exports: list[str] = field(default_factory=list)
     """The export files written beside the pages (``data/...``), listed on the index."""
 

@@ -3,7 +3,9 @@
 The marts come through :mod:`quint_reports.analysis.marts`, the findings through
 :func:`quint_reports.analysis.checks.check`; the two report-only queries (the
 snapshot's sync run, the riskiest sessions and their trees) live in
-``sql/queries/report_*.sql`` and run with bound parameters.
+``sql/queries/report_*.sql`` and run with bound parameters. Each session page reads
+its session with the session notebook's queries (``analysis.session_tree``,
+``session_events``, ``session_risk``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from quint_reports.reporting.data import MARTS, ReportData, Window
+from quint_reports.reporting.data import MARTS, TOP_FINDINGS, ReportData, SessionDetail, Window, findings_first
 from quint_reports.warehouse.query import run_query
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,14 @@ FLEET_TOP = 10
 
 GROUP_TOP = 5
 """Riskiest sessions shown on each model and platform page."""
+
+MAX_SESSION_PAGES = 200
+"""Most session pages one report writes, so that a huge organisation's report stays bounded: the
+riskiest sessions first (fleet, then per model and platform), then the rest of their trees, then the
+sessions the findings table names. A session past the cap keeps its id, as text without a link."""
+
+EVENTS_PER_PAGE = 500
+"""Most events one session page lists (its first, in time order); the page says how many it leaves out."""
 
 
 def snapshot_label(con: duckdb.DuckDBPyConnection) -> str:
@@ -76,6 +86,60 @@ def riskiest_sessions(
     return frame, top
 
 
+def page_sessions(
+    sessions: pd.DataFrame, top: dict[str, list[str]], findings: pd.DataFrame, cap: int = MAX_SESSION_PAGES
+) -> list[str]:
+    """The ids of the sessions the report mentions, most important first, at most ``cap`` of them.
+
+    Order: the riskiest sessions (fleet-wide, then per model and per platform), the other members
+    of their trees, then the sessions named by the findings the index lists.
+    """
+    chosen: dict[str, None] = {}
+    named = [*[i for ids in top.values() for i in ids], *sessions["session_id"]]
+    named += list(findings_first(findings).head(TOP_FINDINGS)["session_id"]) if len(findings) else []
+    for sid in named:
+        if sid is None or (isinstance(sid, float) and sid != sid):
+            continue
+        chosen.setdefault(str(sid))
+    return list(chosen)[:cap]
+
+
+def session_details(
+    con: duckdb.DuckDBPyConnection, session_ids: list[str], findings: pd.DataFrame, limit: int = EVENTS_PER_PAGE
+) -> dict[str, SessionDetail]:
+    """What the page of each of ``session_ids`` shows, in their order; ids the snapshot lacks are left out.
+
+    Three queries for all the pages (the session notebook's, given the list): trees, the first
+    ``limit`` events of each session, risk summaries.
+    """
+    from quint_reports import analysis
+
+    if not session_ids:
+        return {}
+    trees = {str(k): part for k, part in analysis.session_tree(con, session_ids).groupby("focus_id", sort=False)}
+    events = {str(k): part for k, part in analysis.session_events(con, session_ids, limit).groupby("session_id")}
+    risks = {str(k): part for k, part in analysis.session_risk(con, session_ids).groupby("session_id")}
+    owners = findings["session_id"].astype(str) if len(findings) else pd.Series([], dtype=str)
+    no_events, no_risk = analysis.session_events(con, [], limit), analysis.session_risk(con, [])
+    details = {}
+    for sid in session_ids:
+        tree = trees.get(sid)
+        if tree is None or not (tree["level"] == 0).any():
+            continue
+        risk = risks.get(sid, no_risk)
+        mine = events.get(sid, no_events)
+        own = risk["own_events"].iloc[0] if len(risk) else None
+        details[sid] = SessionDetail(
+            session_id=sid,
+            tree=tree.reset_index(drop=True),
+            events=mine.reset_index(drop=True),
+            event_count=len(mine) if own is None or pd.isna(own) else int(own),
+            risk=risk.reset_index(drop=True),
+            findings=findings[owners == sid] if len(findings) else findings,
+        )
+    return details
+
+
 def gather(con: duckdb.DuckDBPyConnection, window: Window, built_at: datetime) -> ReportData:
     """Read the marts, the findings, the riskiest sessions and the snapshot's name.
 
@@ -93,23 +157,26 @@ def gather(con: duckdb.DuckDBPyConnection, window: Window, built_at: datetime) -
 
     marts = {name: getattr(analysis, name)(con, since=window.since, until=window.until) for name in MARTS}
     sessions, top = riskiest_sessions(con, window)
+    findings = check(con)
     data = ReportData(
         window=window,
         built_at=built_at,
         snapshot=snapshot_label(con),
         marts=marts,
-        findings=check(con),
+        findings=findings,
         sessions=sessions,
         top=top,
         comparisons=run_query(con, "summary_comparisons"),
         resolved=resolved(con),
         incomplete=incomplete_count(con),
+        session_details=session_details(con, page_sessions(sessions, top, findings), findings),
     )
     log.info(
-        "report data: %d models, %d platforms, %d findings, %d sessions in the riskiest trees",
+        "report data: %d models, %d platforms, %d findings, %d sessions in the riskiest trees, %d session pages",
         len(marts["risk_by_model"]),
         len(marts["risk_by_platform"]),
         len(data.findings),
         len(sessions),
+        len(data.session_details),
     )
     return data

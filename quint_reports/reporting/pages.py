@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from quint_reports import metrics
 from quint_reports.reporting import plots
-from quint_reports.reporting.data import ReportData
+from quint_reports.reporting.data import TOP_FINDINGS, ReportData, SessionDetail, findings_first
 from quint_reports.timebounds import utc_label
 
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "displayModeBar": False, "responsive": True}
@@ -31,9 +31,6 @@ and no plotly logo link (it points to an external site)."""
 
 FLEET_LABEL = "(whole fleet)"
 """How the fleet is named beside the models and platforms in tables and charts."""
-
-TOP_FINDINGS = 50
-"""Findings listed on the index page; the CSV holds all of them."""
 
 MIN_SESSIONS, MIN_EVENTS = 5, 30
 """A group with fewer sessions or events is folded away in the group tables (shown on demand): its
@@ -203,12 +200,16 @@ def _item_table(frame: pd.DataFrame, column: str, view: str) -> dict[str, Any]:
     return {"columns": columns, "rows": rows, "total": len(frame)}
 
 
-def tree_rows(sessions: pd.DataFrame, top_ids: Iterable[str]) -> list[dict[str, Any]]:
-    """Session rows in depth-first tree order, each with its indent and highlight.
+def tree_rows(
+    sessions: pd.DataFrame, top_ids: Iterable[str], session_hrefs: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Session rows in depth-first tree order, each with its indent, highlight and page link.
 
     A session whose parent is not in the frame starts a tree; a cycle is cut
-    where it closes, so cyclic data still renders every session once.
+    where it closes, so cyclic data still renders every session once. A session
+    id in ``session_hrefs`` links to its page; the others stay text.
     """
+    session_hrefs = session_hrefs or {}
     top = {str(i) for i in top_ids}
     records = {str(r["session_id"]): r for r in sessions.to_dict("records")}
     children: dict[str, list[str]] = {}
@@ -234,7 +235,7 @@ def tree_rows(sessions: pd.DataFrame, top_ids: Iterable[str]) -> list[dict[str, 
                 "session_id": sid,
                 "_class": "top" if sid in top else "",
                 "_depth": depth,
-                "_links": {},
+                "_links": _session_link(sid, session_hrefs),
             }
         )
         for child in sorted(children.get(sid, []), key=lambda c: -float(records[c].get("max_risk") or 0)):
@@ -247,15 +248,25 @@ def tree_rows(sessions: pd.DataFrame, top_ids: Iterable[str]) -> list[dict[str, 
     return rows
 
 
-def _meta(data: ReportData, root: str, title: str) -> dict[str, Any]:
+def _session_link(session_id: object, session_hrefs: Mapping[str, str]) -> dict[str, str]:
+    """``{"session_id": href}`` when the session has a page, else no link."""
+    href = session_hrefs.get(str(session_id))
+    return {"session_id": href} if href else {}
+
+
+@cache
+def _version() -> str:
     try:
-        pkg_version = version("quint_reports")
+        return version("quint_reports")
     except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-        pkg_version = "dev"
+        return "dev"
+
+
+def _meta(data: ReportData, root: str, title: str) -> dict[str, Any]:
     return {
         "root": root,
         "title": title,
-        "version": pkg_version,
+        "version": _version(),
         "built_at": utc_label(data.built_at, seconds=True),
         "window": data.window.label,
         "snapshot": data.snapshot,
@@ -264,6 +275,7 @@ def _meta(data: ReportData, root: str, title: str) -> dict[str, Any]:
         "min_sessions": MIN_SESSIONS,
         "min_events": MIN_EVENTS,
         "tie_rule": TIE_RULE,
+        "plotly": True,
     }
 
 
@@ -271,12 +283,16 @@ def _row(cells: Mapping[str, Any], css: str = "") -> dict[str, Any]:
     return {**cells, "_class": css, "_depth": 0, "_links": {}}
 
 
-def _findings_context(findings: pd.DataFrame, comparisons: pd.DataFrame, gone: pd.DataFrame) -> dict[str, Any]:
+def _findings_context(
+    findings: pd.DataFrame,
+    comparisons: pd.DataFrame,
+    gone: pd.DataFrame,
+    session_hrefs: Mapping[str, str],
+) -> dict[str, Any]:
     """The findings summary (per check and severity), the first ``TOP_FINDINGS`` findings (new ones
-    first), how many summaries were compared or pending, and the findings resolved by the latest sync."""
-    if len(findings):
-        findings = findings.sort_values("status", key=lambda s: s != "new", kind="stable")
-    rows = findings.to_dict("records")
+    first, each session id linked to its page when it has one), how many summaries were compared or
+    pending, and the findings resolved by the latest sync."""
+    rows = findings_first(findings).to_dict("records")
     pending = comparisons[comparisons["status"] == "pending"]
     counts: dict[tuple[str, str], int] = {}
     for r in rows:
@@ -305,8 +321,15 @@ def _findings_context(findings: pd.DataFrame, comparisons: pd.DataFrame, gone: p
             f"{int(n)} {reason}" for reason, n in zip(pending["reason"], pending["sessions"], strict=False)
         ],
         "finding_columns": FINDING_COLUMNS,
-        "finding_rows": [_row({c.key: fmt(r.get(c.key), c.fmt) for c in FINDING_COLUMNS}) for r in rows[:TOP_FINDINGS]],
+        "finding_rows": [_finding_row(r, session_hrefs) for r in rows[:TOP_FINDINGS]],
     }
+
+
+def _finding_row(
+    finding: Mapping[str, Any], session_hrefs: Mapping[str, str], columns: Iterable[Col] = FINDING_COLUMNS
+) -> dict[str, Any]:
+    cells = {c.key: fmt(finding.get(c.key), c.fmt) for c in columns}
+    return {**_row(cells), "_links": _session_link(finding.get("session_id"), session_hrefs)}
 
 
 def render_index(data: ReportData, hrefs: Mapping[str, Mapping[str, str]]) -> str:
@@ -314,7 +337,7 @@ def render_index(data: ReportData, hrefs: Mapping[str, Mapping[str, str]]) -> st
 
     Args:
         data: The report's data.
-        hrefs: ``{"model": {name: relative href}, "platform": {...}}``.
+        hrefs: ``{"model": {name: relative href}, "platform": {...}, "session": {id: relative href}}``.
     """
     by_model, by_platform = data.marts["risk_by_model"], data.marts["risk_by_platform"]
     fleet = data.fleet
@@ -334,7 +357,7 @@ def render_index(data: ReportData, hrefs: Mapping[str, Mapping[str, str]]) -> st
     }
     context = {
         **_meta(data, "", "Quint risk report: fleet overview"),
-        **_findings_context(data.findings, data.comparisons, data.resolved),
+        **_findings_context(data.findings, data.comparisons, data.resolved, hrefs.get("session", {})),
         "fleet_kpis": _kpis(fleet),
         # Without this notice an empty window renders blank charts that look like a broken report.
         "empty_window": not fleet["events"] > 0,
@@ -348,7 +371,7 @@ def render_index(data: ReportData, hrefs: Mapping[str, Mapping[str, str]]) -> st
         "tools": _item_table(data.marts["risk_by_tool"], "tool_name", "risk_by_tool"),
         "actions": _item_table(data.marts["risk_by_action_type"], "action_type", "risk_by_action_type"),
         "session_columns": SESSION_COLUMNS,
-        "session_rows": tree_rows(tree, top_ids),
+        "session_rows": tree_rows(tree, top_ids, hrefs.get("session", {})),
         "exports": list(data.exports),
     }
     return _env().get_template("index.html").render(**context)
@@ -416,6 +439,152 @@ def render_group(data: ReportData, kind: str, name: str, hrefs: Mapping[str, Map
         "cross_columns": GROUP_COLUMNS,
         "cross_rows": cross_rows,
         "session_columns": SESSION_COLUMNS,
-        "session_rows": tree_rows(tree, top_ids),
+        "session_rows": tree_rows(tree, top_ids, hrefs.get("session", {})),
     }
     return _env().get_template("group.html").render(**context)
+
+
+EVENT_COLUMNS = [
+    *cols(("event_at", "action_type", "tool_name", "arguments", "risk_score", "risk_level", "decision"), "events"),
+    Col("flag", "flag", False, "text"),
+]
+"""A session page's events table: the catalogue's columns, then the critical-allowed marker."""
+CRITICAL_ALLOWED = "critical, allowed"
+"""The text marker of an event scored Critical whose decision was allow (beside its row's colour)."""
+SUMMARY_FIGURES = (
+    ("total events", "reported_total_events", "own_events", "subtree_events", "own_total_matches", "int"),
+    ("max risk", "reported_max_risk", "own_max_risk", "subtree_max_risk", "own_max_matches", "num"),
+    ("avg risk", "reported_avg_risk", "own_mean_risk", "subtree_mean_risk", "own_avg_matches", "num"),
+)
+"""The risk summary's rows on a session page: figure, reported column, recomputed own and subtree, agreement."""
+SESSION_FINDING_COLUMNS = [c for c in FINDING_COLUMNS if c.key != "session_id"]
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+
+
+def critical_allowed(event: Mapping[str, Any]) -> bool:
+    """Whether an event was scored Critical and still allowed: the risk that got through."""
+    return event.get("risk_level") == metrics.BANDS[-1].label and event.get("decision") == "allow"
+
+
+def _event_row(event: Mapping[str, Any]) -> dict[str, Any]:
+    cells = {c.key: fmt(event.get(c.key), c.fmt) for c in EVENT_COLUMNS if c.key != "flag"}
+    if _missing(event.get("event_at")) and not _missing(event.get("event_at_raw")):
+        cells["event_at"] = f"unparsed: {event['event_at_raw']}"
+    if _missing(event.get("risk_score")) and not _missing(event.get("risk_score_raw")):
+        cells["risk_score"] = f"invalid: {event['risk_score_raw']}"
+    if _missing(event.get("risk_level")):
+        cells["risk_level"] = metrics.UNKNOWN_BAND
+    flagged = critical_allowed(event)
+    cells["flag"] = CRITICAL_ALLOWED if flagged else ""
+    return _row(cells, "critical-allowed" if flagged else "")
+
+
+def _tree_link(rec: Mapping[str, Any], session_hrefs: Mapping[str, str]) -> dict[str, Any]:
+    """A session of the tree as the page names it: its name, its id, and its page when it has one."""
+    sid = str(rec["session_id"])
+    return {"id": sid, "name": fmt(rec.get("session_name"), "text"), "href": session_hrefs.get(sid)}
+
+
+def _place(tree: list[dict[str, Any]], sid: str, session_hrefs: Mapping[str, str]) -> dict[str, Any]:
+    """Where the session sits: the path from its root, its parent (or why it has none), its children.
+
+    ``tree`` holds the rows of ``session_tree`` (ancestors at negative levels, the session at 0).
+    """
+    me = next(r for r in tree if r["level"] == 0)
+    ancestors: dict[str, dict[str, Any]] = {}
+    for rec in sorted((r for r in tree if r["level"] < 0), key=lambda r: r["level"]):
+        ancestors.setdefault(str(rec["session_id"]), rec)
+    children = [r for r in tree if r["level"] == 1 and str(r["parent_id"]) == sid]
+    parent = None if _missing(me.get("parent_id")) else str(me["parent_id"])
+    if parent is None:
+        parent_note = "none: this is a root session"
+    elif parent == sid:
+        parent_note = "itself (a session naming itself as parent)"
+    elif parent not in ancestors:
+        parent_note = f"{parent} (not in this snapshot)"
+    else:
+        parent_note = ""
+    return {
+        "path": [_tree_link(r, session_hrefs) for r in ancestors.values()],
+        "parent": _tree_link(ancestors[parent], session_hrefs) if parent in ancestors else None,
+        "parent_note": parent_note,
+        "children": [_tree_link(r, session_hrefs) for r in children],
+        "deeper": sum(1 for r in tree if r["level"] > 1),
+    }
+
+
+def _summary_rows(risk: pd.DataFrame) -> list[dict[str, Any]]:
+    """The reported risk_summary beside the figures recomputed over the session's own events and its subtree."""
+    rec = risk.iloc[0].to_dict() if len(risk) else {}
+    compared = rec.get("status") == "compared"  # a pending session may differ by events still arriving
+    rows = []
+    for label, reported, own, subtree, agrees, kind in SUMMARY_FIGURES:
+        verdict = rec.get(agrees) if compared else None
+        rows.append(
+            _row(
+                {
+                    "figure": label,
+                    "reported": fmt(rec.get(reported), kind),
+                    "own": fmt(rec.get(own), kind),
+                    "subtree": fmt(rec.get(subtree), kind),
+                    "agrees": ("–" if compared else "not compared")
+                    if _missing(verdict)
+                    else ("yes" if verdict else "no"),
+                },
+                "" if _missing(verdict) or verdict else "sev-warning",
+            )
+        )
+    return rows
+
+
+def render_session(data: ReportData, detail: SessionDetail, hrefs: Mapping[str, Mapping[str, str]]) -> str:
+    """The page of one session, ``session/<slug>.html``.
+
+    Args:
+        data: The report's data (for the page's provenance).
+        detail: The session's tree, events, risk summary and findings.
+        hrefs: As for :func:`render_group`; these pages sit one folder down.
+    """
+    session_hrefs = hrefs.get("session", {})
+    tree = detail.tree.to_dict("records")
+    me = next(r for r in tree if r["level"] == 0)
+    name = me.get("session_name")
+    facts = [
+        {"key": c.key, "label": c.label, "value": fmt(me.get(c.key), c.fmt), "note": ""}
+        for c in cols(("session_name", "model", "platform", "state", "started_at", "ended_at"), "sessions", full=True)
+    ]
+    risk = detail.risk.iloc[0].to_dict() if len(detail.risk) else {}
+    events = [_event_row(e) for e in detail.events.to_dict("records")]
+    context = {
+        **_meta(data, "../", f"Session: {fmt(name, 'text') if not _missing(name) else detail.session_id}"),
+        "plotly": False,
+        "session_id": detail.session_id,
+        "facts": facts,
+        "links": {k: hrefs.get(k, {}).get(str(me.get(k))) for k in ("model", "platform")},
+        "place": _place(tree, detail.session_id, session_hrefs),
+        "summary_columns": [
+            Col("figure", "figure", False),
+            Col("reported", "reported (risk_summary)"),
+            Col("own", "recomputed: own events"),
+            Col("subtree", "recomputed: subtree"),
+            Col("agrees", "reported = own", False),
+        ],
+        "summary_rows": _summary_rows(detail.risk),
+        "summary_status": fmt(risk.get("status"), "text") if risk else "not compared (no risk row)",
+        "summary_matches": fmt(risk.get("matches"), "text") if risk else "–",
+        "summary_pending": fmt(risk.get("pending_reason"), "text") if risk else "–",
+        "finding_columns": SESSION_FINDING_COLUMNS,
+        "finding_rows": [
+            _finding_row(r, {}, SESSION_FINDING_COLUMNS) for r in findings_first(detail.findings).to_dict("records")
+        ],
+        "event_columns": EVENT_COLUMNS,
+        "event_rows": events,
+        "event_count": detail.event_count,
+        "events_omitted": detail.event_count - len(events),
+        "critical_allowed": sum(1 for e in events if e["flag"]),
+        "critical_allowed_label": CRITICAL_ALLOWED,
+    }
+    return _env().get_template("session.html").render(**context)
