@@ -136,6 +136,10 @@ def sync_tables(matrix: dict[str, Any]) -> list[str]:
             )
         out.append("")
         peers = [r for r in runs if r["loader"] != "ours" and r["size"] == size and r["latency_ms"] == latency]
+        if not peers:
+            out.append("Peers: not run (`--no-peers`).")
+            out.append("")
+            continue
         out.append(
             "Peers in detail: "
             + "; ".join(

@@ -7,6 +7,8 @@ temporary folder, never to bench/RESULTS.md; ``make test`` runs it.
 Example:
     python -m bench.run                      # the full run, about 30 minutes on 2 cores
     python -m bench.run --smoke --out /tmp/b # the smoke, results in /tmp/b
+    python -m bench.run --stages sync --sizes 2000 --latencies 25 --concurrencies 32 --no-profile --no-peers --out /tmp/b
+                                             # one full sync of ours, for a quick measurement
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ def build_plan(args: argparse.Namespace) -> stages.Plan:
         changes["incremental_sessions"] = args.incremental_sessions
     if args.no_profile:
         changes["profile"] = False
+    if args.no_peers:
+        changes["peers"] = False
     return dataclasses.replace(plan, **changes)
 
 
@@ -81,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large-events", type=int)
     parser.add_argument("--incremental-sessions", type=int)
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument(
+        "--no-peers", action="store_true", help="sync stage: run ours only, not the naive and dlt peers"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work folder (databases, reports)")
     args = parser.parse_args(argv)
     plan = build_plan(args)

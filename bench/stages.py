@@ -51,6 +51,8 @@ class Plan:
     probe_requests: int = 1_000
     profile_report: bool = False
     """Also cProfile a second rendering of the large report (about as long as the first)."""
+    peers: bool = True
+    """Run the naive and dlt peers beside ours in the sync stage (off: ours alone, for quick measurements)."""
 
 
 FULL = Plan()
@@ -186,7 +188,9 @@ def sync_matrix(plan: Plan, work: Path, log: Any) -> dict[str, Any]:
                 dlt = (
                     plan.dlt_concurrencies if size <= plan.dlt_every_concurrency_up_to else (plan.profile_concurrency,)
                 )
-                jobs = [("ours", c) for c in plan.concurrencies] + [("naive", 1)] + [("dlt", c) for c in dlt]
+                jobs = [("ours", c) for c in plan.concurrencies]
+                if plan.peers:
+                    jobs += [("naive", 1)] + [("dlt", c) for c in dlt]
                 for loader, concurrency in jobs:
                     row = run_loader(sim, loader, concurrency, work, cap_for(plan, loader, size, latency, concurrency))
                     row["size"] = size

@@ -208,6 +208,39 @@ def test_authorization_header_is_sent_and_reprs_hide_the_token() -> None:
         assert TOKEN not in text
 
 
+@pytest.mark.parametrize("base", [BASE, "https://api.example.test", "http://127.0.0.1:9/api", "http://[::1]:9/a/b/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/sessions/6ba7b810-9dad-11d1-80b4-00c04fd430c8/events",
+        "/v1/sessions/59247-1777085379101",
+        "/v1/sessions/..",
+        "/v1/sessions/%2E%2E/children",
+        "/v1/sessions/a%20b%2Fc%3F%23",
+        "/v1/sessions/%C3%A9",
+        "/v1/sessions?since=2026-01-01T00:00:00Z&cursor=2",
+        "/v1/sessions?x=..&y=\u00e9",
+        "/",
+    ],
+)
+def test_requests_are_the_ones_httpx_would_build(base: str, path: str) -> None:
+    """The request made without build_request has its URL, headers and timeout exactly."""
+
+    async def main() -> tuple[httpx.Request, httpx.Request]:
+        async with ApiClient(
+            make_settings(api_url=base.rstrip("/")), transport=httpx.MockTransport(scripted(OK))
+        ) as api:
+            http = api._http
+            assert http is not None
+            return api._request(http, path, None), http.build_request("GET", path)
+
+    ours, theirs = asyncio.run(main())
+    assert str(ours.url) == str(theirs.url)
+    assert ours.url.raw_path == theirs.url.raw_path
+    assert ours.headers.multi_items() == theirs.headers.multi_items()
+    assert ours.extensions == theirs.extensions
+
+
 def test_list_follows_a_cursor() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         cursor = request.url.params.get("cursor")

@@ -5,17 +5,20 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from quint_reports import connect, sync
 from quint_reports.exceptions import ApiUnreachable, AuthError, PartialFailure
 from quint_reports.ingest.client import ApiClient, RequestFailed
+from quint_reports.ingest.store import Store
 from quint_reports.settings import Settings, Token
 from quint_reports.simulator import Faults, Simulator
 from quint_reports.warehouse.state import state_reset, state_show
@@ -396,6 +399,33 @@ def test_every_session_failing_is_unreachable_and_publishes_nothing(
     for advice in ("--api-url / QUINT_API_URL", "the network", "run sync again", "nothing was published"):
         assert advice in message
     assert ApiUnreachable.exit_code == 4 and db.read_bytes() == before
+
+
+def test_a_failed_landing_stops_the_run_and_publishes_nothing(
+    quint_simulator: SimFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch the writer thread cannot land stops the run with that error; nothing is published."""
+    sim = quint_simulator(seed=16, sessions=120)
+    db = tmp_path / "quint.duckdb"
+    sync(settings=settings_for(sim, db))
+    before = db.read_bytes()
+    real_write = Store.write
+    writes: list[str] = []
+
+    def second_write_fails(self: Store, run_id: str, *args: Any, **kwargs: Any) -> None:
+        writes.append(threading.current_thread().name)
+        if len(writes) == 2:
+            raise duckdb.IOException("disk full")
+        real_write(self, run_id, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "write", second_write_fails)
+    with pytest.raises(duckdb.IOException, match="disk full"):
+        sync(settings=settings_for(sim, db, batch_size=10), full=True)
+    assert len(writes) == 2, "no batch is written after a failed one"
+    assert writes[0] != threading.current_thread().name, "landing runs off the event loop's thread"
+    assert db.read_bytes() == before
+    assert not [t for t in threading.enumerate() if t.name == writes[0]], "the writer thread is gone"
+    assert len(landed(db)["sessions"]) == len(sim.truth()["sessions"])
 
 
 def test_token_never_in_logs_output_errors_or_database(

@@ -145,6 +145,8 @@ class ApiClient:
         self._clock = clock
         self._http: httpx.AsyncClient | None = None
         self._gate = asyncio.Semaphore(settings.concurrency)
+        self._prefix = ""
+        self._extensions: dict[str, Any] = {}
 
     def __repr__(self) -> str:
         return f"ApiClient(api_url={self.settings.api_url!r})"
@@ -159,6 +161,9 @@ class ApiClient:
             follow_redirects=False,
             trust_env=False,
         )
+        # What build_request would merge into every request, worked out once (see _request).
+        self._prefix = str(self._http.base_url).rstrip("/") + "/"
+        self._extensions = {"timeout": self._http.timeout.as_dict()}
         return self
 
     async def __aexit__(
@@ -177,7 +182,7 @@ class ApiClient:
             RequestFailed: the body is larger than ``max_response_bytes`` (not retried: it would be again).
         """
         cap = self.settings.max_response_bytes
-        response = await http.send(http.build_request("GET", path, params=params), stream=True)
+        response = await http.send(self._request(http, path, params), stream=True)
         try:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > cap:
@@ -193,6 +198,17 @@ class ApiClient:
         finally:
             await response.aclose()
         return response.status_code, response.headers, b"".join(chunks)
+
+    def _request(self, http: httpx.AsyncClient, path: str, params: dict[str, str] | None) -> httpx.Request:
+        """The GET of ``path``: what ``build_request`` makes, without merging the URL and headers again.
+
+        A path relative to the API's base URL, joined to it as httpx joins it (the base path, then the
+        path without its leading slash), with the client's headers and timeout. Query parameters, or a
+        cookie the API set, take httpx's own merge.
+        """
+        if params or not path.startswith("/") or http.cookies:
+            return http.build_request("GET", path, params=params)
+        return httpx.Request("GET", self._prefix + path[1:], headers=http.headers, extensions=self._extensions)
 
     async def get(self, path: str, params: dict[str, str] | None = None, kind: str = "other") -> ApiResponse:
         """GET ``path`` with the retry policy.

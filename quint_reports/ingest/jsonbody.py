@@ -114,7 +114,8 @@ def decode(raw: bytes, secret: str | None = None) -> Body:
 def _has_repeated_key(raw: bytes, canonical: bytes) -> bool:
     # Without escapes, every ':' is a key separator or a literal ':' inside a string, and
     # orjson writes strings back unescaped: the counts match unless keys were merged.
-    if b"\\u" not in raw:
+    # (A body without any backslash is told by one memchr, faster than a search for the pair.)
+    if b"\\" not in raw or b"\\u" not in raw:
         return raw.count(b":") != canonical.count(b":")
     try:
         json.loads(raw, object_pairs_hook=_refuse_repeats)
