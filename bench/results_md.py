@@ -1019,7 +1019,10 @@ def render(results: dict[str, Any]) -> str:
         ]
     startup = results.get("startup")
     if results.get("partial"):
-        out[2:2] = [f"**From a partial run:** only the stages {results['partial']}; the others are not shown.", ""]
+        out[2:2] = [
+            f"**From a partial run:** only the stages {results['partial']} ran; the other sections say they were not measured.",
+            "",
+        ]
     out += ["## Targets", "", *targets(results)]
     why = analysis(results)
     if why:
