@@ -408,6 +408,8 @@ def argument_pattern(arguments: object) -> str:
 
 
 def test_needs_attention_lists_what_got_through_by_pattern_with_its_sessions(built: tuple[Path, Path]) -> None:
+    from quint_reports.reporting.gather import ATTENTION_GROUPS, ATTENTION_SESSIONS
+
     db, index = built
     html = index.read_text()
     assert html.index('id="attention"') < html.index('id="totals"')  # first on the index
@@ -424,7 +426,9 @@ def test_needs_attention_lists_what_got_through_by_pattern_with_its_sessions(bui
     expected = {}
     for (tool, action, pattern), g in allowed.groupby(["tool", "action", "pattern"]):
         per_session = g.groupby("session_id").size().reset_index(name="n")
-        top = per_session.sort_values(["n", "session_id"], ascending=[False, True])["session_id"].head(5)
+        top = per_session.sort_values(["n", "session_id"], ascending=[False, True])["session_id"].head(
+            ATTENTION_SESSIONS
+        )
         expected[(tool, action, pattern)] = {
             "critical": int((g["risk_level"] == "Critical").sum()),
             "high": int((g["risk_level"] == "High").sum()),
@@ -432,7 +436,7 @@ def test_needs_attention_lists_what_got_through_by_pattern_with_its_sessions(bui
             "ids": list(top),
         }
     rows = Page(html).tables["needs_attention"]
-    assert 0 < len(rows) <= 20
+    assert len(rows) == min(ATTENTION_GROUPS, len(expected))
     order = sorted(expected, key=lambda k: (-expected[k]["critical"], -(expected[k]["critical"] + expected[k]["high"])))
     assert [expected[(r["tool_name"], r["action_type"], r["argument_pattern"])]["critical"] for r in rows] == [
         expected[k]["critical"] for k in order[: len(rows)]

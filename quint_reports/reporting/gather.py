@@ -35,7 +35,7 @@ FLEET_TOP = 10
 GROUP_TOP = 5
 """Riskiest sessions shown on each model and platform page."""
 
-ATTENTION_GROUPS, ATTENTION_SESSIONS = 20, 5
+ATTENTION_GROUPS, ATTENTION_SESSIONS = 12, 3
 """Rows of the index's "needs attention" table, and session ids listed in each."""
 
 MAX_SESSION_PAGES = 200
