@@ -389,3 +389,107 @@ def test_every_session_id_of_the_index_links_to_its_page(built: tuple[Path, Path
         target = Page((index.parent / href).read_text())
         assert (index.parent / href).read_text().count(f"data-session-id>{sid}</code>") == 1, href
         assert target.tables["events"], href
+
+
+def argument_pattern(arguments: object) -> str:
+    """The report's argument pattern, computed here from the JSON text, independently of its SQL."""
+    import json
+
+    if arguments is None:
+        return "(none)"
+    value = json.loads(str(arguments))
+    if isinstance(value, list):
+        text = " ".join(v if isinstance(v, str) else json.dumps(v, separators=(",", ":")) for v in value)
+    elif isinstance(value, str):
+        text = value
+    else:
+        text = str(arguments)
+    return re.sub(r"[0-9]+", "N", text)[:80]
+
+
+def test_needs_attention_lists_what_got_through_by_pattern_with_its_sessions(built: tuple[Path, Path]) -> None:
+    from quint_reports.reporting.gather import ATTENTION_GROUPS, ATTENTION_SESSIONS
+
+    db, index = built
+    html = index.read_text()
+    assert html.index('id="attention"') < html.index('id="totals"')  # first on the index
+    con = connect(db)
+    try:
+        events = con.execute("select * from events").to_arrow_table().to_pandas()
+    finally:
+        con.close()
+    allowed = events[(events["decision"] == "allow") & events["risk_level"].isin(["High", "Critical"])].copy()
+    assert len(allowed) > 20  # the simulated organisation lets some through
+    allowed["pattern"] = allowed["arguments"].map(argument_pattern)
+    allowed["tool"] = allowed["tool_name"].fillna("(unknown)")
+    allowed["action"] = allowed["action_type"].fillna("(unknown)")
+    expected = {}
+    for (tool, action, pattern), g in allowed.groupby(["tool", "action", "pattern"]):
+        per_session = g.groupby("session_id").size().reset_index(name="n")
+        top = per_session.sort_values(["n", "session_id"], ascending=[False, True])["session_id"].head(
+            ATTENTION_SESSIONS
+        )
+        expected[(tool, action, pattern)] = {
+            "critical": int((g["risk_level"] == "Critical").sum()),
+            "high": int((g["risk_level"] == "High").sum()),
+            "sessions": g["session_id"].nunique(),
+            "ids": list(top),
+        }
+    rows = Page(html).tables["needs_attention"]
+    assert len(rows) == min(ATTENTION_GROUPS, len(expected))
+    order = sorted(expected, key=lambda k: (-expected[k]["critical"], -(expected[k]["critical"] + expected[k]["high"])))
+    assert [expected[(r["tool_name"], r["action_type"], r["argument_pattern"])]["critical"] for r in rows] == [
+        expected[k]["critical"] for k in order[: len(rows)]
+    ]
+    for row in rows:
+        want = expected[(row["tool_name"], row["action_type"], row["argument_pattern"])]
+        assert (int(row["critical_events"]), int(row["high_events"]), int(row["sessions"])) == (
+            want["critical"],
+            want["high"],
+            want["sessions"],
+        )
+        shown = row["session_ids"].split(" and ")[0].split(", ")
+        assert shown == want["ids"]
+    total = re.search(r"<strong>(\d+)</strong> high and critical events were allowed", html)
+    assert total and int(total.group(1)) == len(allowed)
+    # Every listed session has its page, and the link opens it.
+    for href in re.findall(r'<td data-col="session_ids" class="name">(.*?)</td>', html):
+        for link in re.findall(r'href="([^"]+)"', href):
+            assert (index.parent / unquote(link)).is_file()
+    assert re.search(r'<td data-col="session_ids" class="name"><a href="session/', html)
+
+
+def test_a_trend_turned_names_both_verdicts_of_the_two_windows(built: tuple[Path, Path]) -> None:
+    from datetime import timedelta
+
+    from quint_reports.reporting.gather import turned_trends
+    from quint_reports.timebounds import Window
+
+    db, _ = built
+    con = connect(db)
+    try:
+        now = con.execute("select max(event_at) from events").fetchone()[0] + timedelta(hours=1)  # type: ignore[index]
+        window = Window(since=now - timedelta(days=30), until=now, days=30)
+        marts = {
+            k: getattr(analysis, k)(con, since=window.since, until=now) for k in ("risk_by_model", "risk_by_platform")
+        }
+        found = []
+        for days in (3, 7, 14):  # at least one of them turns a verdict on this organisation
+            turned = turned_trends(con, window, now, marts, lookback=timedelta(days=days))
+            for kind in ("model", "platform"):
+                before = getattr(analysis, f"risk_by_{kind}")(
+                    con, since=window.since - timedelta(days=days), until=now - timedelta(days=days)
+                )
+                was = dict(zip(before[kind], before["trend"], strict=True))
+                listed = {r["name"]: r for r in turned.to_dict("records") if r["kind"] == kind}
+                for name, verdict in zip(
+                    marts[f"risk_by_{kind}"][kind], marts[f"risk_by_{kind}"]["trend"], strict=True
+                ):
+                    turns = name in was and was[name] != verdict and "insufficient data" not in (was[name], verdict)
+                    assert (name in listed) == turns, (kind, name, was.get(name), verdict)
+                    if turns:
+                        assert (listed[name]["before"], listed[name]["now"]) == (was[name], verdict)
+                found += list(listed)
+        assert found  # a turn was seen, so the listing itself was exercised
+    finally:
+        con.close()

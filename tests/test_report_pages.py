@@ -62,6 +62,7 @@ def _group_frame(key: str, names: list[str]) -> pd.DataFrame:
                 "high_critical_rate": (counts[3] + counts[4]) / events,
                 "high_critical_ci_low": low,
                 "high_critical_ci_high": high,
+                "critical_allowed_events": 2,
                 "blocked_events": 3,
                 "blocked_share": 3 / events,
                 "top_action_types": "FILE_READ (41%), PROCESS_EXEC (30%)",

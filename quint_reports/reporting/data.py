@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -38,6 +38,10 @@ def findings_first(findings: pd.DataFrame) -> pd.DataFrame:
     if findings.empty or "status" not in findings.columns:
         return findings
     return findings.sort_values("status", key=lambda s: s != "new", kind="stable")
+
+
+TURN_LOOKBACK = timedelta(days=7)
+"""A trend "turned" when its verdict differs from the verdict over the same window this much earlier."""
 
 
 @dataclass
@@ -78,6 +82,13 @@ class ReportData:
     """Sessions the sync could not land whole (the banner's count)."""
     session_details: dict[str, SessionDetail] = field(default_factory=dict)
     """The sessions that get a page of their own, by id, most important first (see :func:`gather`)."""
+    attention: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """High and critical events that were allowed, by tool / action / argument pattern
+    (``sql/queries/report_needs_attention.sql``), with the sessions they came from."""
+    turned: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["kind", "name", "before", "now", "trend_slope"])
+    )
+    """Models and platforms whose trend verdict differs from the one over the window a week earlier."""
     exports: list[str] = field(default_factory=list)
     """The export files written beside the pages (``data/...``), listed on the index."""
 

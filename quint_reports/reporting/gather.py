@@ -11,12 +11,20 @@ its session with the session notebook's queries (``analysis.session_tree``,
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 import pandas as pd
 
-from quint_reports.reporting.data import MARTS, TOP_FINDINGS, ReportData, SessionDetail, Window, findings_first
+from quint_reports.reporting.data import (
+    MARTS,
+    TOP_FINDINGS,
+    TURN_LOOKBACK,
+    ReportData,
+    SessionDetail,
+    Window,
+    findings_first,
+)
 from quint_reports.warehouse.query import run_query
 
 log = logging.getLogger(__name__)
@@ -26,6 +34,9 @@ FLEET_TOP = 10
 
 GROUP_TOP = 5
 """Riskiest sessions shown on each model and platform page."""
+
+ATTENTION_GROUPS, ATTENTION_SESSIONS = 12, 3
+"""Rows of the index's "needs attention" table, and session ids listed in each."""
 
 MAX_SESSION_PAGES = 200
 """Most session pages one report writes, so that a huge organisation's report stays bounded: the
@@ -86,16 +97,50 @@ def riskiest_sessions(
     return frame, top
 
 
+def turned_trends(
+    con: duckdb.DuckDBPyConnection,
+    window: Window,
+    built_at: datetime,
+    marts: dict[str, pd.DataFrame],
+    lookback: timedelta = TURN_LOOKBACK,
+) -> pd.DataFrame:
+    """Models and platforms whose trend verdict now differs from the verdict over the window
+    ``lookback`` earlier (an open end is the build time); 'insufficient data' on either side is no turn."""
+    from quint_reports import analysis
+
+    def earlier(bound: datetime | None) -> datetime | None:
+        return bound - lookback if bound else None
+
+    since, until = earlier(window.since), earlier(window.until or built_at)
+    rows: list[dict[str, object]] = []
+    if since and until and since >= until:  # a window starting after the build time has no earlier one
+        return pd.DataFrame(rows, columns=["kind", "name", "before", "now", "trend_slope"])
+    for kind in ("model", "platform"):
+        now = marts[f"risk_by_{kind}"]
+        before = getattr(analysis, f"risk_by_{kind}")(con, since=since, until=until)
+        verdicts = dict(zip(before[kind], before["trend"], strict=True))
+        for name, trend, slope in zip(now[kind], now["trend"], now["trend_slope"], strict=True):
+            was = verdicts.get(name)
+            if was and was != trend and "insufficient data" not in (was, trend):
+                rows.append({"kind": kind, "name": name, "before": was, "now": trend, "trend_slope": slope})
+    return pd.DataFrame(rows, columns=["kind", "name", "before", "now", "trend_slope"])
+
+
 def page_sessions(
-    sessions: pd.DataFrame, top: dict[str, list[str]], findings: pd.DataFrame, cap: int = MAX_SESSION_PAGES
+    sessions: pd.DataFrame,
+    top: dict[str, list[str]],
+    findings: pd.DataFrame,
+    attention: list[str] | None = None,
+    cap: int = MAX_SESSION_PAGES,
 ) -> list[str]:
     """The ids of the sessions the report mentions, most important first, at most ``cap`` of them.
 
-    Order: the riskiest sessions (fleet-wide, then per model and per platform), the other members
-    of their trees, then the sessions named by the findings the index lists.
+    Order: the riskiest sessions (fleet-wide, then per model and per platform), the sessions the
+    "needs attention" table lists, the other members of the riskiest trees, then the sessions named
+    by the findings the index lists.
     """
     chosen: dict[str, None] = {}
-    named = [*[i for ids in top.values() for i in ids], *sessions["session_id"]]
+    named = [*[i for ids in top.values() for i in ids], *(attention or []), *sessions["session_id"]]
     named += list(findings_first(findings).head(TOP_FINDINGS)["session_id"]) if len(findings) else []
     for sid in named:
         if sid is None or (isinstance(sid, float) and sid != sid):
@@ -158,6 +203,10 @@ def gather(con: duckdb.DuckDBPyConnection, window: Window, built_at: datetime) -
     marts = {name: getattr(analysis, name)(con, since=window.since, until=window.until) for name in MARTS}
     sessions, top = riskiest_sessions(con, window)
     findings = check(con)
+    attention = run_query(
+        con, "report_needs_attention", [window.since, window.until, ATTENTION_GROUPS, ATTENTION_SESSIONS]
+    )
+    named = [str(sid) for ids in attention["session_ids"] for sid in ids]
     data = ReportData(
         window=window,
         built_at=built_at,
@@ -169,7 +218,9 @@ def gather(con: duckdb.DuckDBPyConnection, window: Window, built_at: datetime) -
         comparisons=run_query(con, "summary_comparisons"),
         resolved=resolved(con),
         incomplete=incomplete_count(con),
-        session_details=session_details(con, page_sessions(sessions, top, findings), findings),
+        session_details=session_details(con, page_sessions(sessions, top, findings, named), findings),
+        attention=attention,
+        turned=turned_trends(con, window, built_at, marts),
     )
     log.info(
         "report data: %d models, %d platforms, %d findings, %d sessions in the riskiest trees, %d session pages",

@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from quint_reports import metrics
 from quint_reports.reporting import plots
-from quint_reports.reporting.data import TOP_FINDINGS, ReportData, SessionDetail, findings_first
+from quint_reports.reporting.data import TOP_FINDINGS, TURN_LOOKBACK, ReportData, SessionDetail, findings_first
 from quint_reports.timebounds import utc_label
 
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "displayModeBar": False, "responsive": True}
@@ -72,7 +72,7 @@ GROUP_COLUMNS = [
     NAME,
     *cols(("sessions", "events", "mean_risk", "p90_risk", "max_risk", "high_critical_rate"), "risk_by_model"),
     INTERVAL,
-    *cols(("blocked_share", "ewma_daily_max", "trend"), "risk_by_model"),
+    *cols(("critical_allowed_events", "blocked_share", "ewma_daily_max", "trend"), "risk_by_model"),
 ]
 """The group tables (models, platforms, one model's platforms): keys of the catalogue, in this order."""
 SESSION_COLUMNS = [
@@ -95,6 +95,7 @@ KPI_KEYS = (
     "p99_risk",
     "max_risk",
     "high_critical_rate",
+    "critical_allowed_events",
     "blocked_share",
     "ewma_daily_max",
     "trend",
@@ -332,6 +333,46 @@ def _finding_row(
     return {**_row(cells), "_links": _session_link(finding.get("session_id"), session_hrefs)}
 
 
+ATTENTION_COLUMNS = [
+    Col("tool_name", "tool", False, "text"),
+    Col("action_type", "action type", False, "text"),
+    Col("argument_pattern", "arguments (pattern)", False, "text"),
+    Col("critical_events", "critical", True, "int"),
+    Col("high_events", "high", True, "int"),
+    Col("sessions", "sessions", True, "int"),
+    Col("max_risk", "max risk", True, "int"),
+    Col("last_seen_at", "last seen", False, "time"),
+]
+"""The "needs attention" table (a report query, not a documented view: its headings live here)."""
+
+
+def _attention_context(data: ReportData, session_hrefs: Mapping[str, str]) -> dict[str, Any]:
+    """What got through (allowed high and critical events by pattern, sessions linked), and which trends turned."""
+    rows = []
+    for record in data.attention.to_dict("records"):
+        cells = {c.key: fmt(record.get(c.key), c.fmt) for c in ATTENTION_COLUMNS}
+        links = [{"id": str(sid), "href": session_hrefs.get(str(sid))} for sid in record["session_ids"]]
+        rows.append({**cells, "_sessions": links, "_more": int(record["sessions"]) - len(links)})
+    turned = [
+        {
+            "kind": r["kind"],
+            "name": fmt(r["name"], "text"),
+            "before": r["before"],
+            "now": r["now"],
+            "slope": fmt(r["trend_slope"], "num"),
+        }
+        for r in data.turned.to_dict("records")
+    ]
+    return {
+        "attention_columns": ATTENTION_COLUMNS,
+        "attention_rows": rows,
+        "attention_events": int(data.attention["allowed_events"].iloc[0]) if len(data.attention) else 0,
+        "attention_patterns": int(data.attention["patterns"].iloc[0]) if len(data.attention) else 0,
+        "turned": turned,
+        "turn_lookback_days": TURN_LOOKBACK.days,
+    }
+
+
 def render_index(data: ReportData, hrefs: Mapping[str, Mapping[str, str]]) -> str:
     """The fleet overview page, ``index.html``.
 
@@ -358,6 +399,7 @@ def render_index(data: ReportData, hrefs: Mapping[str, Mapping[str, str]]) -> st
     context = {
         **_meta(data, "", "Quint risk report: fleet overview"),
         **_findings_context(data.findings, data.comparisons, data.resolved, hrefs.get("session", {})),
+        **_attention_context(data, hrefs.get("session", {})),
         "fleet_kpis": _kpis(fleet),
         # Without this notice an empty window renders blank charts that look like a broken report.
         "empty_window": not fleet["events"] > 0,

@@ -23,6 +23,7 @@
 --     CR3 variance (G-1)/G * sum_s (u_s / (1 - h_s))^2 / Sxx^2, u_s = sum over the session's
 --     scored events of (t - t_mean) * residual, h_s = sum of 1/N + (t - t_mean)^2 / Sxx, times
 --     int_t_975(G - 1); NULL when one session holds all the leverage.
+--   critical_allowed_events: events scored Critical whose decision was allow (the risk that got through).
 --   blocked_share: blocked / events with a decision (NULL when no event has one).
 --   top_action_types, top_tools: the three most frequent, with their share of all events,
 --     e.g. 'FILE_READ (41%), PROCESS_EXEC (30%)'; ties by name.
@@ -189,6 +190,7 @@ totals as (
         count(*) filter (where risk_level = 'Medium') as count_medium,
         count(*) filter (where risk_level = 'High') as count_high,
         count(*) filter (where risk_level = 'Critical') as count_critical,
+        count(*) filter (where risk_level = 'Critical' and decision = 'allow') as critical_allowed_events,
         count(*) filter (where decision = 'block') as blocked_events,
         count(decision) as decided_events,
         count(distinct day) filter (where risk_score is not null) as scored_days,
@@ -300,6 +302,7 @@ final as (
             )
         ) / (1 + intervals.k ^ 2 / intervals.n_eff)) as high_critical_ci_high,
         sqrt(intervals.p * (1 - intervals.p) / intervals.n_eff) as high_critical_se,
+        rates.critical_allowed_events,
         rates.blocked_events,
         rates.blocked_events / nullif(rates.decided_events, 0) as blocked_share,
         tops.top_action_types,

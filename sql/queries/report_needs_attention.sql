@@ -1,0 +1,83 @@
+-- report_needs_attention: what got through. The high and critical events that were allowed in an
+-- event-time window, grouped by tool, action type and argument pattern, with the sessions they came from.
+-- Grain: one row per (tool_name, action_type, argument_pattern); most critical events first, then most
+-- events, then most sessions, then the names. Inputs: events.
+-- Parameters: $1 since_ts, $2 until_ts (TIMESTAMPTZ or NULL: open), $3 groups (how many rows),
+-- $4 per_group (how many session ids each row lists).
+-- argument_pattern: the arguments as text (a JSON array joined by spaces, a JSON string as itself,
+-- anything else its JSON text, '(none)' when missing), every run of digits read as 'N', cut at 80
+-- characters: 'cat /app/.env' stays one pattern across sessions, 'sleep 30' and 'sleep 45' are one.
+-- session_ids: the sessions with most such events in the group first (then by id), at most $4.
+-- patterns, allowed_events: how many groups and events there are in all (the same on every row),
+-- as the limit keeps only the first $3 groups.
+with allowed as (
+    select
+        session_id,
+        event_at,
+        risk_score,
+        risk_level,
+        coalesce(tool_name, '(unknown)') as tool_name,
+        coalesce(action_type, '(unknown)') as action_type,
+        case
+            when arguments is null then '(none)'
+            when json_type(arguments) = 'ARRAY' then array_to_string(json_extract_string(arguments, '$[*]'), ' ')
+            when json_type(arguments) = 'VARCHAR' then arguments ->> '$'
+            else arguments::varchar
+        end as argument_text
+    from events
+    where decision = 'allow'
+        and risk_level in ('High', 'Critical')
+        and ($1::timestamptz is null or event_at >= $1::timestamptz)
+        and ($2::timestamptz is null or event_at < $2::timestamptz)
+),
+
+patterned as (
+    select
+        * exclude (argument_text),
+        left(regexp_replace(argument_text, '[0-9]+', 'N', 'g'), 80) as argument_pattern
+    from allowed
+),
+
+per_session as (
+    select tool_name, action_type, argument_pattern, session_id, count(*) as n
+    from patterned
+    group by all
+),
+
+listed as (
+    select
+        tool_name,
+        action_type,
+        argument_pattern,
+        list(session_id order by n desc, session_id) filter (where rank <= $4::bigint) as session_ids
+    from (
+        select *, row_number() over (partition by tool_name, action_type, argument_pattern order by n desc, session_id) as rank
+        from per_session
+    )
+    group by all
+),
+
+grouped as (
+    select
+        tool_name,
+        action_type,
+        argument_pattern,
+        count(*) filter (where risk_level = 'Critical') as critical_events,
+        count(*) filter (where risk_level = 'High') as high_events,
+        count(*) as events,
+        count(distinct session_id) as sessions,
+        max(risk_score) as max_risk,
+        max(event_at) as last_seen_at
+    from patterned
+    group by all
+)
+
+select
+    grouped.*,
+    listed.session_ids,
+    count(*) over () as patterns,
+    sum(grouped.events) over () as allowed_events
+from grouped
+join listed using (tool_name, action_type, argument_pattern)
+order by critical_events desc, events desc, sessions desc, tool_name, action_type, argument_pattern
+limit $3::bigint;
