@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench browser postgres screenshot clean
+.PHONY: demo test lint bench bench-1m browser postgres screenshot clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.run
+
+# The growth stage up to 1,000,000 sessions (50,000,000 events; tens of GB on disk, long): its own folder.
+bench-1m: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.run --stages growth --growth-sessions 10000,100000,1000000 --out bench/growth-1m
 
 # The README's pictures: the demo report's index, a model page and a session page as the test browser shows them.
 screenshot: demo browser

@@ -37,6 +37,8 @@ class TimedConnection:
         started = time.perf_counter()
         result = self._con.execute(sql, *args, **kwargs)
         label = sql.lstrip().splitlines()[0].lstrip("- ").split(":")[0] if sql.strip() else "?"
+        if label.lower().startswith("comment on"):
+            label = "comments on the views"
         self.timings.append((label, time.perf_counter() - started, sql))
         return result
 
@@ -47,6 +49,35 @@ class TimedConnection:
 def _peak_mb() -> float:
     """This process's peak RSS so far, in MB (ru_maxrss is in KiB on Linux)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _reset_peak() -> bool:
+    """Reset this process's RSS high-water mark to its current RSS (Linux ``clear_refs``); False if it cannot."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5", encoding="ascii")
+    except OSError:
+        return False
+    return True
+
+
+class StepPeaks:
+    """Peak RSS of each step on its own: the high-water mark is reset as a step starts.
+
+    On Linux the reset (``clear_refs``) also resets ``ru_maxrss``, so the figure after a step is that step's
+    peak; where the reset is refused it is the process's peak so far (``resets`` says which).
+    """
+
+    def __init__(self) -> None:
+        self.peaks: dict[str, float] = {}
+        self.resets = True
+
+    def start(self) -> None:
+        """A step begins."""
+        self.resets = _reset_peak() and self.resets
+
+    def end(self, step: str) -> None:
+        """``step`` has ended."""
+        self.peaks[step] = _peak_mb()
 
 
 def _progress(path: Path, step: str, started: float) -> None:
@@ -102,6 +133,7 @@ def run_stage(db: Path, out: Path, progress: Path) -> dict[str, Any]:
     from quint_reports.warehouse.views import apply_views
 
     started = time.perf_counter()
+    peaks = StepPeaks()
     _progress(progress, "apply_views", started)
     # As sync does it: a private copy of the published file, every layer in one transaction, then
     # CHECKPOINT, fsync and an atomic replace. The copy and the publish are timed on their own.
@@ -110,40 +142,44 @@ def run_stage(db: Path, out: Path, progress: Path) -> dict[str, Any]:
         copy_s = time.perf_counter() - t0
         assert work.con is not None
         timed = TimedConnection(work.con)
+        peaks.start()
         t0 = time.perf_counter()
         work.con.begin()
         apply_views(timed)  # type: ignore[arg-type]
         work.con.commit()
         apply_s = time.perf_counter() - t0
+        peaks.end("apply_views")
         t0 = time.perf_counter()
         work.publish()
         publish_s = time.perf_counter() - t0
-    peaks = {"apply_views": _peak_mb()}
 
     _progress(progress, "checks", started)
     con = connect(db)
     try:
+        peaks.start()
         t0 = time.perf_counter()
         findings = check(con)
         checks_s = time.perf_counter() - t0
-        peaks["checks"] = _peak_mb()
+        peaks.end("checks")
         _progress(progress, "marts", started)
         marts: dict[str, float] = {}
         rows: dict[str, int] = {}
+        peaks.start()
         for name in MARTS:
             t0 = time.perf_counter()
             frame = getattr(analysis, name)(con)
             marts[name] = time.perf_counter() - t0
             rows[name] = len(frame)
-        peaks["marts"] = _peak_mb()
+        peaks.end("marts")
     finally:
         con.close()
 
     _progress(progress, "report", started)
+    peaks.start()
     t0 = time.perf_counter()
     report(db, out)
     report_s = time.perf_counter() - t0
-    peaks["report"] = _peak_mb()
+    peaks.end("report")
     total = time.perf_counter() - started
     slowest = sorted(timed.timings, key=lambda t: t[1], reverse=True)
     return {
@@ -157,7 +193,7 @@ def run_stage(db: Path, out: Path, progress: Path) -> dict[str, Any]:
         "mart_rows": rows,
         "report_s": report_s,
         "total_s": total,
-        "peak_rss_mb_after": peaks,
+        "peak_rss_mb_step" if peaks.resets else "peak_rss_mb_after": peaks.peaks,
         "sql_files": [{"file": label, "seconds": seconds} for label, seconds, _ in slowest],
         "slowest_sql": slowest[0][2] if slowest else "",
     }
@@ -190,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--result", required=True, type=Path)
     parser.add_argument("--progress", required=True, type=Path)
     parser.add_argument(
+        "--no-sql-profile", action="store_true", help="skip the untimed profiling re-run of the slowest SQL file"
+    )
+    parser.add_argument(
         "--changed-share", type=float, default=0.0, help="then land this share of events bodies anew and run again"
     )
     args = parser.parse_args(argv)
@@ -204,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     result["report_bytes"] = sum(p.stat().st_size for p in args.out.rglob("*") if p.is_file())
     # Untimed from here: where the time of the slowest SQL file goes.
     slowest_sql = result.pop("slowest_sql")
-    if slowest_sql:
+    if slowest_sql and not args.no_sql_profile:
         result["slowest_sql_profile"] = profile_sql(args.db, slowest_sql)
     if args.profile_report:
         from quint_reports.reporting.build import report

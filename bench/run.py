@@ -1,14 +1,17 @@
 """Run the benchmarks and write RESULTS.md: ``python -m bench.run`` (``make bench``).
 
 ``--smoke`` runs a tiny version of every stage (30 sessions, one latency, one
-concurrency, both peers, a 1,000-session large organisation) and writes to a
-temporary folder, never to bench/RESULTS.md; ``make test`` runs it.
+concurrency, both peers, a 1,000-session large organisation, growth from 200 to
+2,000 sessions) and writes to a temporary folder, never to bench/RESULTS.md;
+``make test`` runs it.
 
 Example:
     python -m bench.run                      # the full run, about 30 minutes on 2 cores
     python -m bench.run --smoke --out /tmp/b # the smoke, results in /tmp/b
     python -m bench.run --stages sync --sizes 2000 --latencies 25 --concurrencies 32 --no-profile --no-peers --out /tmp/b
                                              # one full sync of ours, for a quick measurement
+    python -m bench.run --stages growth --growth-sessions 10000,100000,1000000 --out bench/growth-1m
+                                             # the growth stage up to 1M sessions (make bench-1m)
 """
 
 from __future__ import annotations
@@ -27,9 +30,9 @@ from typing import Any
 
 from bench import stages
 from bench.machine import load_average, machine_info
-from bench.results_md import render
+from bench.results_md import GROWTH_PLOT, growth_svg, render
 
-STAGES = ("sync", "incremental", "large", "startup", "lake")
+STAGES = ("sync", "incremental", "large", "startup", "lake", "growth")
 """Stages in the order they run."""
 
 RESULTS_DIR = Path(__file__).resolve().parent
@@ -56,6 +59,8 @@ def build_plan(args: argparse.Namespace) -> stages.Plan:
         changes["large_sessions"] = args.large_sessions
     if args.large_events:
         changes["large_events"] = args.large_events
+    if args.growth_sessions:
+        changes["growth_sessions"] = _ints(args.growth_sessions)
     if args.incremental_sessions:
         changes["incremental_sessions"] = args.incremental_sessions
     if args.no_profile:
@@ -84,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large-sessions", type=int)
     parser.add_argument("--large-events", type=int)
     parser.add_argument("--incremental-sessions", type=int)
+    parser.add_argument("--growth-sessions", help="session counts of the growth stage, e.g. 10000,100000,1000000")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument(
         "--no-peers", action="store_true", help="sync stage: run ours only, not the naive and dlt peers"
@@ -119,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         "large": stages.large,
         "startup": stages.startup,
         "lake": stages.lake,
+        "growth": stages.growth,
     }
     errors: dict[str, str] = {}
     results["errors"] = errors
@@ -154,6 +161,9 @@ def _write(out: Path, results: dict[str, Any]) -> None:
     text = json.dumps(results, indent=1, default=str) + "\n"
     (out / "results.json").write_text(_PATH.sub("<path>", text), encoding="utf-8")
     (out / "RESULTS.md").write_text(_PATH.sub("<path>", render(results)), encoding="utf-8")
+    plot = growth_svg(results["growth"]) if results.get("growth") else None
+    if plot:
+        (out / GROWTH_PLOT).write_text(plot, encoding="utf-8")
 
 
 def _public_args(argv: list[str]) -> list[str]:

@@ -45,6 +45,10 @@ class Plan:
     advance_share: float = 0.05
     large_sessions: int = 100_000
     large_events: int = 5_000_000
+    nightly_changed_share: float = 0.01
+    """After the large stage's full build, this share of events bodies is landed anew and the steps run again."""
+    growth_sessions: tuple[int, ...] = (10_000, 100_000)
+    """Sizes of the growth stage (the large stage's steps at each), events per session as in the large stage."""
     profile: bool = True
     profile_size: int = 2_000
     profile_concurrency: int = 32
@@ -66,6 +70,7 @@ SMOKE = Plan(
     incremental_concurrency=8,
     large_sessions=1_000,
     large_events=50_000,
+    growth_sessions=(200, 2_000),
     profile=False,
 )
 
@@ -270,48 +275,70 @@ def incremental(plan: Plan, work: Path, log: Any) -> dict[str, Any]:
     }
 
 
-def large(plan: Plan, work: Path, log: Any) -> dict[str, Any]:
-    """Generate the large organisation (timed on its own), then time views, checks, marts and report."""
-    stage = _fresh(work / "large")
-    db = stage / "large.duckdb"
+def organisation(
+    plan: Plan, stage: Path, sessions: int, events: int, log: Any, *, extra: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Generate an organisation into ``stage`` (timed on its own), then time views, checks, marts and report.
+
+    ``extra``: more switches of ``bench.large``. The large and the growth stages both run through here.
+    """
+    db = stage / "org.duckdb"
     gen = run_child(
         "bench.generate_large",
-        ["--db", str(db), "--sessions", str(plan.large_sessions), "--events", str(plan.large_events)],
+        ["--db", str(db), "--sessions", str(sessions), "--events", str(events)],
         timeout_s=None,
     )
     if gen.returncode != 0:
-        raise RuntimeError(f"generating the large organisation failed: {gen.stderr_tail}")
+        raise RuntimeError(f"generating the organisation of {sessions} sessions failed: {gen.stderr_tail}")
     landed_bytes = db.stat().st_size
-    log(f"generated {plan.large_sessions} sessions / {plan.large_events} events in {gen.wall_s:.1f} s")
-    args = ["--db", str(db), "--out", str(stage / "report")]
-    if plan.profile and plan.profile_report:
-        args += ["--profile-report", str(stage / "report.prof")]
-    measured = run_child("bench.large", args, timeout_s=None)
+    log(f"generated {sessions} sessions / {events} events in {gen.wall_s:.1f} s")
+    measured = run_child("bench.large", ["--db", str(db), "--out", str(stage / "report"), *extra], timeout_s=None)
     if measured.returncode != 0:
-        raise RuntimeError(f"the large-org stage failed: {measured.stderr_tail}")
+        raise RuntimeError(f"the SQL-and-report stage on {sessions} sessions failed: {measured.stderr_tail}")
     result = dict(measured.result)
     # The timed steps' peak, measured inside the stage before its untimed profiling re-runs.
-    peak = max(result.get("peak_rss_mb_after", {}).values(), default=measured.peak_rss_mb)
-    log(f"large org: total {result.get('total_s', 0):.1f} s, peak RSS {peak:.0f} MB")
-    profile = None
-    if plan.profile and (stage / "report.prof").exists():
-        from bench.profiles import summarize
-
-        profile = summarize(stage / "report.prof")
+    steps = result.get("peak_rss_mb_step") or result.get("peak_rss_mb_after") or {}
+    peak = max(steps.values(), default=measured.peak_rss_mb)
+    log(f"{sessions} sessions: total {result.get('total_s', 0):.1f} s, peak RSS {peak:.0f} MB")
     return {
-        "sessions": plan.large_sessions,
-        "events": plan.large_events,
+        "sessions": sessions,
+        "events": events,
         "generate_s": gen.wall_s,
         "generate_peak_rss_mb": gen.peak_rss_mb,
         "landed_bytes": landed_bytes,
         "peak_rss_mb": peak,
         "process_peak_rss_mb": measured.peak_rss_mb,
         "cpu_s": measured.cpu_s,
-        # CPU of the load call alone (all threads), without the imports; cpu_s is the whole child.
-        "load_cpu_s": result.get("load_cpu_s"),
         "stage": result,
-        "report_profile": profile,
     }
+
+
+def large(plan: Plan, work: Path, log: Any) -> dict[str, Any]:
+    """The large organisation: a full build, then the nightly's rebuild after a share of it landed anew."""
+    stage = _fresh(work / "large")
+    extra: tuple[str, ...] = ("--changed-share", str(plan.nightly_changed_share)) if plan.nightly_changed_share else ()
+    if plan.profile and plan.profile_report:
+        extra += ("--profile-report", str(stage / "report.prof"))
+    result = organisation(plan, stage, plan.large_sessions, plan.large_events, log, extra=extra)
+    result["report_profile"] = None
+    if plan.profile and (stage / "report.prof").exists():
+        from bench.profiles import summarize
+
+        result["report_profile"] = summarize(stage / "report.prof")
+    return result
+
+
+def growth(plan: Plan, work: Path, log: Any) -> dict[str, Any]:
+    """The large stage's steps at each of ``plan.growth_sessions``, events per session as in the large stage."""
+    per_session = plan.large_events / plan.large_sessions
+    sizes = []
+    for sessions in sorted(plan.growth_sessions):
+        stage = _fresh(work / f"growth-{sessions}")
+        sizes.append(
+            organisation(plan, stage, sessions, round(sessions * per_session), log, extra=("--no-sql-profile",))
+        )
+        shutil.rmtree(stage, ignore_errors=True)  # a 1M-session organisation takes tens of GB
+    return {"events_per_session": per_session, "sizes": sizes}
 
 
 def _describe(row: dict[str, Any]) -> str:
