@@ -404,7 +404,7 @@ def test_every_session_failing_is_unreachable_and_publishes_nothing(
 def test_a_failed_landing_stops_the_run_and_publishes_nothing(
     quint_simulator: SimFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A batch the writer thread cannot land stops the run with that error; nothing is published."""
+    """A batch that cannot be landed stops the run with that error; nothing is published."""
     sim = quint_simulator(seed=16, sessions=120)
     db = tmp_path / "quint.duckdb"
     sync(settings=settings_for(sim, db))

@@ -13,8 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import queue
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -122,22 +120,10 @@ class SyncResult:
 
 
 class _BatchWriter:
-    """Collects fetched sessions and lands them every ``batch_size`` sessions, in a writer thread.
-
-    The thread owns a connection of its own to the work database (a cursor of the run's) and
-    writes one batch at a time, in the order they were handed over, each in one transaction
-    (``Store.write``), so fetching never waits for the database. At most ``WRITES_QUEUED``
-    batches wait for it: a fetch that fills one more waits until the thread has room, which
-    bounds memory. A failed write stops the thread; its error is raised to the next ``add`` or
-    ``flush`` (so the run stops, as it did when the write ran in the fetching task). ``flush``
-    with the run's watermark and prune hands over the last batch and waits for every write.
-    """
-
-    WRITES_QUEUED = 2
-    """Batches handed over and not yet written, at most."""
+    """Collects fetched sessions and lands them every ``batch_size`` sessions, off the event loop."""
 
     def __init__(self, store: Store, run_id: str, batch_size: int) -> None:
-        self.store = Store(store.con.cursor())
+        self.store = store
         self.run_id = run_id
         self.batch_size = batch_size
         self.batch = Batch()
@@ -145,10 +131,7 @@ class _BatchWriter:
         self.tally = ChangeTally()
         self.events = 0
         self.quarantined = 0
-        self._room = asyncio.Semaphore(self.WRITES_QUEUED)
-        self._jobs: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
+        self._lock = asyncio.Lock()
 
     def add_listing(self, listing: Listing) -> None:
         self.batch.listed.extend(listing.rows)
@@ -164,79 +147,14 @@ class _BatchWriter:
         self.quarantined += len(result.quarantine)
         self.pending += 1
         if self.pending >= self.batch_size:
-            await self._hand_over()
+            await self.flush()
 
     async def flush(self, state: dict[str, str] | None = None, prune_keep: set[str] | None = None) -> None:
-        """Hand over what is collected, with the watermark and prune of the run, and wait for every write."""
-        done = await self._hand_over(state, prune_keep, last=True)
-        if done is not None:
-            await done
-        self._raise()
-
-    async def _hand_over(
-        self, state: dict[str, str] | None = None, prune_keep: set[str] | None = None, *, last: bool = False
-    ) -> asyncio.Future[None] | None:
-        self._raise()
-        batch, self.batch, self.pending = self.batch, Batch(), 0
-        if not batch and state is None and prune_keep is None and not last:
-            return None
-        await self._room.acquire()
-        self._raise()
-        loop = asyncio.get_running_loop()
-        done = loop.create_future() if last else None
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, args=(loop,), name="quint-writer", daemon=True)
-            self._thread.start()
-        self._jobs.put(_Write(batch, state, prune_keep, done))
-        return done
-
-    def _raise(self) -> None:
-        if self._error is not None:
-            raise self._error
-
-    def _run(self, loop: asyncio.AbstractEventLoop) -> None:
-        """The writer thread: write each batch handed over, until told to stop or a write fails."""
-        while (job := self._jobs.get()) is not None:
-            error: BaseException | None = None
-            if self._error is None:
-                try:
-                    empty = not job.batch and job.state is None and job.prune_keep is None
-                    if not empty:
-                        self.store.write(self.run_id, job.batch, job.state, job.prune_keep, self.tally)
-                except BaseException as exc:  # noqa: BLE001 - handed to the event loop, raised there
-                    error = self._error = exc
-            loop.call_soon_threadsafe(self._done, job.done, error)
-
-    def _done(self, done: asyncio.Future[None] | None, error: BaseException | None) -> None:
-        self._room.release()
-        if done is not None and not done.done():
-            if error is not None:
-                done.set_exception(error)
-            else:
-                done.set_result(None)
-
-    def close(self) -> None:
-        """Stop the writer thread once its current write is done; batches not yet written are dropped."""
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            while True:  # what is still queued is not written: the run did not finish
-                try:
-                    self._jobs.get_nowait()
-                except queue.Empty:
-                    break
-            self._jobs.put(None)
-            thread.join()
-        self.store.con.close()
-
-
-@dataclass
-class _Write:
-    """One batch for the writer thread, with what commits with it; ``done`` is set once it is written."""
-
-    batch: Batch
-    state: dict[str, str] | None
-    prune_keep: set[str] | None
-    done: asyncio.Future[None] | None
+        async with self._lock:
+            batch, self.batch, self.pending = self.batch, Batch(), 0
+            if not batch and state is None and prune_keep is None:
+                return
+            await asyncio.to_thread(self.store.write, self.run_id, batch, state, prune_keep, self.tally)
 
 
 def _apply_views(con: Any, *, full: bool) -> str | None:
@@ -327,55 +245,48 @@ async def sync_async(
         parents = set() if full else store.known_parent_ids()
         store.start_run(run_id, mode, settings.api_url, started_at)
         writer = _BatchWriter(store, run_id, settings.batch_size)
-        try:
-            async with ApiClient(settings) as api:
-                with SyncProgress(api.stats, enabled=progress) as shown:
-                    try:
-                        listing = await list_sessions(api, list_since)
-                    except RequestFailed as exc:
-                        failed = f"could not list sessions from {settings.api_url}: {exc}"
-                        if exc.status is not None and 400 <= exc.status < 500:
-                            # The server answered, so the network is fine: the URL (or its path) is wrong.
-                            raise ConfigError(f"{failed}; {WRONG_URL_HINT}") from None
-                        raise ApiUnreachable(f"{failed}; {unreachable_hint(exc.kind)}") from None
-                    if full:
-                        _refuse_shrinking(len(listing.ids), store.listed_session_count(), allow_shrink)
-                    listed = set(listing.ids)
-                    ids = listing.ids + [sid for sid in open_ids if sid not in listed]
-                    log.info(
-                        "run %s (%s): %d listed, %d open sessions to refetch",
-                        run_id,
-                        mode,
-                        len(listed),
-                        len(ids) - len(listed),
-                    )
-                    writer.add_listing(listing)
-                    shown.add_total(len(ids))
+        async with ApiClient(settings) as api:
+            with SyncProgress(api.stats, enabled=progress) as shown:
+                try:
+                    listing = await list_sessions(api, list_since)
+                except RequestFailed as exc:
+                    failed = f"could not list sessions from {settings.api_url}: {exc}"
+                    if exc.status is not None and 400 <= exc.status < 500:
+                        # The server answered, so the network is fine: the URL (or its path) is wrong.
+                        raise ConfigError(f"{failed}; {WRONG_URL_HINT}") from None
+                    raise ApiUnreachable(f"{failed}; {unreachable_hint(exc.kind)}") from None
+                if full:
+                    _refuse_shrinking(len(listing.ids), store.listed_session_count(), allow_shrink)
+                listed = set(listing.ids)
+                ids = listing.ids + [sid for sid in open_ids if sid not in listed]
+                log.info(
+                    "run %s (%s): %d listed, %d open sessions to refetch",
+                    run_id,
+                    mode,
+                    len(listed),
+                    len(ids) - len(listed),
+                )
+                writer.add_listing(listing)
+                shown.add_total(len(ids))
 
-                    async def landed(result: SessionResult) -> None:
-                        await writer.add(result)
-                        if result.job == "session":
-                            shown.advance()
+                async def landed(result: SessionResult) -> None:
+                    await writer.add(result)
+                    if result.job == "session":
+                        shown.advance()
 
-                    fetcher = Fetcher(
-                        api,
-                        parents=parents | listing.parents,
-                        known=known,
-                        on_result=landed,
-                        on_discover=shown.add_total,
+                fetcher = Fetcher(
+                    api, parents=parents | listing.parents, known=known, on_result=landed, on_discover=shown.add_total
+                )
+                outcome = await fetcher.run(ids)
+                if outcome.sessions and len(outcome.failed) == outcome.sessions:
+                    first = next(iter(outcome.failed.values()))
+                    raise ApiUnreachable(
+                        f"every session request failed against {settings.api_url} (e.g. {first}); "
+                        f"{unreachable_hint(outcome.failed_kind or 'network')}"
                     )
-                    outcome = await fetcher.run(ids)
-                    if outcome.sessions and len(outcome.failed) == outcome.sessions:
-                        first = next(iter(outcome.failed.values()))
-                        raise ApiUnreachable(
-                            f"every session request failed against {settings.api_url} (e.g. {first}); "
-                            f"{unreachable_hint(outcome.failed_kind or 'network')}"
-                        )
-                    marks = [m for m in (watermark, listing.max_started_at) if m is not None]
-                    state = {WATERMARK_KEY: iso_z(max(marks))} if marks else None
-                    await writer.flush(state=state, prune_keep=set(outcome.failed) if full else None)
-        finally:
-            writer.close()
+                marks = [m for m in (watermark, listing.max_started_at) if m is not None]
+                state = {WATERMARK_KEY: iso_z(max(marks))} if marks else None
+                await writer.flush(state=state, prune_keep=set(outcome.failed) if full else None)
         status = "partial" if outcome.failed else "success"
         result = SyncResult(
             run_id=run_id,
