@@ -181,6 +181,10 @@ class SimServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    # A real API listens with a deep backlog; socketserver's default of 5 makes a burst of new
+    # connections (a client opening its pool, or replacing ones it gave up on) wait on SYN
+    # retransmits, long enough on a loaded machine to time out before the request is ever read.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], handler: type[Handler]) -> None:
         super().__init__(address, handler)
