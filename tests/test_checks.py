@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,18 @@ from typing import Any
 import duckdb
 import pytest
 
-from quint_reports.analysis.checks import CHECK_IDS, FINDING_COLUMNS, check, count_failing, summarize, to_json, to_table
+from quint_reports.analysis.checks import (
+    CHECK_IDS,
+    FINDING_COLUMNS,
+    check,
+    check_records,
+    count_failing,
+    resolved,
+    resolved_records,
+    summarize,
+    to_json,
+    to_table,
+)
 from quint_reports.cli import main
 from quint_reports.warehouse.views import apply_views
 from tests.fixtures.orgs import clean_org
@@ -294,6 +307,30 @@ def test_cli_json_and_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert main(["check", "--db", str(path)]) == 1
     table = capsys.readouterr().out
     assert "hierarchy.orphan" in table and uid("solo") in table
+
+
+def test_rows_and_frames_render_alike(tmp_path: Path) -> None:
+    path = published(tmp_path, _hide("hide_in_detail"))
+    records, frame = check_records(path), check(path)
+    assert [r["check"] for r in records] == list(frame["check"]) == ["hierarchy.children_mismatch"]
+    assert records[0]["first_seen_at"] is None  # never recorded by a sync: missing, as the frame's NaT is
+    assert to_json(records, resolved_records(path)) == to_json(frame, resolved(path))
+    assert to_table(records) == to_table(frame)
+    for fail_on in ("error", "warning", "never"):
+        assert count_failing(records, fail_on) == count_failing(frame, fail_on)
+
+
+def test_cli_check_loads_no_pandas(tmp_path: Path) -> None:
+    """`quint-reports check` must start in under 0.5 s; importing pandas alone takes more."""
+    path = published(tmp_path, _orphan)
+    probe = (
+        "import sys\nfrom quint_reports.cli import main\n"
+        f"code = main(['check', '--db', {str(path)!r}])\n"
+        "print(code, sorted(m for m in ('pandas', 'pyarrow', 'plotly') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert "hierarchy.orphan" in out
+    assert out.strip().splitlines()[-1] == "1 []"
 
 
 def test_cli_missing_database_is_a_database_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -45,13 +45,14 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the findings and return the exit code."""
-    from quint_reports.analysis.checks import check, count_failing, resolved, to_json, to_table
+    # The rows, not DataFrames: pandas would cost this command more than its start-up budget.
+    from quint_reports.analysis.checks import check_records, count_failing, resolved_records, to_json, to_table
     from quint_reports.warehouse.publish import connect
 
     con = connect(args.db)
     try:
         # One connection, one snapshot: the findings and the resolved ones come from the same sync.
-        findings, gone = check(con), resolved(con)
+        findings, gone = check_records(con), resolved_records(con)
     finally:
         con.close()
     text = to_json(findings, gone) if args.format == "json" else to_table(findings, gone=gone)

@@ -9,7 +9,7 @@ layers, in a fixed order, and inside a layer files run by name::
     marts/                  the stable names analysts query: sessions, events, risk_by_model ...
     checks/        <id>.sql one file per check: a header (id, severity, rule) and one ``select``
                             of ``session_id, item, detail, expected, actual``; the loader unions
-                            them into the view ``staging.chk_results``, adding each file's id and severity
+                            them into the table ``staging.chk_results``, adding each file's id and severity
     findings/               check_findings and finding_history, over chk_results and _findings
 
 Each layer creates its objects in its schema (``SCHEMAS``): the stable names in
@@ -65,7 +65,10 @@ SCHEMAS: dict[str, str] = {
 """Layer -> the schema its tables and views are created in."""
 
 CHECK_RESULTS = f"{SCHEMAS['checks']}.chk_results"
-"""The view the loader builds from the check files: every check's offending rows."""
+"""The table the loader builds from the check files: every check's offending rows.
+
+A table, not a view: planning the union costs more than running it on most databases, and
+every reader of ``check_findings`` would pay it again; the rows change only when views are applied."""
 
 FETCH_STATUS = f"{SCHEMAS['staging']}.stg_fetch_status"
 """The view the loader builds from the endpoint declarations."""
@@ -116,13 +119,13 @@ def checks() -> tuple[Check, ...]:
 
 
 def check_results_sql() -> str:
-    """The ``create view chk_results`` statement: the union of every check file."""
+    """The ``create table chk_results`` statement: the union of every check file."""
     parts = [
         f"select '{c.id}' as \"check\", '{c.severity}' as severity, session_id, coalesce(item, '') as item, "
         f"detail, expected, actual\nfrom (\n{c.select()}\n)"
         for c in checks()
     ]
-    return f"create or replace view {CHECK_RESULTS} as\n" + "\nunion all\n".join(parts) + ";"
+    return f"create or replace table {CHECK_RESULTS} as\n" + "\nunion all\n".join(parts) + ";"
 
 
 def created_objects(path: Path) -> list[tuple[str, str]]:
