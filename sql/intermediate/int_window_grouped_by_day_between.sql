@@ -4,21 +4,13 @@
 -- by reads '' (by_model/by_platform are constant booleans).
 -- Its columns are the marts' columns: the *_day marts select * less the dimensions they
 -- do not group by, and quint_reports.metrics describes each one.
--- Inputs: int_window_events_between.
+-- Inputs: int_window_events_grouped_between.
 -- ewma_daily_max: exponentially weighted mean of the daily maximum risk, alpha 0.3,
 -- over the days that have a valid score, up to and including this day:
 -- ewma(first day) = max(first day); ewma(d) = 0.3 * max(d) + 0.7 * ewma(previous day).
 create or replace macro int_window_grouped_by_day_between(since_ts, until_ts, by_model, by_platform) as table
 with events as (
-    select
-        case when by_model then model else '' end as model,
-        case when by_platform then platform else '' end as platform,
-        day,
-        session_id,
-        risk_score,
-        risk_level,
-        decision
-    from int_window_events_between(since_ts, until_ts)
+    select * from int_window_events_grouped_between(since_ts, until_ts, by_model, by_platform)
 ),
 
 daily as (
