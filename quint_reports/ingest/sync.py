@@ -132,6 +132,7 @@ class _BatchWriter:
         self.events = 0
         self.quarantined = 0
         self._lock = asyncio.Lock()
+        self._failed: BaseException | None = None
 
     def add_listing(self, listing: Listing) -> None:
         self.batch.listed.extend(listing.rows)
@@ -151,10 +152,17 @@ class _BatchWriter:
 
     async def flush(self, state: dict[str, str] | None = None, prune_keep: set[str] | None = None) -> None:
         async with self._lock:
+            if self._failed is not None:
+                # A flush that queued behind the failed one: the run is stopping, write nothing more.
+                raise self._failed
             batch, self.batch, self.pending = self.batch, Batch(), 0
             if not batch and state is None and prune_keep is None:
                 return
-            await asyncio.to_thread(self.store.write, self.run_id, batch, state, prune_keep, self.tally)
+            try:
+                await asyncio.to_thread(self.store.write, self.run_id, batch, state, prune_keep, self.tally)
+            except BaseException as exc:
+                self._failed = exc
+                raise
 
 
 def _apply_views(con: Any, *, full: bool) -> str | None:
