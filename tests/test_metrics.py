@@ -108,7 +108,7 @@ def test_a_macro_column_reaches_every_mart(tmp_path: Path, monkeypatch: pytest.M
     for name, column in (("overall", "trend"), ("by_day", "ewma_daily_max")):
         path = sql / "intermediate" / f"int_window_grouped_{name}_between.sql"
         text = path.read_text(encoding="utf-8")
-        anchor = f" as {column}\n" if name == "by_day" else "end as trend,\n"
+        anchor = f" as {column}\n" if name == "by_day" else "'insufficient data') as trend,\n"
         assert text.count(anchor) == 1, name
         added = anchor.rstrip(",\n") + ",\n        42 as answer" + ("," if anchor.endswith(",\n") else "") + "\n"
         path.write_text(text.replace(anchor, added), encoding="utf-8")

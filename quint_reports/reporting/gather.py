@@ -105,8 +105,10 @@ def turned_trends(
     lookback: timedelta = TURN_LOOKBACK,
 ) -> pd.DataFrame:
     """Models and platforms whose trend verdict now differs from the verdict over the window
-    ``lookback`` earlier (an open end is the build time); 'insufficient data' on either side is no turn."""
-    from quint_reports import analysis
+    ``lookback`` earlier (an open end is the build time); 'insufficient data' on either side is no turn.
+
+    The earlier verdicts come from the trend alone (``sql/queries/report_earlier_trends.sql``), not
+    from the whole marts, which would read every event three times as often."""
 
     def earlier(bound: datetime | None) -> datetime | None:
         return bound - lookback if bound else None
@@ -115,12 +117,12 @@ def turned_trends(
     rows: list[dict[str, object]] = []
     if since and until and since >= until:  # a window starting after the build time has no earlier one
         return pd.DataFrame(rows, columns=["kind", "name", "before", "now", "trend_slope"])
+    before = run_query(con, "report_earlier_trends", [since, until])
+    verdicts = dict(zip(zip(before["kind"], before["name"], strict=True), before["trend"], strict=True))
     for kind in ("model", "platform"):
         now = marts[f"risk_by_{kind}"]
-        before = getattr(analysis, f"risk_by_{kind}")(con, since=since, until=until)
-        verdicts = dict(zip(before[kind], before["trend"], strict=True))
         for name, trend, slope in zip(now[kind], now["trend"], now["trend_slope"], strict=True):
-            was = verdicts.get(name)
+            was = verdicts.get((kind, name))
             if was and was != trend and "insufficient data" not in (was, trend):
                 rows.append({"kind": kind, "name": name, "before": was, "now": trend, "trend_slope": slope})
     return pd.DataFrame(rows, columns=["kind", "name", "before", "now", "trend_slope"])

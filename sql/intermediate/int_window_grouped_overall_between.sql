@@ -4,7 +4,8 @@
 -- Grain: one row per (model, platform); a dimension not grouped by reads ''.
 -- Its columns are the marts' columns: the marts select * less the dimensions they do not
 -- group by, and quint_reports.metrics describes each one.
--- Inputs: int_window_events_grouped_between, int_window_grouped_by_day_between, int_t_975.
+-- Inputs: int_window_events_grouped_between, int_window_grouped_by_day_between, int_window_trend_between,
+-- int_t_975.
 -- Definitions (over distinct events with a valid timestamp in the window):
 --   sessions: sessions with at least one such event; root_sessions: those without parent.
 --   mean/median/p90/p99/max_risk, count_* and share_*: over events with a valid risk score
@@ -87,52 +88,8 @@ rate_variance as (
     group by per_session.model, per_session.platform
 ),
 
-fit as (
-    -- The least-squares line of score on day, to which the slope's per-session scores refer.
-    select
-        model,
-        platform,
-        avg(day_number) as t_mean,
-        avg(risk_score) as r_mean,
-        regr_slope(risk_score, day_number) as slope,
-        regr_sxx(risk_score, day_number) as sxx,
-        count(*) as scored
-    from int_window_events_grouped_between(since_ts, until_ts, by_model, by_platform) as events
-    where risk_score is not null
-    group by model, platform
-),
-
-slope_scores as (
-    -- Each session's score for the slope, sum over its events of (t - t_mean) * residual, and
-    -- its leverage h = sum over its events of 1/N + (t - t_mean)^2 / Sxx.
-    select
-        events.model,
-        events.platform,
-        events.session_id,
-        sum(
-            (events.day_number - fit.t_mean)
-            * (events.risk_score - fit.r_mean - fit.slope * (events.day_number - fit.t_mean))
-        ) as u,
-        sum(1 / fit.scored + (events.day_number - fit.t_mean) ^ 2 / fit.sxx) as h
-    from int_window_events_grouped_between(since_ts, until_ts, by_model, by_platform) as events
-    inner join fit on fit.model = events.model and fit.platform = events.platform
-    where events.risk_score is not null
-    group by events.model, events.platform, events.session_id
-),
-
-slope_variance as (
-    -- CR3 as for the rate; a session with all the leverage (h = 1) leaves the variance unknown.
-    select
-        slope_scores.model,
-        slope_scores.platform,
-        case when count(*) > 1 then
-            (count(*) - 1) / count(*) * sum(slope_scores.u ^ 2 / nullif(1 - slope_scores.h, 0) ^ 2)
-            / any_value(fit.sxx) ^ 2
-        end as slope_var,
-        int_t_975(count(*) - 1) as slope_t
-    from slope_scores
-    inner join fit on fit.model = slope_scores.model and fit.platform = slope_scores.platform
-    group by slope_scores.model, slope_scores.platform
+slope_trends as (
+    select * from int_window_trend_between(since_ts, until_ts, by_model, by_platform)
 ),
 
 cluster_rates as (
@@ -182,8 +139,6 @@ totals as (
         count(*) filter (where risk_level = 'Critical' and decision = 'allow') as critical_allowed_events,
         count(*) filter (where decision = 'block') as blocked_events,
         count(decision) as decided_events,
-        count(distinct day) filter (where risk_score is not null) as scored_days,
-        regr_slope(risk_score, day - date '1970-01-01') as event_slope,
         min(day) as first_day,
         max(day) as last_day
     from int_window_events_grouped_between(since_ts, until_ts, by_model, by_platform) as events
@@ -246,9 +201,6 @@ trends as (
 rates as (
     select
         *,
-        -- The minimums also keep out one-day groups, whose slope is NaN (not NULL), and NaN
-        -- compares above every number in DuckDB.
-        case when scored_days >= 7 and scored_events >= 100 then event_slope end as trend_slope,
         (count_high + count_critical) / nullif(scored_events, 0) as p_hat
     from totals
 ),
@@ -297,24 +249,18 @@ final as (
         tops.top_action_types,
         tops.top_tools,
         trends.ewma_daily_max,
-        rates.trend_slope,
-        rates.trend_slope - slope_variance.slope_t * sqrt(slope_variance.slope_var) as trend_slope_ci_low,
-        rates.trend_slope + slope_variance.slope_t * sqrt(slope_variance.slope_var) as trend_slope_ci_high,
-        case
-            when rates.trend_slope is null then 'insufficient data'
-            when rates.trend_slope > 0.1
-                and rates.trend_slope - slope_variance.slope_t * sqrt(slope_variance.slope_var) > 0 then 'riskier'
-            when rates.trend_slope < -0.1
-                and rates.trend_slope + slope_variance.slope_t * sqrt(slope_variance.slope_var) < 0 then 'safer'
-            else 'steady'
-        end as trend,
+        slope_trends.trend_slope,
+        slope_trends.trend_slope_ci_low,
+        slope_trends.trend_slope_ci_high,
+        -- A group without a scored event has no row there.
+        coalesce(slope_trends.trend, 'insufficient data') as trend,
         rates.first_day,
         rates.last_day
     from rates
     left join tops on tops.model = rates.model and tops.platform = rates.platform
     left join trends on trends.model = rates.model and trends.platform = rates.platform
     left join intervals on intervals.model = rates.model and intervals.platform = rates.platform
-    left join slope_variance on slope_variance.model = rates.model and slope_variance.platform = rates.platform
+    left join slope_trends on slope_trends.model = rates.model and slope_trends.platform = rates.platform
 )
 
 select * from final;
