@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from quint_reports import metrics
 from quint_reports.reporting import plots
@@ -115,13 +115,44 @@ COMPARISON_KEYS = (
 @cache
 def _env() -> Environment:
     """One environment for every page, so each template is compiled once per process."""
-    return Environment(
+    env = Environment(
         loader=PackageLoader("quint_reports.reporting", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["table_body"] = table_body
+    return env
+
+
+def table_body(columns: Iterable[Col], rows: Iterable[Mapping[str, Any]]) -> Markup:
+    """The ``<tr>`` rows of a table (the ``table`` macro's body), every cell and link escaped.
+
+    Python, not a template loop: a report's session pages list tens of thousands of events, and
+    Jinja's attribute lookups per cell made this the report's slowest step (100,000 sessions: 2.8 s
+    of 3.5 s for 200 pages)."""
+    cells = [
+        (
+            col.key,
+            f'<td data-col="{escape(col.key)}" class="{"n" if col.numeric else "name"}"',
+            col.key == "session_name",
+        )
+        for col in columns
+    ]
+    out: list[str] = []
+    for row in rows:
+        css, depth, links = row["_class"], row["_depth"], row["_links"]
+        out.append(f'<tr class="{escape(css)}">' if css else "<tr>")
+        for key, opening, named in cells:
+            out.append(opening)
+            if named and depth:
+                out.append(f' style="padding-left:{8 + 18 * depth}px"')
+            href = links.get(key) if links else None
+            value = escape(row[key])
+            out.append(f'><a href="{escape(href)}">{value}</a></td>' if href else f">{value}</td>")
+        out.append("</tr>")
+    return Markup("".join(out))
 
 
 def fmt(value: Any, kind: str = "num") -> str:
@@ -511,6 +542,13 @@ def critical_allowed(event: Mapping[str, Any]) -> bool:
     return event.get("risk_level") == metrics.BANDS[-1].label and event.get("decision") == "allow"
 
 
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame.to_dict("records")``, column by column: a session page lists up to 500 events, and pandas
+    boxes Arrow-backed cells one by one (100,000 sessions, 200 pages: 0.64 -> 0.28 s)."""
+    names = list(frame.columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*(frame[n].tolist() for n in names), strict=True)]
+
+
 def _event_row(event: Mapping[str, Any]) -> dict[str, Any]:
     cells = {c.key: fmt(event.get(c.key), c.fmt) for c in EVENT_COLUMNS if c.key != "flag"}
     if _missing(event.get("event_at")) and not _missing(event.get("event_at_raw")):
@@ -599,7 +637,7 @@ def render_session(data: ReportData, detail: SessionDetail, hrefs: Mapping[str, 
         for c in cols(("session_name", "model", "platform", "state", "started_at", "ended_at"), "sessions", full=True)
     ]
     risk = detail.risk.iloc[0].to_dict() if len(detail.risk) else {}
-    events = [_event_row(e) for e in detail.events.to_dict("records")]
+    events = [_event_row(e) for e in records(detail.events)]
     context = {
         **_meta(data, "../", f"Session: {fmt(name, 'text') if not _missing(name) else detail.session_id}"),
         "plotly": False,
