@@ -14,7 +14,6 @@ from quint_reports.simulator import Simulator
 from quint_reports.warehouse.views import apply_views, documented_views, is_incremental, sql_files
 
 REBUILT = [f"staging.{path.stem}" for path in sql_files() if is_incremental(path)] + [
-    "staging.int_tagged_events",
     "staging.int_events_rolled_up_to_session",
 ]
 """The per-session tables, and the tables built from them, compared besides the documented views."""
@@ -82,3 +81,39 @@ def test_incremental_syncs_build_what_a_full_rebuild_builds(quint_simulator: obj
         rebuilt, total = rebuilt_and_total(db)
         assert rebuilt < total  # only what changed was rebuilt
         assert differences(db, tmp_path) == {}
+
+
+def test_a_session_retagged_without_new_events_is_rebuilt_as_in_full(quint_simulator: object, tmp_path: Path) -> None:
+    """A detail record that changes a session's model, or makes a child a root, while its events
+    body stays as it was: the events carry the new tags, as a full rebuild gives them."""
+    sim = quint_simulator(seed=11, sessions=40)  # type: ignore[operator]
+    db = tmp_path / "quint.duckdb"
+    sync(settings=settings_for(sim, db))
+    with duckdb.connect(str(db)) as con:
+        renamed, orphaned = (
+            sid
+            for (sid,) in con.execute(
+                "select session_id from staging.int_sessions_merged where source = 'detail' "
+                "and session_id in (select session_id from staging.int_tagged_events) "
+                "order by parent_id is null, session_id limit 2"
+            ).fetchall()
+        )
+        con.execute(
+            "update raw.raw_session_bodies set body = json_merge_patch(body, ?), fetched_at = now() "
+            "where kind = 'detail' and session_id = ?",
+            ['{"model": "renamed-model"}', renamed],
+        )
+        con.execute(
+            "update raw.raw_session_bodies set body = json_merge_patch(body, ?), fetched_at = now() "
+            "where kind = 'detail' and session_id = ?",
+            ['{"parent_id": null}', orphaned],
+        )
+        assert apply_views(con) is False  # incremental: no events body changed
+        assert con.execute("select count(*) from staging._rebuild").fetchone() == (0,)
+        retagged = {sid for (sid,) in con.execute("select session_id from staging._retag").fetchall()}
+        assert {renamed, orphaned} <= retagged and len(retagged) < 40
+        models = con.execute(
+            "select distinct model from staging.int_tagged_events where session_id = ?", [renamed]
+        ).fetchall()
+        assert models == [("renamed-model",)]
+    assert differences(db, tmp_path) == {}

@@ -32,6 +32,9 @@ Files whose header says ``-- Incremental: rebuilt per session`` build a table ke
 ``session_id`` from the sessions in ``staging._rebuild`` only. A full build fills it with every
 session and runs the file as written; an incremental one fills it with the sessions whose events
 body changed since the last build (``sql/rebuild/``), deletes their rows and inserts them again.
+A file may widen the set: ``int_tagged_events`` is rebuilt for the sessions of ``staging._retag``,
+which it computes itself (those of ``_rebuild``, and those whose model, platform or root flag changed
+while their events did not), and its header names that table instead.
 The build is full when asked, on the first apply, and whenever the signature recorded on
 ``staging._built_events`` differs: it covers those files, the macros they call and the latest
 schema migration, so a new release or a migration rebuilds everything.
@@ -141,13 +144,20 @@ def schema_of(path: Path) -> str:
 
 
 def list_views() -> list[str]:
-    """Return the views (and tables) the ``sql/`` layers create, in apply order; qualified outside ``main``."""
+    """Return the views (and tables) the ``sql/`` layers create, in apply order; qualified outside ``main``.
+
+    A name starting with ``_`` is a file's bookkeeping (what the last apply built), not data: left out."""
 
     def qualified(path: Path, name: str) -> str:
         schema = schema_of(path)
         return name if schema == "main" else f"{schema}.{name}"
 
-    names = [qualified(path, name) for path in sql_files() for kind, name in created_objects(path) if kind != "macro"]
+    names = [
+        qualified(path, name)
+        for path in sql_files()
+        for kind, name in created_objects(path)
+        if kind != "macro" and not name.startswith("_")
+    ]
     before = [n for n in names if n not in _AFTER_CHECKS]
     return [FETCH_STATUS, *before, CHECK_RESULTS, *[n for n in names if n in _AFTER_CHECKS]]
 
@@ -194,7 +204,7 @@ def apply_views(con: duckdb.DuckDBPyConnection, *, full: bool = False, column_co
         for path in sorted((root / layer).glob("*.sql")):
             text = path.read_text(encoding="utf-8")
             if not full and is_incremental(path):
-                text = _as_increment(text)
+                text = _as_increment(text, path.stem)
             _run(con, text, f"{layer}/{path.name}", schema_of(path))
     _run(con, comments_sql(con, columns=column_comments), "the view comments")
     _run(con, read_sql("rebuild/built_events.sql"), "rebuild/built_events.sql")
@@ -202,14 +212,24 @@ def apply_views(con: duckdb.DuckDBPyConnection, *, full: bool = False, column_co
     return full
 
 
-def _as_increment(text: str) -> str:
-    """Turn ``create or replace table t as <select>`` into: delete the rebuilt sessions' rows, insert them."""
+_REBUILD_SET = re.compile(
+    r"-- Incremental: rebuilt per session, for the sessions in staging\.(?P<table>[a-z_][a-z0-9_]*)"
+)
 
-    def increment(match: re.Match[str]) -> str:
-        name = match[2]
-        return f"delete from {name} where session_id in (select session_id from _rebuild);\ninsert into {name}"
 
-    return re.sub(r"create\s+or\s+replace\s+(table)\s+([a-z_][a-z0-9_]*)\s+as", increment, text, flags=re.IGNORECASE)
+def _as_increment(text: str, name: str) -> str:
+    """Turn ``create or replace table <name> as <select>`` into: delete the rebuilt sessions' rows, insert them.
+
+    The sessions are those of the table the header names (``staging._rebuild`` unless it says otherwise);
+    other tables the file creates (its own bookkeeping) are left as they are."""
+    found = _REBUILD_SET.search(text)
+    scope = found["table"] if found else "_rebuild"
+    return re.sub(
+        rf"create\s+or\s+replace\s+table\s+{name}\s+as",
+        f"delete from {name} where session_id in (select session_id from {scope});\ninsert into {name}",
+        text,
+        flags=re.IGNORECASE,
+    )
 
 
 def _signature(con: duckdb.DuckDBPyConnection) -> str:
