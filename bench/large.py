@@ -85,15 +85,26 @@ def _progress(path: Path, step: str, started: float) -> None:
 
 
 def profile_sql(db: Path, sql: str) -> dict[str, Any]:
-    """Re-run one SQL file with DuckDB's profiler; return its latency and slowest operators."""
+    """Re-run one SQL file with DuckDB's profiler; return its latency and slowest operators.
+
+    It runs as in a full build (every session in ``staging._rebuild``) under the package's memory limit, in a
+    transaction rolled back after, so a per-session file is measured on all its input, not on the sessions a
+    later rebuild left there."""
+    from quint_reports.settings import Resources
+    from quint_reports.warehouse.sqlfiles import read_sql
+
     with tempfile.TemporaryDirectory(prefix="qbench-prof-") as tmp:
         out = Path(tmp) / "profile.json"
         with duckdb.connect(str(db)) as con:
+            Resources.resolve().apply(con, db, "work")  # the memory limit the apply had
+            con.begin()
+            con.execute(read_sql("rebuild/all_sessions.sql"))
             con.execute("set schema = 'staging'")  # where the layer files run (views.SCHEMAS)
             con.execute("pragma enable_profiling = 'json'")
             con.execute(f"pragma profiling_output = '{out}'")
             con.execute(sql)
             con.execute("pragma disable_profiling")
+            con.rollback()
         tree = json.loads(out.read_text(encoding="utf-8"))
     operators: list[dict[str, Any]] = []
 
