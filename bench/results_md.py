@@ -1156,10 +1156,11 @@ def analysis(results: dict[str, Any]) -> list[str]:
         if peaks and max(peaks.values()) > TARGET_LARGE_RSS_MB:
             step = max(peaks, key=lambda k: peaks[k])
             line += f" The memory peak is in `{step}` ({peaks[step]:.0f} MB): " + (
-                "DuckDB keeps its buffer pool to the memory limit, but not what it allocates while it parses "
-                "every events body from JSON, so that step peaks several hundred MB above the limit; a lower "
-                "limit makes the one-transaction apply run out of memory in the checks. What would close it: "
-                "parse the events bodies in slices of sessions, each its own statement in the transaction."
+                "DuckDB fills its buffer pool up to the memory limit and allocates on top of it what it parses "
+                "every events body into, so that step peaks a few hundred MB above the limit whatever share of "
+                "the sessions one statement parses; a lower limit makes the one-transaction apply run out of "
+                "memory (see the notes). What would close it: a memory limit for the apply below the readers', "
+                "with the checks rewritten to fit in it."
                 if step == "apply_views"
                 else "DuckDB keeps to its memory limit per connection, so the rest is the Python side of that "
                 "step (frames, the report's pages)."
