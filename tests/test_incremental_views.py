@@ -117,3 +117,13 @@ def test_a_session_retagged_without_new_events_is_rebuilt_as_in_full(quint_simul
         ).fetchall()
         assert models == [("renamed-model",)]
     assert differences(db, tmp_path) == {}
+
+
+def test_every_per_session_file_limits_what_it_reads_in_the_phrase_the_loader_knows() -> None:
+    """An incremental apply relies on it to read only the rebuilt sessions; a full build makes it ``true``."""
+    from quint_reports.warehouse.views import _SCOPE
+
+    incremental = [path for path in sql_files() if is_incremental(path)]
+    assert len(incremental) >= 3
+    for path in incremental:
+        assert _SCOPE.search(path.read_text(encoding="utf-8")), path.name
