@@ -693,11 +693,30 @@ def _lake_targets(stage: dict[str, Any]) -> list[str]:
             f"<= {100 * TARGET_NIGHTLY_SHARE:.0f}% of the first ({_s(first['seconds'])} s), as the nightly's",
             f"{_s(same['seconds'])} s ({100 * share:.0f}%)",
             share <= TARGET_NIGHTLY_SHARE,
-            f"{_s(same['seconds'])} s to write no rows against {_s(first['seconds'])} s for {first['inserted']:,}: "
-            "the time does not follow the rows written; it is the fixed work of every publish (the view layers "
-            "rebuilt in the lake)",
+            _lake_why(first, same),
         ),
     ]
+
+
+def _lake_why(first: dict[str, Any], same: dict[str, Any]) -> str:
+    """Where the time of a publish with nothing changed goes, from its phases, and what would close the gap."""
+    why = f"{_s(same['seconds'])} s to write no rows against {_s(first['seconds'])} s for {first['inserted']:,}"
+    phases = same.get("phases") or {}
+    if not phases:
+        return why + ": the time does not follow the rows written; it is the fixed work of every publish"
+    why += ": " + ", ".join(f"{k} {_s(v)} s" for k, v in phases.items())
+    why += "; the views were " + (
+        "rebuilt" if same.get("views_rebuilt", True) else "left as they were (nothing changed)"
+    )
+    slowest = max(phases, key=lambda k: phases[k])
+    if slowest == "copy":
+        why += (
+            "; what would close it: knowing that the file did not change since the last publish (its latest sync "
+            "run recorded in the lake) instead of comparing every table with its copy"
+        )
+    elif slowest == "open":
+        why += "; what would close it: a catalog connection kept open between publishes (a long-running writer)"
+    return why
 
 
 def growth_steps(growth: dict[str, Any]) -> dict[str, list[tuple[int, int, float, float | None]]]:

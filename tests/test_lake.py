@@ -6,6 +6,7 @@ import json
 import math
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from test_sync_processes import cli
 
 from quint_reports import connect, sync
 from quint_reports.simulator import Faults, Simulator
+from quint_reports.warehouse import sqlfiles
 from quint_reports.warehouse.lake import PACKAGES, load_extensions, publish_lake, resolve_lake
 from quint_reports.warehouse.publish import work_path
 from quint_reports.warehouse.views import list_views
@@ -89,7 +91,9 @@ def synced(postgres: Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 @SYNCED
-def test_a_sync_into_the_lake_equals_the_sync_into_the_file_view_by_view(synced: tuple[Simulator, Path, str]) -> None:
+def test_a_sync_into_the_lake_equals_the_sync_into_the_file_view_by_view(
+    synced: tuple[Simulator, Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sim, db, url = synced
     assert_same_views(db, url)
     assert_truth(url, sim)  # type: ignore[arg-type]  # the lake holds exactly what the API serves
@@ -97,15 +101,28 @@ def test_a_sync_into_the_lake_equals_the_sync_into_the_file_view_by_view(synced:
     sim.advance(0.5)
     before = len(raw_rows(url))
     result = publish_lake(db, resolve_lake(url))  # nothing changed in the file: nothing is written
-    assert (result.inserted, result.deleted) == (0, 0)
+    assert (result.inserted, result.deleted, result.views_rebuilt) == (0, 0, False)
+    # No row changed but a layer file did (a new release): the views are rebuilt from it.
+    sql = tmp_path / "sql"
+    shutil.copytree(sqlfiles.sql_dir(), sql)
+    mart = sql / "marts" / "risk_by_model.sql"
+    mart.write_text(mart.read_text(encoding="utf-8") + "\n-- a later release\n", encoding="utf-8")
+    monkeypatch.setenv("QUINT_SQL_DIR", str(sql))
+    sqlfiles.sql_dir.cache_clear()
+    try:
+        result = publish_lake(db, resolve_lake(url))
+    finally:
+        monkeypatch.delenv("QUINT_SQL_DIR")
+        sqlfiles.sql_dir.cache_clear()
+    assert (result.inserted, result.deleted, result.views_rebuilt) == (0, 0, True)
     again = cli(sim, "sync", "--db", str(db), "--lake", url, "--no-progress")
     _, err = again.communicate(timeout=120)
     assert again.returncode == 0, err
     assert_same_views(db, url)
     assert_truth(url, sim)  # type: ignore[arg-type]
     assert len(raw_rows(url)) > before
-    with connect(lake=url) as con:  # one snapshot per publish: create, unchanged publish, the second sync
-        assert con.execute("select count(*) from ducklake_snapshots('quint')").fetchone()[0] == 4  # type: ignore[index]
+    with connect(lake=url) as con:  # one snapshot per publish: create, two unchanged publishes, the second sync
+        assert con.execute("select count(*) from ducklake_snapshots('quint')").fetchone()[0] == 5  # type: ignore[index]
 
 
 @SYNCED

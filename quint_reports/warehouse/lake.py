@@ -26,7 +26,7 @@ import logging
 import os
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -222,10 +222,18 @@ class LakePublish:
     inserted: int
     deleted: int
     seconds: float
+    views_rebuilt: bool = True
+    """False when no row changed and the layer files are those the lake's views were built from."""
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds of each part: ``open`` (catalog and data path), ``copy`` (every table compared with its copy,
+    changed rows written), ``views``, ``commit``."""
 
 
 def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
     """Copy the published file ``db`` into ``lake`` as one snapshot: changed rows only, views rebuilt.
+
+    The views are left as they are when no row changed and ``views.layer_signature()`` is the one recorded at
+    their last build: rebuilt, they would be the same (a publish of an unchanged file costs its copy check only).
 
     The caller holds the file's writer lock, so ``db`` does not change meanwhile.
 
@@ -233,10 +241,11 @@ def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
         LockHeld: another writer published to the lake during this one (nothing of this run committed).
         DatabaseError: the lake cannot be written; the previous snapshot is intact.
     """
-    from quint_reports.warehouse.views import apply_views
+    from quint_reports.warehouse.views import apply_views, layer_signature
 
     started = time.monotonic()
     con = open_lake(lake, read_only=False)
+    phases = {"open": time.monotonic() - started}
     inserted = deleted = 0
     try:
         con.execute("attach " + _literal(str(Path(db).absolute())) + " as src (read_only)")
@@ -252,8 +261,18 @@ def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
             added, removed = _copy_table(con, f"{schema}.{table}", list(key), list(columns))
             inserted += added
             deleted += removed
-        apply_views(con, column_comments=False)
+        phases["copy"] = time.monotonic() - started - phases["open"]
+        signature = layer_signature()
+        lookup = split_statements(read_sql("lake/views_signature.sql"))
+        con.execute(lookup[0])
+        built = con.execute(lookup[1]).fetchone()
+        rebuilt = bool(inserted or deleted) or built is None or built[0] != signature
+        if rebuilt:
+            apply_views(con, column_comments=False)
+            con.execute(read_sql("lake/record_views_signature.sql"), [signature])
+        phases["views"] = time.monotonic() - started - phases["open"] - phases["copy"]
         con.execute("commit")
+        phases["commit"] = time.monotonic() - started - sum(phases.values())
         row = con.execute(read_sql("lake/latest_snapshot.sql").replace("'quint'", "'lake'")).fetchone()
     except duckdb.Error as exc:
         _rollback(con)
@@ -267,13 +286,16 @@ def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
         ) from None
     finally:
         con.close()
-    result = LakePublish(int(row[0]) if row else 0, inserted, deleted, round(time.monotonic() - started, 3))
+    seconds = round(time.monotonic() - started, 3)
+    parts = {k: round(v, 3) for k, v in phases.items()}
+    result = LakePublish(int(row[0]) if row else 0, inserted, deleted, seconds, rebuilt, parts)
     log.info(
-        "lake %s: snapshot %d, %d rows inserted, %d deleted, in %.1fs",
+        "lake %s: snapshot %d, %d rows inserted, %d deleted, views %s, in %.1fs",
         _where(lake),
         result.snapshot,
         inserted,
         deleted,
+        "rebuilt" if rebuilt else "unchanged",
         result.seconds,
     )
     return result

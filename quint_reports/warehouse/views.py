@@ -237,6 +237,17 @@ def _as_increment(text: str, name: str) -> str:
     )
 
 
+def layer_signature() -> str:
+    """What the views ``apply_views`` builds depend on besides the tables they read: every file it runs and
+    every statement it derives (rules, risk bands, fetch status, the check union). Unchanged tables and an
+    unchanged signature give the same views."""
+    parts = [sql_macros(), metrics.risk_level_macro(), fetch_status_sql(), check_results_sql()]
+    parts += [
+        path.read_text(encoding="utf-8") for path in [*sql_files(), *sorted((sql_dir() / "rebuild").glob("*.sql"))]
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
 def _signature(con: duckdb.DuckDBPyConnection) -> str:
     """What the per-session tables depend on besides the raw bodies: their files, the macros, the schema."""
     try:
