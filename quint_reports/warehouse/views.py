@@ -310,12 +310,13 @@ def comments_sql(con: duckdb.DuckDBPyConnection, *, columns: bool = True) -> str
     statements = [f"comment on view {view} is {_literal(text)};" for view, text in views.items()]
     if not columns:
         return "\n".join(statements)
-    found = con.execute(
-        "select table_name, column_name from duckdb_columns() "
-        "where database_name = current_database() and schema_name = current_schema() and list_contains(?, table_name) "
-        "order by table_name, column_index",
-        [list(views)],
-    ).fetchall()
+    # Each view's columns from its own (empty) result: in a full re-apply on a database that had its views,
+    # duckdb_columns() took 0.44 s of a 1.5 s apply (2,000 sessions); this takes 0.06 s (no change on a new one).
+    found = [
+        (view, column[0])
+        for view in views  # names from the layer files, never from data
+        for column in con.execute(f"select * from {view} limit 0").description or ()
+    ]
     for view, column in found:
         try:
             entry = metrics.metric(column, view)
