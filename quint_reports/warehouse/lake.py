@@ -243,9 +243,16 @@ def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
     """
     from quint_reports.warehouse.views import apply_views, layer_signature
 
-    started = time.monotonic()
+    started = last = time.monotonic()
+    phases: dict[str, float] = {}
+
+    def lap(phase: str) -> None:
+        nonlocal last
+        now = time.monotonic()
+        phases[phase], last = round(now - last, 3), now
+
     con = open_lake(lake, read_only=False)
-    phases = {"open": time.monotonic() - started}
+    lap("open")
     inserted = deleted = 0
     try:
         con.execute("attach " + _literal(str(Path(db).absolute())) + " as src (read_only)")
@@ -261,7 +268,7 @@ def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
             added, removed = _copy_table(con, f"{schema}.{table}", list(key), list(columns))
             inserted += added
             deleted += removed
-        phases["copy"] = time.monotonic() - started - phases["open"]
+        lap("copy")
         signature = layer_signature()
         lookup = split_statements(read_sql("lake/views_signature.sql"))
         con.execute(lookup[0])
@@ -270,9 +277,9 @@ def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
         if rebuilt:
             apply_views(con, column_comments=False)
             con.execute(read_sql("lake/record_views_signature.sql"), [signature])
-        phases["views"] = time.monotonic() - started - phases["open"] - phases["copy"]
+        lap("views")
         con.execute("commit")
-        phases["commit"] = time.monotonic() - started - sum(phases.values())
+        lap("commit")
         row = con.execute(read_sql("lake/latest_snapshot.sql").replace("'quint'", "'lake'")).fetchone()
     except duckdb.Error as exc:
         _rollback(con)
@@ -287,8 +294,7 @@ def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
     finally:
         con.close()
     seconds = round(time.monotonic() - started, 3)
-    parts = {k: round(v, 3) for k, v in phases.items()}
-    result = LakePublish(int(row[0]) if row else 0, inserted, deleted, seconds, rebuilt, parts)
+    result = LakePublish(int(row[0]) if row else 0, inserted, deleted, seconds, rebuilt, phases)
     log.info(
         "lake %s: snapshot %d, %d rows inserted, %d deleted, views %s, in %.1fs",
         _where(lake),

@@ -33,9 +33,10 @@ Files whose header says ``-- Incremental: rebuilt per session`` build a table ke
 session and runs the file as written; an incremental one fills it with the sessions whose events
 body changed since the last build (``sql/rebuild/``), deletes their rows and inserts them again.
 In a full build the loader turns their ``session_id in (select session_id from _rebuild)`` into
-``true`` (every session is rebuilt; the semi-join is the cost). A file may widen the set: ``int_tagged_events`` is rebuilt for the sessions of ``staging._retag``,
-which it computes itself (those of ``_rebuild``, and those whose model, platform or root flag changed
-while their events did not), and its header names that table instead.
+``true`` (every session is rebuilt; the semi-join is the cost). A file may widen the set:
+``int_tagged_events`` is rebuilt for the sessions of ``staging._retag``, which it computes itself
+(those of ``_rebuild``, and those whose model, platform or root flag changed while their events
+did not), and its header names that table instead.
 The build is full when asked, on the first apply, and whenever the signature recorded on
 ``staging._built_events`` differs: it covers those files, the macros they call and the latest
 schema migration, so a new release or a migration rebuilds everything.
@@ -245,6 +246,10 @@ def layer_signature() -> str:
     parts += [
         path.read_text(encoding="utf-8") for path in [*sql_files(), *sorted((sql_dir() / "rebuild").glob("*.sql"))]
     ]
+    return _digest(parts)
+
+
+def _digest(parts: list[str]) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -256,7 +261,7 @@ def _signature(con: duckdb.DuckDBPyConnection) -> str:
         migration = None
     parts = [sql_macros(), metrics.risk_level_macro(), str(migration[0] if migration else None)]
     parts += [path.read_text(encoding="utf-8") for path in sql_files() if is_incremental(path)]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return _digest(parts)
 
 
 def _built_signature(con: duckdb.DuckDBPyConnection) -> str | None:
