@@ -14,18 +14,19 @@ set preserve_insertion_order = false;
 -- The tags each session's rows were built with; empty before the first build.
 create table if not exists _tagged_owners (session_id varchar, model varchar, platform varchar, is_root boolean);
 
+-- _tags_now: each session's tags as the merged sessions give them now, declared once: the rows
+-- below join them, _retag compares them with those of the last build, and they become those.
+create or replace table _tags_now as
+select session_id, model, platform, parent_id is null as is_root
+from int_sessions_merged;
+
 -- _retag: the sessions whose rows this apply rebuilds. Those whose events were rebuilt, and
 -- those whose tags changed while their events did not: a new detail or list record, a parent's
 -- children record, a session that appeared or went away. A full build: every session.
 create or replace table _retag as
-with owners as (
-    select session_id, model, platform, parent_id is null as is_root
-    from int_sessions_merged
-),
-
-changed as (
+with changed as (
     select coalesce(now.session_id, was.session_id) as session_id
-    from owners as now
+    from _tags_now as now
     full join _tagged_owners as was on was.session_id = now.session_id
     where now.model is distinct from was.model
         or now.platform is distinct from was.platform
@@ -45,8 +46,7 @@ with events as (
 ),
 
 owners as (
-    select session_id, model, platform, parent_id is null as is_root
-    from int_sessions_merged
+    select * from _tags_now
 ),
 
 final as (
@@ -72,7 +72,6 @@ final as (
 select * from final;
 
 create or replace table _tagged_owners as
-select session_id, model, platform, parent_id is null as is_root
-from int_sessions_merged;
+select * from _tags_now;
 
 reset preserve_insertion_order;
