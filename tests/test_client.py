@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -17,7 +18,13 @@ import httpx
 import pytest
 
 from quint_reports.exceptions import AuthError, ConfigError
-from quint_reports.ingest.client import ApiClient, RequestFailed, backoff_delay, parse_retry_after
+from quint_reports.ingest.client import (
+    ApiClient,
+    RequestFailed,
+    _aiohttp_transport,
+    backoff_delay,
+    parse_retry_after,
+)
 from quint_reports.settings import Settings, Token, check_api_url, read_token
 
 TOKEN = "qt_sk_unit_test_secret_0123456789"
@@ -239,6 +246,26 @@ def test_requests_are_the_ones_httpx_would_build(base: str, path: str) -> None:
     assert ours.url.raw_path == theirs.url.raw_path
     assert ours.headers.multi_items() == theirs.headers.multi_items()
     assert ours.extensions == theirs.extensions
+
+
+@pytest.mark.parametrize("tls", [True, False])
+def test_the_connector_verifies_tls_for_an_https_api(tls: bool) -> None:
+    """An https API gets a verifying context of its own; an http one leaves the CA store unread."""
+
+    async def main() -> object:
+        transport = _aiohttp_transport(4, tls=tls)
+        session = transport.get_client()
+        try:
+            return session.connector._ssl  # type: ignore[union-attr]
+        finally:
+            await session.close()
+
+    context = asyncio.run(main())
+    if tls:
+        assert isinstance(context, ssl.SSLContext)
+        assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    else:
+        assert context is True  # aiohttp's default (verifying) context, should a TLS connection ever be made
 
 
 def test_list_follows_a_cursor() -> None:
