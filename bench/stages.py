@@ -304,6 +304,8 @@ def organisation(
         "sessions": sessions,
         "events": events,
         "generate_s": gen.wall_s,
+        # Typing the events as they land: the sync's writer does it, overlapped with the fetch.
+        "typing_s": gen.result.get("typing_s"),
         "generate_peak_rss_mb": gen.peak_rss_mb,
         "landed_bytes": landed_bytes,
         "peak_rss_mb": peak,

@@ -7,10 +7,13 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from quint_reports import sync
+from quint_reports.ingest import store as store_module
 from quint_reports.settings import Settings, Token
 from quint_reports.simulator import Simulator
+from quint_reports.warehouse import views
 from quint_reports.warehouse.views import apply_views, documented_views, is_incremental, sql_files
 
 REBUILT = [f"staging.{path.stem}" for path in sql_files() if is_incremental(path)] + [
@@ -33,6 +36,8 @@ def differences(db: Path, tmp: Path) -> dict[str, tuple[int, int]]:
     with duckdb.connect(str(copy)) as con:
         for i, view in enumerate(views):
             con.execute(f"create temp table built_{i} as select * from {view}")
+        # From scratch: stg_events is typed anew only when nothing says from which bodies it was.
+        con.execute("drop table staging._typed_events")
         assert apply_views(con, full=True) is True
         found = {}
         for i, view in enumerate(views):
@@ -116,6 +121,61 @@ def test_a_session_retagged_without_new_events_is_rebuilt_as_in_full(quint_simul
             "select distinct model from staging.int_tagged_events where session_id = ?", [renamed]
         ).fetchall()
         assert models == [("renamed-model",)]
+    assert differences(db, tmp_path) == {}
+
+
+def typed(db: Path) -> tuple[int, int]:
+    """(sessions retyped by the last apply, sessions typed) of a published database."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.execute(
+            "select (select count(*) from staging._retype), (select count(*) from staging._typed_events)"
+        ).fetchone()
+    assert row is not None
+    return row[0], row[1]
+
+
+def test_events_are_typed_as_they_land_and_the_apply_types_none_again(quint_simulator: object, tmp_path: Path) -> None:
+    """The sync's writer types each batch's events; the apply after it finds every session typed, first
+    run and incremental ones alike, and what the writer typed is what typing from scratch gives."""
+    sim = quint_simulator(seed=8, sessions=90, defects=True)  # type: ignore[operator]
+    db = tmp_path / "quint.duckdb"
+    sync(settings=settings_for(sim, db))  # 40 sessions a batch: three batches
+    retyped, sessions = typed(db)
+    assert retyped == 0 and sessions == rebuilt_and_total(db)[1] > 0
+    sim.add_sessions(5)
+    sim.advance(0.5)
+    sync(settings=settings_for(sim, db))
+    assert typed(db)[0] == 0
+    assert differences(db, tmp_path) == {}
+    with duckdb.connect(str(db)) as con:  # as if stg_events.sql or its macros had changed since
+        con.execute("comment on table staging._typed_events is 'an earlier release'")
+        assert views.type_events(con) is True
+        assert con.execute("select count(*) from staging._retype").fetchone() == (sessions + 5,)
+
+
+def test_a_failed_typing_as_they_land_leaves_it_to_the_apply(
+    quint_simulator: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A typing that fails in the writer costs nothing: the batch stays landed, the apply types it."""
+    sim = quint_simulator(seed=9, sessions=50)  # type: ignore[operator]
+    db = tmp_path / "quint.duckdb"
+    real = views.type_events
+    calls = []
+
+    def fails_once(con: duckdb.DuckDBPyConnection, sessions: list[str] | None = None, **kw: bool) -> bool:
+        calls.append(sessions)
+        if sessions is not None and len(calls) == 1:
+            con.execute("select error('stg_events: disk full')")
+        return real(con, sessions, **kw)
+
+    monkeypatch.setattr(store_module, "type_events", fails_once)
+    monkeypatch.setattr(views, "type_events", fails_once)
+    result = sync(settings=settings_for(sim, db))
+    assert result.status == "success"
+    assert calls[0] is not None and calls[1] is None, "no batch is typed after a failure; the apply types"
+    assert "typing the events as they land failed" in caplog.text
+    retyped, sessions = typed(db)
+    assert retyped == sessions == rebuilt_and_total(db)[1]
     assert differences(db, tmp_path) == {}
 
 

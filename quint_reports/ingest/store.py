@@ -8,6 +8,7 @@ The store knows nothing of HTTP; it is handed plain rows (``ingest/rows.py``).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -19,6 +20,9 @@ from quint_reports.ingest.rows import Batch, BodyRow, ListRow, QuarantineRow
 from quint_reports.timebounds import parse_iso
 from quint_reports.warehouse.migrations import migrate
 from quint_reports.warehouse.sqlfiles import read_sql, split_statements
+from quint_reports.warehouse.views import type_events
+
+log = logging.getLogger(__name__)
 
 WATERMARK_KEY = "sessions.started_at"
 """The _fetch_state key of the latest session start seen in a list response."""
@@ -109,6 +113,22 @@ class Store:
         except BaseException:
             self.con.rollback()
             raise
+
+    def type_events(self, sessions: list[str]) -> bool:
+        """Type the landed events bodies of ``sessions`` into ``staging.stg_events``, in a transaction of its own.
+
+        Returns:
+            False when that failed (logged): the landed rows stand, and the next apply types them.
+        """
+        self.con.begin()
+        try:
+            type_events(self.con, sessions)
+        except duckdb.Error as exc:
+            self.con.rollback()
+            log.warning("typing the events as they land failed, the views will: %s", exc)
+            return False
+        self.con.commit()
+        return True
 
     def start_run(self, run_id: str, mode: str, api_url: str, started_at: datetime) -> None:
         """Insert the ``_sync_runs`` row of a run that is starting."""

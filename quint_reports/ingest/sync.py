@@ -133,6 +133,8 @@ class _BatchWriter:
         self.quarantined = 0
         self._lock = asyncio.Lock()
         self._failed: BaseException | None = None
+        self._typing = True
+        """Whether each batch's events are typed as it lands (off after a failure: the apply types them)."""
 
     def add_listing(self, listing: Listing) -> None:
         self.batch.listed.extend(listing.rows)
@@ -159,10 +161,17 @@ class _BatchWriter:
             if not batch and state is None and prune_keep is None:
                 return
             try:
-                await asyncio.to_thread(self.store.write, self.run_id, batch, state, prune_keep, self.tally)
+                await asyncio.to_thread(self._land, batch, state, prune_keep)
             except BaseException as exc:
                 self._failed = exc
                 raise
+
+    def _land(self, batch: Batch, state: dict[str, str] | None, prune_keep: set[str] | None) -> None:
+        self.store.write(self.run_id, batch, state, prune_keep, self.tally)
+        if self._typing:
+            # Here, the parse of the events overlaps the fetch; after it, it would wait for the last batch.
+            sessions = sorted({body.session_id for body in batch.bodies if body.kind == "events"})
+            self._typing = not sessions or self.store.type_events(sessions)
 
 
 def _apply_views(con: Any, *, full: bool) -> str | None:

@@ -37,6 +37,9 @@ In a full build the loader turns their ``session_id in (select session_id from _
 ``int_tagged_events`` is rebuilt for the sessions of ``staging._retag``, which it computes itself
 (those of ``_rebuild``, and those whose model, platform or root flag changed while their events
 did not), and its header names that table instead.
+``stg_events`` is the exception: the sync's writer types each batch's events as it lands them
+(:func:`type_events`, for the sessions of ``staging._retype``), and an apply types only what no
+writer did, before the layers run.
 The build is full when asked, on the first apply, and whenever the signature recorded on
 ``staging._built_events`` differs: it covers those files, the macros they call and the latest
 schema migration, so a new release or a migration rebuilds everything.
@@ -199,11 +202,14 @@ def apply_views(con: duckdb.DuckDBPyConnection, *, full: bool = False, column_co
     full = full or _built_signature(con) != signature
     scope = "rebuild/all_sessions.sql" if full else "rebuild/rebuilt_sessions.sql"
     _run(con, read_sql(scope), scope)
+    type_events(con, macros=False)
     for layer in LAYERS:
         if layer == "checks":
             _apply_checks(con)
             continue
         for path in sorted((root / layer).glob("*.sql")):
+            if path == _typed_file():
+                continue
             text = path.read_text(encoding="utf-8")
             if is_incremental(path):
                 text = _as_increment(text, path.stem) if not full else _SCOPE.sub("true", text)
@@ -214,7 +220,52 @@ def apply_views(con: duckdb.DuckDBPyConnection, *, full: bool = False, column_co
     return full
 
 
-_SCOPE = re.compile(r"session_id in \(select session_id from _(rebuild|retag)\)")
+def type_events(con: duckdb.DuckDBPyConnection, sessions: list[str] | None = None, *, macros: bool = True) -> bool:
+    """Bring ``staging.stg_events`` up to date with the landed events bodies; True when it was typed from scratch.
+
+    Its rows are a function of a session's events body and ``stg_events.sql``: a session is retyped when its
+    body is not the one its rows came from (``_typed_events``), everything when the table is missing or the
+    file, its macros or the schema changed (the signature on ``_typed_events``). ``full=True`` of an apply
+    does not retype: it would parse again what is typed already.
+
+    Args:
+        con: a read-write connection; the caller holds the transaction.
+        sessions: the sessions whose events bodies were just landed (the sync's writer, per batch);
+            None: compare every landed body with what was typed (an apply).
+        macros: create the macros the file calls first (an apply has just done so).
+    """
+    if macros:
+        _run(con, sql_macros(), "the rules of quint_reports.ingest.rules")
+        _run(con, metrics.risk_level_macro(), "the risk_level macro (quint_reports.metrics.BANDS)")
+    path = _typed_file()
+    text = path.read_text(encoding="utf-8")
+    signature = _digest([_typed_signature_parts(con), text])
+    _run(con, read_sql("rebuild/typed_events_table.sql"), "rebuild/typed_events_table.sql")
+    if _comment(con, "_typed_events") != signature or _comment(con, "stg_events") is None:
+        _run(con, read_sql("rebuild/retyped_all.sql"), "rebuild/retyped_all.sql")
+        _run(con, _SCOPE.sub("true", text), f"staging/{path.name}", SCHEMAS["staging"])
+        whole = True
+    else:
+        if sessions is None:
+            _run(con, read_sql("rebuild/retyped_sessions.sql"), "rebuild/retyped_sessions.sql")
+        else:
+            con.execute(read_sql("rebuild/retyped_batch.sql"), {"sessions": sessions})
+        _run(con, _as_increment(text, path.stem), f"staging/{path.name}", SCHEMAS["staging"])
+        whole = False
+    _run(con, read_sql("rebuild/typed_events.sql"), "rebuild/typed_events.sql")
+    con.execute(f"comment on table staging._typed_events is {_literal(signature)}")
+    return whole
+
+
+def _typed_file() -> Path:
+    return sql_dir() / "staging" / "stg_events.sql"
+
+
+def _typed_signature_parts(con: duckdb.DuckDBPyConnection) -> str:
+    return "\n".join([sql_macros(), metrics.risk_level_macro(), str(_migration(con))])
+
+
+_SCOPE = re.compile(r"session_id in \(select session_id from _(rebuild|retag|retype)\)")
 """How a per-session file limits what it reads to the rebuilt sessions. A full build rebuilds every session, so
 there the loader makes it ``true``: the semi-join of every event costs ~1 s a file at 5,000,000 events."""
 
@@ -255,19 +306,29 @@ def _digest(parts: list[str]) -> str:
 
 def _signature(con: duckdb.DuckDBPyConnection) -> str:
     """What the per-session tables depend on besides the raw bodies: their files, the macros, the schema."""
-    try:
-        migration = con.execute("select max(version) from internal._schema_migrations").fetchone()
-    except duckdb.CatalogException:  # a database made without the migration runner (tests' fixtures)
-        migration = None
-    parts = [sql_macros(), metrics.risk_level_macro(), str(migration[0] if migration else None)]
+    parts = [sql_macros(), metrics.risk_level_macro(), str(_migration(con))]
     parts += [path.read_text(encoding="utf-8") for path in sql_files() if is_incremental(path)]
     return _digest(parts)
 
 
+def _migration(con: duckdb.DuckDBPyConnection) -> int | None:
+    try:
+        row = con.execute("select max(version) from internal._schema_migrations").fetchone()
+    except duckdb.CatalogException:  # a database made without the migration runner (tests' fixtures)
+        return None
+    return row[0] if row else None
+
+
 def _built_signature(con: duckdb.DuckDBPyConnection) -> str | None:
+    return _comment(con, "_built_events")
+
+
+def _comment(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """The comment on a table of ``staging`` (a name from this module): '' without one, None when it is missing."""
     row = con.execute(
-        "select comment from duckdb_tables() where database_name = current_database() "
-        "and schema_name = 'staging' and table_name = '_built_events'"
+        "select coalesce(comment, '') from duckdb_tables() where database_name = current_database() "
+        "and schema_name = 'staging' and table_name = ?",
+        [table],
     ).fetchone()
     return None if row is None else row[0]
 

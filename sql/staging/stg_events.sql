@@ -2,8 +2,11 @@
 -- Grain: one row per (owning session, position in its events list); duplicates kept.
 -- Inputs: raw.raw_session_bodies kind 'events' (HTTP 200 bodies the sync did not reject).
 -- A table, not a view: unnesting millions of events from JSON text is the expensive
--- step, done once per apply; the `events` view and every rollup read this table.
--- Incremental: rebuilt per session, for the sessions in staging._rebuild (see the loader).
+-- step; the `events` view and every rollup read this table.
+-- Incremental: rebuilt per session, for the sessions in staging._retype (see the loader).
+-- Typed as the bodies land: the sync's writer runs this file for each batch it lands, in a
+-- transaction of its own after the batch's (views.type_events), so the parse overlaps the
+-- fetch; an apply types only what no writer did (an older database, a failed typing).
 -- risk_level follows the documented bands (None 0-10, Low 11-30, Medium 31-55, High 56-80,
 -- Critical 81-100): the macro risk_level(score), built by the loader from quint_reports.metrics.BANDS;
 -- NULL when the score is not valid.
@@ -32,7 +35,7 @@ with source as (
         }]}')).events as evs
     from raw.raw_session_bodies
     where kind = 'events' and http_status = 200 and rejected is null
-        and session_id in (select session_id from _rebuild)
+        and session_id in (select session_id from _retype)
 ),
 
 unnested as (
