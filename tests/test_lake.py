@@ -101,7 +101,7 @@ def test_a_sync_into_the_lake_equals_the_sync_into_the_file_view_by_view(
     sim.advance(0.5)
     before = len(raw_rows(url))
     result = publish_lake(db, resolve_lake(url))  # nothing changed in the file: nothing is written
-    assert (result.inserted, result.deleted, result.views_rebuilt) == (0, 0, False)
+    assert (result.inserted, result.deleted, result.views_rebuilt, result.copied) == (0, 0, False, False)
     # No row changed but a layer file did (a new release): the views are rebuilt from it.
     sql = tmp_path / "sql"
     shutil.copytree(sqlfiles.sql_dir(), sql)
@@ -114,15 +114,23 @@ def test_a_sync_into_the_lake_equals_the_sync_into_the_file_view_by_view(
     finally:
         monkeypatch.delenv("QUINT_SQL_DIR")
         sqlfiles.sql_dir.cache_clear()
-    assert (result.inserted, result.deleted, result.views_rebuilt) == (0, 0, True)
+    assert (result.inserted, result.deleted, result.views_rebuilt, result.copied) == (0, 0, True, False)
+    # A write in place, against the house rules (the sync replaces the file): the publish compares again.
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "update raw.raw_session_list set record = record || ' ' where record_key = (select min(record_key) from raw.raw_session_list)"
+        )
+    result = publish_lake(db, resolve_lake(url))
+    assert (result.copied, result.inserted, result.deleted) == (True, 1, 1)
     again = cli(sim, "sync", "--db", str(db), "--lake", url, "--no-progress")
     _, err = again.communicate(timeout=120)
     assert again.returncode == 0, err
     assert_same_views(db, url)
     assert_truth(url, sim)  # type: ignore[arg-type]
     assert len(raw_rows(url)) > before
-    with connect(lake=url) as con:  # one snapshot per publish: create, two unchanged publishes, the second sync
-        assert con.execute("select count(*) from ducklake_snapshots('quint')").fetchone()[0] == 5  # type: ignore[index]
+    # One snapshot per publish: create, two unchanged publishes, the write in place, the second sync.
+    with connect(lake=url) as con:
+        assert con.execute("select count(*) from ducklake_snapshots('quint')").fetchone()[0] == 6  # type: ignore[index]
 
 
 @SYNCED

@@ -224,6 +224,9 @@ class LakePublish:
     seconds: float
     views_rebuilt: bool = True
     """False when no row changed and the layer files are those the lake's views were built from."""
+    copied: bool = True
+    """False when the file is the one the last publish copied (same inode, size and modification time):
+    no table was compared."""
     phases: dict[str, float] = field(default_factory=dict)
     """Seconds of each part: ``open`` (catalog and data path), ``copy`` (every table compared with its copy,
     changed rows written), ``views``, ``commit``."""
@@ -232,8 +235,10 @@ class LakePublish:
 def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
     """Copy the published file ``db`` into ``lake`` as one snapshot: changed rows only, views rebuilt.
 
-    The views are left as they are when no row changed and ``views.layer_signature()`` is the one recorded at
-    their last build: rebuilt, they would be the same (a publish of an unchanged file costs its copy check only).
+    No table is compared when ``db`` is the file the last publish copied (``_file_identity``: every publish of
+    the file replaces it, and a write in place changes its modification time). The views are left as they are
+    when no row changed and ``views.layer_signature()`` is the one recorded at their last build: rebuilt, they
+    would be the same.
 
     The caller holds the file's writer lock, so ``db`` does not change meanwhile.
 
@@ -251,11 +256,11 @@ def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
         now = time.monotonic()
         phases[phase], last = round(now - last, 3), now
 
+    source = _file_identity(Path(db))
     con = open_lake(lake, read_only=False)
     lap("open")
     inserted = deleted = 0
     try:
-        con.execute("attach " + _literal(str(Path(db).absolute())) + " as src (read_only)")
         con.execute("use lake")
         con.execute("begin")
         for schema in SCHEMAS:
@@ -264,10 +269,16 @@ def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
         con.execute(guard[0])
         con.execute(guard[1])
         con.execute(guard[2], [socket.gethostname(), os.getpid(), datetime.now(timezone.utc)])
-        for schema, table, key, columns in con.execute(read_sql("lake/tables.sql")).fetchall():
-            added, removed = _copy_table(con, f"{schema}.{table}", list(key), list(columns))
-            inserted += added
-            deleted += removed
+        lookup = split_statements(read_sql("lake/source_file.sql"))
+        con.execute(lookup[0])
+        copied = con.execute(lookup[1]).fetchone() != (source,)
+        if copied:
+            con.execute("attach " + _literal(str(Path(db).absolute())) + " as src (read_only)")
+            for schema, table, key, columns in con.execute(read_sql("lake/tables.sql")).fetchall():
+                added, removed = _copy_table(con, f"{schema}.{table}", list(key), list(columns))
+                inserted += added
+                deleted += removed
+            con.execute(read_sql("lake/record_source_file.sql"), [source])
         lap("copy")
         signature = layer_signature()
         lookup = split_statements(read_sql("lake/views_signature.sql"))
@@ -294,7 +305,7 @@ def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
     finally:
         con.close()
     seconds = round(time.monotonic() - started, 3)
-    result = LakePublish(int(row[0]) if row else 0, inserted, deleted, seconds, rebuilt, phases)
+    result = LakePublish(int(row[0]) if row else 0, inserted, deleted, seconds, rebuilt, copied, phases)
     log.info(
         "lake %s: snapshot %d, %d rows inserted, %d deleted, views %s, in %.1fs",
         _where(lake),
@@ -305,6 +316,12 @@ def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
         result.seconds,
     )
     return result
+
+
+def _file_identity(db: Path) -> str:
+    """Which file ``db`` is, as a publish leaves it: host, absolute path, device, inode, size, modification time."""
+    st = db.stat()
+    return f"{socket.gethostname()}:{db.absolute()}:{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
 
 
 def sync_into_lake(lake: Lake | None, db: str | os.PathLike[str] | None = None, **options: Any) -> SyncResult:
