@@ -303,6 +303,10 @@ def test_full_rebuild_drops_what_the_api_no_longer_serves(quint_simulator: SimFa
     result = sync(full=True, settings=settings_for(other, db))
     assert result.mode == "full"
     assert_truth(db, other)
+    # The events typed as they landed follow the prune too: none of a session that is gone.
+    with connect(db) as con:
+        typed = {sid for (sid,) in con.execute("select distinct session_id from staging.stg_events").fetchall()}
+    assert typed == {sid for sid, events in other.truth()["events"].items() if events}
 
 
 @pytest.mark.parametrize(
