@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 
 from quint_reports import sync
 from quint_reports.ingest import store as store_module
+from quint_reports.ingest import sync as sync_module
 from quint_reports.settings import Settings, Token
 from quint_reports.simulator import Simulator
 from quint_reports.warehouse import views
@@ -134,12 +136,25 @@ def typed(db: Path) -> tuple[int, int]:
     return row[0], row[1]
 
 
-def test_events_are_typed_as_they_land_and_the_apply_types_none_again(quint_simulator: object, tmp_path: Path) -> None:
-    """The sync's writer types each batch's events; the apply after it finds every session typed, first
-    run and incremental ones alike, and what the writer typed is what typing from scratch gives."""
+def test_events_are_typed_as_they_land_and_the_apply_types_none_again(
+    quint_simulator: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sync's writer types the events as it lands them (every TYPE_SESSIONS sessions, and after the last
+    batch); the apply after it finds every session typed, first run and incremental ones alike, and what the
+    writer typed is what typing from scratch gives."""
     sim = quint_simulator(seed=8, sessions=90, defects=True)  # type: ignore[operator]
     db = tmp_path / "quint.duckdb"
+    monkeypatch.setattr(sync_module, "TYPE_SESSIONS", 30)
+    real = store_module.Store.type_events
+    typings: list[int] = []
+
+    def counted(self: store_module.Store, run_id: str, bodies: list[Any]) -> bool:
+        typings.append(len(bodies))
+        return real(self, run_id, bodies)
+
+    monkeypatch.setattr(store_module.Store, "type_events", counted)
     sync(settings=settings_for(sim, db))  # 40 sessions a batch: three batches
+    assert len(typings) >= 2 and min(typings[:-1]) >= 30, typings  # while fetching, and the rest at the end
     retyped, sessions = typed(db)
     assert retyped == 0 and sessions == rebuilt_and_total(db)[1] > 0
     sim.add_sessions(5)
@@ -162,7 +177,7 @@ def test_a_failed_typing_as_they_land_leaves_it_to_the_apply(
     real = views.type_events
     calls = []
 
-    def fails_once(con: duckdb.DuckDBPyConnection, sessions: list[str] | None = None, **kw: bool) -> bool:
+    def fails_once(con: duckdb.DuckDBPyConnection, sessions: list[str] | None = None, **kw: Any) -> bool:
         calls.append(sessions)
         if sessions is not None and len(calls) == 1:
             con.execute("select error('stg_events: disk full')")

@@ -114,19 +114,28 @@ class Store:
             self.con.rollback()
             raise
 
-    def type_events(self, sessions: list[str]) -> bool:
-        """Type the landed events bodies of ``sessions`` into ``staging.stg_events``, in a transaction of its own.
+    def type_events(self, run_id: str, bodies: list[BodyRow]) -> bool:
+        """Type events bodies just written into ``staging.stg_events``, in a transaction of its own.
+
+        Read from ``bodies`` themselves (the later body of a session wins, as in the upsert): a scan of the
+        landed table would read every landed body's text.
 
         Returns:
             False when that failed (logged): the landed rows stand, and the next apply types them.
         """
+        latest = {row.session_id: row for row in bodies if row.kind == "events"}
+        if not latest:
+            return True
+        self.con.register("landed_events", _body_table(run_id, list(latest.values())))
         self.con.begin()
         try:
-            type_events(self.con, sessions)
+            type_events(self.con, sorted(latest), source="from landed_events")
         except duckdb.Error as exc:
             self.con.rollback()
             log.warning("typing the events as they land failed, the views will: %s", exc)
             return False
+        finally:
+            self.con.unregister("landed_events")
         self.con.commit()
         return True
 

@@ -27,7 +27,7 @@ from quint_reports.exceptions import ApiUnreachable, ConfigError, DatabaseError,
 from quint_reports.ingest.client import ApiClient, RequestFailed
 from quint_reports.ingest.fetch import Fetcher, Listing, SessionResult, list_sessions
 from quint_reports.ingest.progress import SyncProgress
-from quint_reports.ingest.rows import Batch
+from quint_reports.ingest.rows import Batch, BodyRow
 from quint_reports.ingest.store import WATERMARK_KEY, ChangeTally, Store
 from quint_reports.settings import Settings
 from quint_reports.timebounds import iso_z, to_utc
@@ -49,6 +49,11 @@ WRONG_URL_HINT = (
 )
 """What to do when the API answers the session list with a 4xx (exit 2)."""
 
+
+TYPE_SESSIONS = 1000
+"""The writer types the landed events once this many sessions' bodies wait, and after the last batch (10,000
+sessions typed 200 at a time cost 6.2 s of CPU, about 12 us an event, against 2.3 s 2,000 at a time; fewer
+typings overlap less of the fetch)."""
 
 SHRINK_LIMIT = 0.5
 """A --full run prunes only when the listing holds at least this share of the sessions landed before."""
@@ -134,7 +139,9 @@ class _BatchWriter:
         self._lock = asyncio.Lock()
         self._failed: BaseException | None = None
         self._typing = True
-        """Whether each batch's events are typed as it lands (off after a failure: the apply types them)."""
+        """Whether events are typed as they land (off after a failure: the apply types them)."""
+        self._untyped: dict[str, BodyRow] = {}
+        """The latest events body of each session landed but not typed yet."""
 
     def add_listing(self, listing: Listing) -> None:
         self.batch.listed.extend(listing.rows)
@@ -150,28 +157,45 @@ class _BatchWriter:
         self.quarantined += len(result.quarantine)
         self.pending += 1
         if self.pending >= self.batch_size:
-            await self.flush()
+            await self.flush(only_full=True)
 
-    async def flush(self, state: dict[str, str] | None = None, prune_keep: set[str] | None = None) -> None:
+    async def flush(
+        self,
+        state: dict[str, str] | None = None,
+        prune_keep: set[str] | None = None,
+        *,
+        only_full: bool = False,
+        last: bool = False,
+    ) -> None:
+        """Land the batch; ``only_full``: only if it still holds ``batch_size`` sessions once the lock is ours;
+        ``last``: the run's last batch, after which every landed events body is typed."""
         async with self._lock:
             if self._failed is not None:
                 # A flush that queued behind the failed one: the run is stopping, write nothing more.
                 raise self._failed
+            if only_full and self.pending < self.batch_size:
+                # Queued behind the flush that took the batch: landing the few sessions since would make
+                # many small writes whenever landing is slower than fetching (each one scans the landed keys).
+                return
             batch, self.batch, self.pending = self.batch, Batch(), 0
-            if not batch and state is None and prune_keep is None:
+            if not batch and state is None and prune_keep is None and not (last and self._untyped):
                 return
             try:
-                await asyncio.to_thread(self._land, batch, state, prune_keep)
+                await asyncio.to_thread(self._land, batch, state, prune_keep, last)
             except BaseException as exc:
                 self._failed = exc
                 raise
 
-    def _land(self, batch: Batch, state: dict[str, str] | None, prune_keep: set[str] | None) -> None:
+    def _land(self, batch: Batch, state: dict[str, str] | None, prune_keep: set[str] | None, last: bool) -> None:
         self.store.write(self.run_id, batch, state, prune_keep, self.tally)
-        if self._typing:
-            # Here, the parse of the events overlaps the fetch; after it, it would wait for the last batch.
-            sessions = sorted({body.session_id for body in batch.bodies if body.kind == "events"})
-            self._typing = not sessions or self.store.type_events(sessions)
+        if not self._typing:
+            return
+        # Here, the parse of the events overlaps the fetch; after it, it would wait for the last batch. A typing
+        # costs some 30 ms whatever its size, so it waits for TYPE_SESSIONS sessions, or the last batch.
+        self._untyped.update((body.session_id, body) for body in batch.bodies if body.kind == "events")
+        if len(self._untyped) >= TYPE_SESSIONS or (last and self._untyped):
+            bodies, self._untyped = list(self._untyped.values()), {}
+            self._typing = self.store.type_events(self.run_id, bodies)
 
 
 def _apply_views(con: Any, *, full: bool) -> str | None:
@@ -303,7 +327,7 @@ async def sync_async(
                     )
                 marks = [m for m in (watermark, listing.max_started_at) if m is not None]
                 state = {WATERMARK_KEY: iso_z(max(marks))} if marks else None
-                await writer.flush(state=state, prune_keep=set(outcome.failed) if full else None)
+                await writer.flush(state=state, prune_keep=set(outcome.failed) if full else None, last=True)
         status = "partial" if outcome.failed else "success"
         result = SyncResult(
             run_id=run_id,

@@ -220,7 +220,9 @@ def apply_views(con: duckdb.DuckDBPyConnection, *, full: bool = False, column_co
     return full
 
 
-def type_events(con: duckdb.DuckDBPyConnection, sessions: list[str] | None = None, *, macros: bool = True) -> bool:
+def type_events(
+    con: duckdb.DuckDBPyConnection, sessions: list[str] | None = None, *, source: str | None = None, macros: bool = True
+) -> bool:
     """Bring ``staging.stg_events`` up to date with the landed events bodies; True when it was typed from scratch.
 
     Its rows are a function of a session's events body and ``stg_events.sql``: a session is retyped when its
@@ -232,6 +234,8 @@ def type_events(con: duckdb.DuckDBPyConnection, sessions: list[str] | None = Non
         con: a read-write connection; the caller holds the transaction.
         sessions: the sessions whose events bodies were just landed (the sync's writer, per batch);
             None: compare every landed body with what was typed (an apply).
+        source: a registered relation holding those sessions' bodies as landed (the batch), read in place of
+            ``raw.raw_session_bodies``: a scan of that table reads every body's text, whatever the sessions.
         macros: create the macros the file calls first (an apply has just done so).
     """
     if macros:
@@ -250,11 +254,17 @@ def type_events(con: duckdb.DuckDBPyConnection, sessions: list[str] | None = Non
             _run(con, read_sql("rebuild/retyped_sessions.sql"), "rebuild/retyped_sessions.sql")
         else:
             con.execute(read_sql("rebuild/retyped_batch.sql"), {"sessions": sessions})
+        if source is not None:
+            assert _BODIES in text, f"{path.name} reads {_BODIES}"
+            text = text.replace(_BODIES, source)  # a name from the caller's code, never from data
         _run(con, _as_increment(text, path.stem), f"staging/{path.name}", SCHEMAS["staging"])
         whole = False
     _run(con, read_sql("rebuild/typed_events.sql"), "rebuild/typed_events.sql")
     con.execute(f"comment on table staging._typed_events is {_literal(signature)}")
     return whole
+
+
+_BODIES = "from raw.raw_session_bodies"
 
 
 def _typed_file() -> Path:
