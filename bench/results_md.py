@@ -1214,7 +1214,8 @@ def _typing_note(org: dict[str, Any]) -> str:
     if org.get("typing_s") is None:
         return ""
     return (
-        f" The generator then types the events as the sync's writer does as it lands each batch "
+        f" The generator then types the events as the sync's writer does while it lands them (every 1,000 "
+        "sessions) "
         f"(`views.type_events`, the JSON parse of every event into `stg_events`): {_s(org['typing_s'])} s, not in "
         "the steps below; in a sync that time is the writer thread's, overlapped with the fetch (section 1 "
         "measures the sync with it). An apply types only what no writer did, and types everything again "
