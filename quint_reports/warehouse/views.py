@@ -195,9 +195,8 @@ def apply_views(con: duckdb.DuckDBPyConnection, *, full: bool = False, column_co
         duckdb.Error: when a file fails; the message names the file.
     """
     root = sql_dir()
-    _run(con, sql_macros(), "the rules of quint_reports.ingest.rules")
+    _create_macros(con)
     _run(con, fetch_status_sql(), "stg_fetch_status (from quint_reports.ingest.endpoints)", SCHEMAS["staging"])
-    _run(con, metrics.risk_level_macro(), "the risk_level macro (quint_reports.metrics.BANDS)")
     signature = _signature(con)
     full = full or _built_signature(con) != signature
     scope = "rebuild/all_sessions.sql" if full else "rebuild/rebuilt_sessions.sql"
@@ -239,11 +238,10 @@ def type_events(
         macros: create the macros the file calls first (an apply has just done so).
     """
     if macros:
-        _run(con, sql_macros(), "the rules of quint_reports.ingest.rules")
-        _run(con, metrics.risk_level_macro(), "the risk_level macro (quint_reports.metrics.BANDS)")
+        _create_macros(con)
     path = _typed_file()
     text = path.read_text(encoding="utf-8")
-    signature = _digest([_typed_signature_parts(con), text])
+    signature = _digest([*_base_parts(con), text])
     _run(con, read_sql("rebuild/typed_events_table.sql"), "rebuild/typed_events_table.sql")
     if _comment(con, "_typed_events") != signature or _comment(con, "stg_events") is None:
         _run(con, read_sql("rebuild/retyped_all.sql"), "rebuild/retyped_all.sql")
@@ -271,8 +269,15 @@ def _typed_file() -> Path:
     return sql_dir() / "staging" / "stg_events.sql"
 
 
-def _typed_signature_parts(con: duckdb.DuckDBPyConnection) -> str:
-    return "\n".join([sql_macros(), metrics.risk_level_macro(), str(_migration(con))])
+def _create_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """The macros the layer files call: the record rules, and ``risk_level`` from the risk bands."""
+    _run(con, sql_macros(), "the rules of quint_reports.ingest.rules")
+    _run(con, metrics.risk_level_macro(), "the risk_level macro (quint_reports.metrics.BANDS)")
+
+
+def _base_parts(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """What every per-session table depends on besides its file: the macros and the schema's migration."""
+    return [sql_macros(), metrics.risk_level_macro(), str(_migration(con))]
 
 
 _SCOPE = re.compile(r"session_id in \(select session_id from _(rebuild|retag|retype)\)")
@@ -316,7 +321,7 @@ def _digest(parts: list[str]) -> str:
 
 def _signature(con: duckdb.DuckDBPyConnection) -> str:
     """What the per-session tables depend on besides the raw bodies: their files, the macros, the schema."""
-    parts = [sql_macros(), metrics.risk_level_macro(), str(_migration(con))]
+    parts = _base_parts(con)
     parts += [path.read_text(encoding="utf-8") for path in sql_files() if is_incremental(path)]
     return _digest(parts)
 
