@@ -4,9 +4,10 @@
 -- A table, not a view: unnesting millions of events from JSON text is the expensive
 -- step; the `events` view and every rollup read this table.
 -- Incremental: rebuilt per session, for the sessions in staging._retype (see the loader).
--- Typed as the bodies land: the sync's writer runs this file for each batch it lands, in a
--- transaction of its own after the batch's (views.type_events), so the parse overlaps the
--- fetch; an apply types only what no writer did (an older database, a failed typing).
+-- Typed as the bodies land: the sync's writer runs this file on the bodies it landed (every
+-- 1,000 sessions, and after the last batch), in a transaction of its own (views.type_events),
+-- so the parse overlaps the fetch; an apply types only what no writer did (an older database,
+-- a failed typing).
 -- risk_level follows the documented bands (None 0-10, Low 11-30, Medium 31-55, High 56-80,
 -- Critical 81-100): the macro risk_level(score), built by the loader from quint_reports.metrics.BANDS;
 -- NULL when the score is not valid.
