@@ -177,17 +177,17 @@ def test_a_failed_typing_as_they_land_leaves_it_to_the_apply(
     real = views.type_events
     calls = []
 
-    def fails_once(con: duckdb.DuckDBPyConnection, sessions: list[str] | None = None, **kw: Any) -> bool:
-        calls.append(sessions)
-        if sessions is not None and len(calls) == 1:
+    def fails_once(con: duckdb.DuckDBPyConnection, **kw: Any) -> bool:
+        calls.append(bool(kw.get("landed")))
+        if kw.get("landed") and len(calls) == 1:
             con.execute("select error('stg_events: disk full')")
-        return real(con, sessions, **kw)
+        return real(con, **kw)
 
     monkeypatch.setattr(store_module, "type_events", fails_once)
     monkeypatch.setattr(views, "type_events", fails_once)
     result = sync(settings=settings_for(sim, db))
     assert result.status == "success"
-    assert calls[0] is not None and calls[1] is None, "no batch is typed after a failure; the apply types"
+    assert calls[:2] == [True, False], "no batch is typed after a failure; the apply types"
     assert "typing the events as they land failed" in caplog.text
     retyped, sessions = typed(db)
     assert retyped == sessions == rebuilt_and_total(db)[1]

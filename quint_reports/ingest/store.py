@@ -20,7 +20,7 @@ from quint_reports.ingest.rows import Batch, BodyRow, ListRow, QuarantineRow
 from quint_reports.timebounds import parse_iso
 from quint_reports.warehouse.migrations import migrate
 from quint_reports.warehouse.sqlfiles import read_sql, split_statements
-from quint_reports.warehouse.views import type_events
+from quint_reports.warehouse.views import LANDED, type_events
 
 log = logging.getLogger(__name__)
 
@@ -126,16 +126,16 @@ class Store:
         latest = {row.session_id: row for row in bodies if row.kind == "events"}
         if not latest:
             return True
-        self.con.register("landed_events", _body_table(run_id, list(latest.values())))
+        self.con.register(LANDED, _body_table(run_id, list(latest.values())))
         self.con.begin()
         try:
-            type_events(self.con, sorted(latest), source="from landed_events")
+            type_events(self.con, landed=True)
         except duckdb.Error as exc:
             self.con.rollback()
             log.warning("typing the events as they land failed, the views will: %s", exc)
             return False
         finally:
-            self.con.unregister("landed_events")
+            self.con.unregister(LANDED)
         self.con.commit()
         return True
 

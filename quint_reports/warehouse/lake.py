@@ -269,9 +269,7 @@ def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
         con.execute(guard[0])
         con.execute(guard[1])
         con.execute(guard[2], [socket.gethostname(), os.getpid(), datetime.now(timezone.utc)])
-        lookup = split_statements(read_sql("lake/source_file.sql"))
-        con.execute(lookup[0])
-        copied = con.execute(lookup[1]).fetchone() != (source,)
+        copied = _recorded(con, "source_file") != source
         if copied:
             con.execute("attach " + _literal(str(Path(db).absolute())) + " as src (read_only)")
             for schema, table, key, columns in con.execute(read_sql("lake/tables.sql")).fetchall():
@@ -281,10 +279,7 @@ def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
             con.execute(read_sql("lake/record_source_file.sql"), [source])
         lap("copy")
         signature = layer_signature()
-        lookup = split_statements(read_sql("lake/views_signature.sql"))
-        con.execute(lookup[0])
-        built = con.execute(lookup[1]).fetchone()
-        rebuilt = bool(inserted or deleted) or built is None or built[0] != signature
+        rebuilt = bool(inserted or deleted) or _recorded(con, "views_signature") != signature
         if rebuilt:
             apply_views(con, column_comments=False)
             con.execute(read_sql("lake/record_views_signature.sql"), [signature])
@@ -316,6 +311,14 @@ def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
         result.seconds,
     )
     return result
+
+
+def _recorded(con: duckdb.DuckDBPyConnection, lookup: str) -> str | None:
+    """What the lake records under ``sql/lake/<lookup>.sql`` (its table created when missing; None if empty)."""
+    create, select = split_statements(read_sql(f"lake/{lookup}.sql"))  # a name from this module
+    con.execute(create)
+    row = con.execute(select).fetchone()
+    return None if row is None else row[0]
 
 
 def _file_identity(db: Path) -> str:

@@ -219,9 +219,7 @@ def apply_views(con: duckdb.DuckDBPyConnection, *, full: bool = False, column_co
     return full
 
 
-def type_events(
-    con: duckdb.DuckDBPyConnection, sessions: list[str] | None = None, *, source: str | None = None, macros: bool = True
-) -> bool:
+def type_events(con: duckdb.DuckDBPyConnection, *, landed: bool = False, macros: bool = True) -> bool:
     """Bring ``staging.stg_events`` up to date with the landed events bodies; True when it was typed from scratch.
 
     Its rows are a function of a session's events body and ``stg_events.sql``: a session is retyped when its
@@ -231,10 +229,9 @@ def type_events(
 
     Args:
         con: a read-write connection; the caller holds the transaction.
-        sessions: the sessions whose events bodies were just landed (the sync's writer, per batch);
-            None: compare every landed body with what was typed (an apply).
-        source: a registered relation holding those sessions' bodies as landed (the batch), read in place of
-            ``raw.raw_session_bodies``: a scan of that table reads every body's text, whatever the sessions.
+        landed: the sync's writer: type the bodies of the registered relation ``LANDED`` (bodies it just
+            landed), read from it, not from ``raw.raw_session_bodies``, whose scan reads every body's text.
+            Otherwise (an apply) compare every landed body with what was typed.
         macros: create the macros the file calls first (an apply has just done so).
     """
     if macros:
@@ -248,19 +245,20 @@ def type_events(
         _run(con, _SCOPE.sub("true", text), f"staging/{path.name}", SCHEMAS["staging"])
         whole = True
     else:
-        if sessions is None:
-            _run(con, read_sql("rebuild/retyped_sessions.sql"), "rebuild/retyped_sessions.sql")
-        else:
-            con.execute(read_sql("rebuild/retyped_batch.sql"), {"sessions": sessions})
-        if source is not None:
+        scope = "rebuild/retyped_batch.sql" if landed else "rebuild/retyped_sessions.sql"
+        _run(con, read_sql(scope), scope)
+        if landed:
             assert _BODIES in text, f"{path.name} reads {_BODIES}"
-            text = text.replace(_BODIES, source)  # a name from the caller's code, never from data
+            text = text.replace(_BODIES, f"from {LANDED}")
         _run(con, _as_increment(text, path.stem), f"staging/{path.name}", SCHEMAS["staging"])
         whole = False
     _run(con, read_sql("rebuild/typed_events.sql"), "rebuild/typed_events.sql")
     con.execute(f"comment on table staging._typed_events is {_literal(signature)}")
     return whole
 
+
+LANDED = "landed_events"
+"""The relation the sync's writer registers with the events bodies it just landed (see ``type_events``)."""
 
 _BODIES = "from raw.raw_session_bodies"
 
