@@ -402,7 +402,7 @@ def targets(results: dict[str, Any]) -> list[str]:
         judged = [c for c in TARGET_CONCURRENCIES if c in present] or present
         for size in sorted({r["size"] for r in runs}):
             for concurrency in judged:
-                out += _sync_targets(matrix, size, latency, concurrency)
+                out += _sync_targets(matrix, size, latency, concurrency, _cpus(results))
     if results.get("incremental"):
         out += _incremental_targets(results["incremental"])
     if results.get("large"):
@@ -434,7 +434,29 @@ def best_dlt(runs: list[dict[str, Any]], size: int, latency: int) -> dict[str, A
     return min(done, key=lambda r: r["est_seconds"], default=None)
 
 
-def _sync_targets(matrix: dict[str, Any], size: int, latency: int, concurrency: int) -> list[str]:
+def _cpus(results: dict[str, Any]) -> int | None:
+    """The run's core count (``nproc``), when recorded."""
+    text = str(results.get("machine", {}).get("cpus (nproc)", ""))
+    return int(text) if text.isdigit() else None
+
+
+def machine_ceiling(row: dict[str, Any], cpus: int | None) -> str:
+    """What the run's cores allow at its measured costs: loader and simulator share them, so together they serve at
+    most ``cpus / (loader + simulator CPU per request)`` requests a second, however the work is spread."""
+    server = row.get("server_cpu_s")
+    if not cpus or server is None or not row["requests"]:
+        return ""
+    both_ms = cpu_ms_per_request(row) + 1000 * float(server) / row["requests"]
+    return (
+        f"; both sides together ({both_ms:.2f} ms of CPU a request, the simulator's "
+        f"{1000 * float(server) / row['requests']:.2f} ms included) fill the machine's {cpus} cores at "
+        f"{1000 * cpus / both_ms:.0f} requests/s at best"
+    )
+
+
+def _sync_targets(
+    matrix: dict[str, Any], size: int, latency: int, concurrency: int, cpus: int | None = None
+) -> list[str]:
     """The three sync targets for one size, latency and concurrency (the bound only with a latency)."""
     runs = matrix["runs"]
     ours = _ours(runs, size, latency, concurrency)
@@ -454,7 +476,7 @@ def _sync_targets(matrix: dict[str, Any], size: int, latency: int, concurrency: 
         if core >= 0.8:
             why = (
                 f"CPU-bound: ours used {100 * core:.0f}% of a core; at {cpu:.2f} ms of CPU per request one core "
-                f"serves {1000 / cpu:.0f} requests/s, the bound needs {needed:.0f}"
+                f"serves {1000 / cpu:.0f} requests/s, the bound needs {needed:.0f}" + machine_ceiling(ours, cpus)
             )
         else:
             why = (
