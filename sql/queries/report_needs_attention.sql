@@ -39,45 +39,41 @@ patterned as (
 ),
 
 per_session as (
-    select tool_name, action_type, argument_pattern, session_id, count(*) as n
-    from patterned
-    group by all
-),
-
-listed as (
     select
         tool_name,
         action_type,
         argument_pattern,
-        list(session_id order by n desc, session_id) filter (where rank <= $4::bigint) as session_ids
-    from (
-        select *, row_number() over (partition by tool_name, action_type, argument_pattern order by n desc, session_id) as rank
-        from per_session
-    )
+        session_id,
+        count(*) as n,
+        count(*) filter (where risk_level = 'Critical') as critical_events,
+        count(*) filter (where risk_level = 'High') as high_events,
+        max(risk_score) as max_risk,
+        max(event_at) as last_seen_at
+    from patterned
     group by all
 ),
 
+-- One scan of the events: the groups are summed up from the per-session counts.
 grouped as (
     select
         tool_name,
         action_type,
         argument_pattern,
-        count(*) filter (where risk_level = 'Critical') as critical_events,
-        count(*) filter (where risk_level = 'High') as high_events,
-        count(*) as events,
-        count(distinct session_id) as sessions,
-        max(risk_score) as max_risk,
-        max(event_at) as last_seen_at
-    from patterned
+        sum(critical_events)::bigint as critical_events,
+        sum(high_events)::bigint as high_events,
+        sum(n)::bigint as events,
+        count(session_id) as sessions,
+        max(max_risk) as max_risk,
+        max(last_seen_at) as last_seen_at,
+        list(session_id order by n desc, session_id)[1:$4::bigint] as session_ids
+    from per_session
     group by all
 )
 
 select
-    grouped.*,
-    listed.session_ids,
+    *,
     count(*) over () as patterns,
-    sum(grouped.events) over () as allowed_events
+    sum(events) over () as allowed_events
 from grouped
-join listed using (tool_name, action_type, argument_pattern)
 order by critical_events desc, events desc, sessions desc, tool_name, action_type, argument_pattern
 limit $3::bigint;
