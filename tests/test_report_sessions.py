@@ -8,6 +8,8 @@ apart on a case-insensitive file system), ``../../etc/passwd`` and an id with ma
 from __future__ import annotations
 
 import json
+import logging
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -223,3 +225,42 @@ def test_pages_and_events_are_capped_and_say_so(db: Path, tmp_path: Path) -> Non
     again = write_report(data, tmp_path / "report").read_text()
     assert f"session/{Path(links[gone]).name}" not in again
     assert pd.Series(list(links)).is_unique
+
+
+def _session_pages(root: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((root / "session").glob("*.html"))}
+
+
+def test_a_kept_session_page_is_the_page_a_render_gives(
+    db: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A report over an earlier one keeps the body of each session page whose inputs did not change and
+    renders only the provenance around it: every page byte for byte the page of a report built afresh."""
+    con = connect(db)
+    try:
+        data = gather(con, Window(), datetime(2026, 5, 1, tzinfo=timezone.utc))
+    finally:
+        con.close()
+    out = tmp_path / "report"
+    write_report(data, out)
+    # A later build of another snapshot: its provenance differs on every page, its sessions do not.
+    later = replace(data, built_at=datetime(2026, 5, 2, tzinfo=timezone.utc), snapshot='sync run "b" & <c>')
+    with caplog.at_level(logging.INFO, logger="quint_reports.reporting.build"):
+        write_report(later, out)
+    pages = len(data.session_details)
+    assert f"session pages: {pages} kept from the earlier report, 0 rendered" in caplog.text
+    kept = _session_pages(out)
+    assert len(kept) == pages and all(b"sync run &#34;b&#34; &amp; &lt;c&gt;" in page for page in kept.values())
+    assert kept == _session_pages(write_report(later, tmp_path / "fresh").parent)
+
+    # A page whose file changed since, and a session whose events changed, are rendered again.
+    tampered, changed = sorted((out / "session").glob("*.html"))[:2]
+    tampered.write_bytes(tampered.read_bytes().replace(b"<main>\n", b"<main>\n<p>edited</p>"))
+    sid = next(s for s, d in data.session_details.items() if f"/{changed.name}" in page_links(data)["session"][s])
+    detail = data.session_details[sid]
+    data.session_details[sid] = replace(detail, events=detail.events.iloc[1:], event_count=detail.event_count + 1)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="quint_reports.reporting.build"):
+        write_report(data, out)
+    assert f"session pages: {pages - 2} kept from the earlier report, 2 rendered" in caplog.text
+    assert _session_pages(out) == _session_pages(write_report(data, tmp_path / "fresh-2").parent)

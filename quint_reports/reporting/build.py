@@ -16,6 +16,8 @@ and checked to lie inside it before anything is written.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import shutil
@@ -28,7 +30,7 @@ from plotly.offline import get_plotlyjs
 
 from quint_reports.exceptions import ConfigError
 from quint_reports.reporting.data import MARTS, ReportData
-from quint_reports.reporting.pages import render_group, render_index, render_session
+from quint_reports.reporting.pages import page_body, render_group, render_index, render_session, session_key
 from quint_reports.reporting.safe_text import neutralise_frame, unique_slugs
 from quint_reports.timebounds import resolve_window
 
@@ -38,6 +40,13 @@ MARKER = ".quint-report"
 """File in every report folder: its first line says when it was built, each further line names a
 file the report wrote (the manifest). A non-empty folder without it is never replaced, and files
 it does not name are carried over into the next report, never deleted."""
+
+
+PAGES = ".quint-report-pages"
+"""File in every report folder: for each session page, the key of what it was rendered from
+(:func:`~quint_reports.reporting.pages.session_key`), its SHA-256 and where its body lies. The next
+report keeps the body of a page whose key it computes again (checked against the SHA-256), and renders
+only the provenance around it; the page is byte for byte the one a render would give."""
 
 
 def safe_path(root: Path, *parts: str) -> Path:
@@ -124,8 +133,7 @@ def write_report(data: ReportData, out: Path) -> Path:
         for kind in ("model", "platform"):
             for name, href in links[kind].items():
                 _write_text(tmp, href, render_group(data, kind, name, nested))
-        for sid, href in links["session"].items():
-            _write_text(tmp, href, render_session(data, data.session_details[sid], nested))
+        _write_session_pages(data, tmp, out, links["session"], nested)
         _write_text(tmp, "index.html", render_index(data, links))
         written = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
         _carry_over(out, tmp, set(written))
@@ -140,6 +148,57 @@ def write_report(data: ReportData, out: Path) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out / "index.html"
+
+
+def _write_session_pages(
+    data: ReportData, tmp: Path, out: Path, hrefs: dict[str, str], nested: dict[str, dict[str, str]]
+) -> None:
+    """Write the session pages into ``tmp``, keeping the body of each page of the report in ``out`` whose
+    inputs did not change, and record them in :data:`PAGES` for the next report."""
+    earlier = _earlier_pages(out)
+    pages: dict[str, dict[str, object]] = {}
+    kept = 0
+    for sid, href in hrefs.items():
+        detail = data.session_details[sid]
+        key = session_key(detail, nested)
+        body = _earlier_body(out, earlier.get(key))
+        page = render_session(data, detail, nested, body)
+        kept += body is not None
+        _write_text(tmp, href, page)
+        start, end = page_body(page)
+        pages[key] = {"href": href, "sha256": _sha256(page), "start": start, "end": end}
+    _write_text(tmp, PAGES, json.dumps({"pages": pages}))
+    log.info("session pages: %d kept from the earlier report, %d rendered", kept, len(hrefs) - kept)
+
+
+def _sha256(page: str) -> str:
+    return hashlib.sha256(page.encode("utf-8")).hexdigest()
+
+
+def _earlier_pages(out: Path) -> dict[str, dict[str, object]]:
+    """The session pages recorded by the report in ``out``, by key; none when there is no such record."""
+    try:
+        if not (out / MARKER).is_file():
+            return {}
+        pages = json.loads(safe_path(out, PAGES).read_text(encoding="utf-8"))["pages"]
+        return pages if isinstance(pages, dict) else {}
+    except (OSError, ValueError, KeyError, TypeError):  # missing, unreadable or not ours: render every page
+        return {}
+
+
+def _earlier_body(out: Path, entry: object) -> str | None:
+    """The body of an earlier page, when its file is still the one recorded (same SHA-256), else None."""
+    if not isinstance(entry, dict):
+        return None
+    try:
+        # Bytes, not read_text: universal newlines would turn a "\r" of the data into "\n".
+        page = safe_path(out, *str(entry["href"]).split("/")).read_bytes().decode("utf-8")
+        start, end = entry["start"], entry["end"]
+    except (OSError, ValueError, KeyError):
+        return None
+    if not isinstance(start, int) or not isinstance(end, int) or _sha256(page) != entry["sha256"]:
+        return None
+    return page[start:end]
 
 
 def _carry_over(out: Path, tmp: Path, written: set[str]) -> None:

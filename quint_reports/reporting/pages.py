@@ -8,11 +8,14 @@ already HTML-escaped. No page links to anything outside the report folder.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import pickle
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -620,18 +623,80 @@ def _summary_rows(risk: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def render_session(data: ReportData, detail: SessionDetail, hrefs: Mapping[str, Mapping[str, str]]) -> str:
+def session_scope(detail: SessionDetail, hrefs: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+    """The links a session's page can show: the sessions of its tree, its model's and its platform's page.
+
+    The page is rendered from these alone, so that they and ``detail`` decide it (:func:`session_key`)."""
+    me = _me(detail)
+    scope = {
+        "session": {sid: hrefs.get("session", {}).get(sid) for sid in map(str, detail.tree["session_id"].tolist())}
+    }
+    scope |= {kind: {str(me[kind]): hrefs.get(kind, {}).get(str(me[kind]))} for kind in ("model", "platform")}
+    return {kind: {k: v for k, v in links.items() if v is not None} for kind, links in scope.items()}
+
+
+def _me(detail: SessionDetail) -> dict[str, Any]:
+    """The session's own row of its tree (level 0), as a record."""
+    tree = detail.tree
+    at = tree["level"].tolist().index(0)
+    return {name: tree[name].iat[at] for name in tree.columns}
+
+
+@cache
+def _code_digest() -> bytes:
+    """What the pages are rendered with besides their data: this package's code, templates and version."""
+    digest = hashlib.sha256(_version().encode())
+    here = Path(__file__).parent
+    for path in sorted([*here.glob("*.py"), *(here / "templates").glob("*.html"), Path(metrics.__file__)]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.digest()
+
+
+def session_key(detail: SessionDetail, hrefs: Mapping[str, Mapping[str, str]]) -> str:
+    """A digest of everything a session page's body is rendered from: equal keys, equal bodies.
+
+    The body is the page less its provenance (build time, window, snapshot), which :func:`render_session`
+    renders around a body kept from an earlier report. Frames are pickled whole (values, dtypes, column
+    names): two reads of the same rows give the same bytes, and different bytes only cost a render."""
+    frames = (detail.tree, detail.events, detail.risk, detail.findings)
+    inputs = (detail.session_id, detail.event_count, frames, session_scope(detail, hrefs))
+    return hashlib.sha256(_code_digest() + pickle.dumps(inputs, protocol=5)).hexdigest()
+
+
+MAIN_START, MAIN_END = "\n<main>\n", "</main>\n<footer>"
+"""Where a page's body starts and ends (``base.html``). Every value in a body is escaped, so neither
+marker can come from the data."""
+
+
+def page_body(page: str) -> tuple[int, int]:
+    """The start and end offsets of ``page``'s body (what the page's template puts in ``<main>``)."""
+    return page.index(MAIN_START) + len(MAIN_START), page.rindex(MAIN_END)
+
+
+def render_session(
+    data: ReportData, detail: SessionDetail, hrefs: Mapping[str, Mapping[str, str]], body: str | None = None
+) -> str:
     """The page of one session, ``session/<slug>.html``.
 
     Args:
         data: The report's data (for the page's provenance).
         detail: The session's tree, events, risk summary and findings.
         hrefs: As for :func:`render_group`; these pages sit one folder down.
+        body: The body of an earlier page of this session whose :func:`session_key` was the same: only the
+            provenance around it is rendered (the same page as a full render, byte for byte).
     """
+    name = _me(detail).get("session_name")
+    title = f"Session: {fmt(name, 'text') if not _missing(name) else detail.session_id}"
+    if body is not None:
+        return (
+            _env()
+            .get_template("base.html")
+            .render({**_meta(data, "../", title), "plotly": False, "main": Markup(body)})
+        )
+    hrefs = session_scope(detail, hrefs)
     session_hrefs = hrefs.get("session", {})
     tree = detail.tree.to_dict("records")
     me = next(r for r in tree if r["level"] == 0)
-    name = me.get("session_name")
     facts = [
         {"key": c.key, "label": c.label, "value": fmt(me.get(c.key), c.fmt), "note": ""}
         for c in cols(("session_name", "model", "platform", "state", "started_at", "ended_at"), "sessions", full=True)
@@ -639,7 +704,7 @@ def render_session(data: ReportData, detail: SessionDetail, hrefs: Mapping[str, 
     risk = detail.risk.iloc[0].to_dict() if len(detail.risk) else {}
     events = [_event_row(e) for e in _records(detail.events)]
     context = {
-        **_meta(data, "../", f"Session: {fmt(name, 'text') if not _missing(name) else detail.session_id}"),
+        **_meta(data, "../", title),
         "plotly": False,
         "session_id": detail.session_id,
         "facts": facts,
