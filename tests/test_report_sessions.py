@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,7 +23,7 @@ from test_report import Page
 
 from quint_reports import analysis
 from quint_reports.ingest.sync import sync
-from quint_reports.reporting.build import page_links, report, write_report
+from quint_reports.reporting.build import PAGES, page_links, report, write_report
 from quint_reports.reporting.gather import MAX_SESSION_PAGES, gather, page_sessions, session_details
 from quint_reports.reporting.pages import CRITICAL_ALLOWED
 from quint_reports.simulator import Simulator
@@ -264,3 +265,13 @@ def test_a_kept_session_page_is_the_page_a_render_gives(
         write_report(data, out)
     assert f"session pages: {pages - 2} kept from the earlier report, 2 rendered" in caplog.text
     assert _session_pages(out) == _session_pages(write_report(data, tmp_path / "fresh-2").parent)
+    # A record that is not the report's own (unreadable, or naming a file outside the folder) keeps nothing.
+    recorded = json.loads((out / PAGES).read_text())["pages"]
+    shutil.copytree(out, tmp_path / "copy")  # the same files, beside the report
+    outside = {key: {**entry, "href": f"../copy/{entry['href']}"} for key, entry in recorded.items()}
+    for record in ("{not json", json.dumps({"pages": outside})):
+        (out / PAGES).write_text(record)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="quint_reports.reporting.build"):
+            write_report(data, out)
+        assert f"session pages: 0 kept from the earlier report, {pages} rendered" in caplog.text

@@ -8,6 +8,7 @@ Layout of a report folder::
     session/<slug>.html        one page per session the report mentions (capped, see gather.MAX_SESSION_PAGES)
     data/<mart>.csv|.parquet   every mart and the check findings
     assets/plotly.min.js       plotly.js, once, referenced relatively (works from file://)
+    .quint-report-pages        each session page's key, so that the next report keeps the unchanged ones (PAGES)
 
 The folder is built beside the target under a temporary name and swapped in
 at the end, so a reader never finds half a report; every path is resolved

@@ -627,7 +627,7 @@ def session_scope(detail: SessionDetail, hrefs: Mapping[str, Mapping[str, str]])
     """The links a session's page can show: the sessions of its tree, its model's and its platform's page.
 
     The page is rendered from these alone, so that they and ``detail`` decide it (:func:`session_key`)."""
-    me = _me(detail)
+    me = _me(detail, "model", "platform")
     scope = {
         "session": {sid: hrefs.get("session", {}).get(sid) for sid in map(str, detail.tree["session_id"].tolist())}
     }
@@ -635,11 +635,11 @@ def session_scope(detail: SessionDetail, hrefs: Mapping[str, Mapping[str, str]])
     return {kind: {k: v for k, v in links.items() if v is not None} for kind, links in scope.items()}
 
 
-def _me(detail: SessionDetail) -> dict[str, Any]:
-    """The session's own row of its tree (level 0), as a record."""
+def _me(detail: SessionDetail, *columns: str) -> dict[str, Any]:
+    """``columns`` of the session's own row of its tree (level 0)."""
     tree = detail.tree
     at = tree["level"].tolist().index(0)
-    return {name: tree[name].iat[at] for name in tree.columns}
+    return {name: tree[name].tolist()[at] for name in columns}
 
 
 @cache
@@ -685,7 +685,7 @@ def render_session(
         body: The body of an earlier page of this session whose :func:`session_key` was the same: only the
             provenance around it is rendered (the same page as a full render, byte for byte).
     """
-    name = _me(detail).get("session_name")
+    name = _me(detail, "session_name")["session_name"]
     title = f"Session: {fmt(name, 'text') if not _missing(name) else detail.session_id}"
     if body is not None:
         return (
