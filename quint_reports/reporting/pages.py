@@ -644,8 +644,10 @@ def _me(detail: SessionDetail, *columns: str) -> dict[str, Any]:
 
 @cache
 def _code_digest() -> bytes:
-    """What the pages are rendered with besides their data: this package's code, templates and version."""
-    digest = hashlib.sha256(_version().encode())
+    """What the pages are rendered with besides their data: this package's code, templates and version, and
+    the versions of the libraries that format and escape the values."""
+    digest = hashlib.sha256(" ".join(version(p) for p in ("jinja2", "markupsafe", "pandas")).encode())
+    digest.update(_version().encode())
     here = Path(__file__).parent
     for path in sorted([*here.glob("*.py"), *(here / "templates").glob("*.html"), Path(metrics.__file__)]):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
