@@ -293,6 +293,8 @@ def generate(db: Path, sessions: int, events: int, *, memory_limit: str = "2GB")
             con.execute("begin")
             _write_chunk(con, start, min(sessions, start + chunk))
             con.execute("commit")
+        # What the sync's landing stores beside each body (migration 5), so a later sync compares them as it would.
+        con.execute("update raw.raw_session_bodies set body_md5 = md5(body)")
         con.execute(
             f"""
             insert into internal._sync_runs values ('{RUN_ID}', timestamptz '{FETCHED_AT}', timestamptz '{FETCHED_AT}', 'full',

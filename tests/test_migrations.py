@@ -95,6 +95,25 @@ def test_a_database_of_the_previous_release_upgrades_in_place(quint_simulator: S
         assert con.execute("select count(*) from internal._schema_migrations").fetchone() == (len(migrations()),)
 
 
+def test_bodies_landed_before_their_md5_was_kept_compare_as_unchanged(
+    quint_simulator: SimFactory, tmp_path: Path
+) -> None:
+    """Migration 5 hashes the bodies already landed, so the next sync of the same data changes none of them."""
+    db = tmp_path / "quint.duckdb"
+    sim = quint_simulator(seed=33, sessions=15, doc_examples=False)
+    first = sync(settings=settings_for(sim, db))
+    with duckdb.connect(str(db)) as con:  # back to schema version 4, as the previous release left it
+        con.execute("alter table raw.raw_session_bodies drop column body_md5")
+        con.execute("delete from internal._schema_migrations where version >= 5")
+    second = sync(settings=settings_for(sim, db), full=True)  # every session compared
+    assert (second.sessions_new, second.sessions_updated) == (0, 0)
+    assert second.sessions_unchanged == second.sessions == first.sessions
+    with connect(db) as con:
+        assert con.execute(
+            "select count(*) from raw.raw_session_bodies where body_md5 is distinct from md5(body)"
+        ).fetchone() == (0,)
+
+
 def test_a_failing_migration_publishes_nothing_and_names_its_file(quint_simulator: SimFactory, tmp_path: Path) -> None:
     db = tmp_path / "quint.duckdb"
     sim = quint_simulator(seed=32, sessions=10, doc_examples=False)

@@ -69,6 +69,14 @@ def test_rewrites_are_idempotent_and_counted(store: Store) -> None:
     assert store.con.execute("select run_id from raw.raw_session_bodies where kind = 'events'").fetchone() == ("r3",)
 
 
+def test_each_landed_body_keeps_its_md5(store: Store) -> None:
+    """The comparison reads the stored hash, never the landed text: it must be md5(body) after every upsert."""
+    store.write("r1", Batch(bodies=[detail("a"), events("a", 2), detail("b", "active")]))
+    store.write("r2", Batch(bodies=[events("a", 3), detail("b", "ended"), detail("c", status=404)]))
+    rows = store.con.execute("select body_md5, md5(body) from raw.raw_session_bodies").fetchall()
+    assert len(rows) == 4 and all(stored == computed for stored, computed in rows)
+
+
 def test_list_records_and_quarantine_upsert_by_key(store: Store) -> None:
     rows = [ListRow("a", "a", T0, "/v1/sessions", '{"id": "a"}'), ListRow("md5:x", None, T0, "/v1/sessions", "[1]")]
     bad = QuarantineRow("/v1/sessions", "md5:x", "record is not an object", T0, "[1]")

@@ -8,6 +8,7 @@ The store knows nothing of HTTP; it is handed plain rows (``ingest/rows.py``).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -40,6 +41,7 @@ _BODY_SCHEMA = pa.schema(
         ("body", pa.string()),
         ("body_raw", pa.binary()),
         ("rejected", pa.string()),
+        ("body_md5", pa.string()),
     ]
 )
 _LIST_SCHEMA = pa.schema(
@@ -126,7 +128,7 @@ class Store:
         latest = {row.session_id: row for row in bodies if row.kind == "events"}
         if not latest:
             return True
-        self.con.register(LANDED, _body_table(run_id, list(latest.values())))
+        self.con.register(LANDED, _body_table(run_id, list(latest.values()), hashed=False))
         self.con.begin()
         try:
             type_events(self.con, landed=True)
@@ -235,7 +237,12 @@ class Store:
                 con.unregister(name)
 
 
-def _body_table(run_id: str, rows: list[BodyRow]) -> pa.Table:
+def _body_table(run_id: str, rows: list[BodyRow], *, hashed: bool = True) -> pa.Table:
+    """The rows as ``batch_bodies``; ``hashed``: with each body's md5 (hex, as SQL's ``md5(body)``), else NULL.
+
+    Hashed here, in the writer's thread (hashlib lets the event loop run meanwhile), once: the comparison
+    and the upsert both read it.
+    """
     return pa.table(
         {
             "kind": [r.kind for r in rows],
@@ -248,9 +255,15 @@ def _body_table(run_id: str, rows: list[BodyRow]) -> pa.Table:
             "body": [r.body for r in rows],
             "body_raw": [r.raw for r in rows],
             "rejected": [r.rejected for r in rows],
+            "body_md5": [_md5(r.body) for r in rows] if hashed else [None] * len(rows),
         },
         schema=_BODY_SCHEMA,
     )
+
+
+def _md5(body: str | None) -> str | None:
+    # None fails the upsert's not-null body, as it would without the hash.
+    return None if body is None else hashlib.md5(body.encode("utf-8")).hexdigest()
 
 
 def _list_table(run_id: str, rows: list[ListRow]) -> pa.Table:

@@ -1,14 +1,15 @@
 -- Classify the sessions of a batch against what is already landed, before the batch is upserted.
 -- Grain: one row per session in the batch: is_new (no detail landed yet), is_changed (some body differs
--- from the landed one of its kind). Input: the registered batch table batch_bodies.
+-- from the landed one of its kind, by md5). Input: the registered batch table batch_bodies, whose body_md5
+-- the landing computed; the landed side reads the stored body_md5 (migration 5), never the body's text.
 with incoming as (
-    select kind, session_id, md5(body) as body_md5
+    select kind, session_id, body_md5
     from batch_bodies
     qualify row_number() over (partition by kind, session_id order by seq desc) = 1
 ),
 
 landed as (
-    select kind, session_id, md5(body) as body_md5
+    select kind, session_id, body_md5
     from raw.raw_session_bodies
     where session_id in (select session_id from incoming)
 ),

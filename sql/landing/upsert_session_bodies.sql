@@ -1,10 +1,11 @@
 -- Upsert this batch's per-session responses into raw.raw_session_bodies: latest wins per (kind, session).
 -- Input: the registered batch table batch_bodies (kind, seq, session_id, run_id, fetched_at, endpoint, http_status, body,
--- body_raw, rejected); kind is the endpoint's (quint_reports.ingest.endpoints).
+-- body_raw, rejected, body_md5); kind is the endpoint's (quint_reports.ingest.endpoints); body_md5 is md5(body), computed
+-- by the landing (compare_batch.sql reads it).
 -- duplicates within the batch are collapsed first (the last fetched wins), since MERGE rejects them.
 merge into raw.raw_session_bodies as t
 using (
-    select kind, session_id, run_id, fetched_at, endpoint, http_status, body, body_raw, rejected
+    select kind, session_id, run_id, fetched_at, endpoint, http_status, body, body_raw, rejected, body_md5
     from batch_bodies
     qualify row_number() over (partition by kind, session_id order by seq desc) = 1
 ) as s
@@ -16,6 +17,10 @@ when matched then update set
     http_status = s.http_status,
     body = s.body,
     body_raw = s.body_raw,
-    rejected = s.rejected
-when not matched then insert (kind, session_id, run_id, fetched_at, endpoint, http_status, body, body_raw, rejected)
-    values (s.kind, s.session_id, s.run_id, s.fetched_at, s.endpoint, s.http_status, s.body, s.body_raw, s.rejected);
+    rejected = s.rejected,
+    body_md5 = s.body_md5
+when not matched then insert (
+    kind, session_id, run_id, fetched_at, endpoint, http_status, body, body_raw, rejected, body_md5
+) values (
+    s.kind, s.session_id, s.run_id, s.fetched_at, s.endpoint, s.http_status, s.body, s.body_raw, s.rejected, s.body_md5
+);
