@@ -195,6 +195,10 @@ class _BatchWriter:
 
     def _land(self, batch: Batch, state: dict[str, str] | None, prune_keep: set[str] | None, last: bool) -> None:
         self.store.write(self.run_id, batch, state, prune_keep, self.tally)
+        self._type_landed(batch, last)
+
+    def _type_landed(self, batch: Batch, last: bool) -> None:
+        """Type the events bodies landed so far once ``TYPE_SESSIONS`` sessions' wait, or after the last batch."""
         if not self._typing:
             return
         # Here, the parse of the events overlaps the fetch; after it, it would wait for the last batch. A typing
