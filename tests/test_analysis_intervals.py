@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.fixtures.raw import RawLanding, applied
+from tests.fixtures.raw import RawLanding, applied, resummed
 
 GROUPS = 1200
 """Simulated repetitions, all in one query (the coverage's standard error is about 0.6%)."""
@@ -93,8 +93,10 @@ def marts() -> Iterator[tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]]:
     con.register("simulated", frame)
     # The narrow table every risk mart scans, filled with the simulation instead of a sync.
     con.execute(f"insert into int_tagged_events select {', '.join(columns)} from ({EVENTS})")
+    resummed(con)
     by_model = con.sql("select * from risk_by_model").df()
     con.execute("delete from int_tagged_events where model >= ?", [f"g{PAIRED:04d}"])
+    resummed(con)
     pairs = con.sql("select * from risk_by_model_pair").df()
     con.close()
     yield by_model, pairs, truth

@@ -4,28 +4,24 @@
 -- by reads '' (by_model/by_platform are constant booleans).
 -- Its columns are the marts' columns: the *_day marts select * less the dimensions they
 -- do not group by, and quint_reports.metrics describes each one.
--- Inputs: int_window_events_grouped_between.
+-- Inputs: int_window_by_session_day_grouped_between (per session and day, not per event).
 -- ewma_daily_max: exponentially weighted mean of the daily maximum risk, alpha 0.3,
 -- over the days that have a valid score, up to and including this day:
 -- ewma(first day) = max(first day); ewma(d) = 0.3 * max(d) + 0.7 * ewma(previous day).
 create or replace macro int_window_grouped_by_day_between(since_ts, until_ts, by_model, by_platform) as table
-with events as (
-    select * from int_window_events_grouped_between(since_ts, until_ts, by_model, by_platform)
-),
-
-daily as (
+with daily as (
     select
         model,
         platform,
         day,
         count(distinct session_id) as sessions,
-        count(*) as events,
-        count(risk_score) as scored_events,
-        avg(risk_score) as mean_risk,
-        max(risk_score) as max_risk,
-        count(*) filter (where risk_level in ('High', 'Critical')) as high_critical_events,
-        count(*) filter (where decision = 'block') as blocked_events
-    from events
+        sum(events)::bigint as events,
+        sum(scored_events)::bigint as scored_events,
+        sum(score_sum) / nullif(sum(scored_events), 0) as mean_risk,
+        max(max_risk) as max_risk,
+        sum(count_high + count_critical)::bigint as high_critical_events,
+        sum(blocked_events)::bigint as blocked_events
+    from int_window_by_session_day_grouped_between(since_ts, until_ts, by_model, by_platform)
     group by model, platform, day
 ),
 

@@ -1,44 +1,73 @@
 -- int_window_trend_between(since_ts, until_ts, by_model, by_platform): each group's trend, the
 -- slope of risk over time with its cluster-robust 95% interval and verdict, on its own.
 -- Grain: one row per (model, platform) with a scored event; a dimension not grouped by reads ''.
--- Inputs: int_window_events_grouped_between, int_t_975.
+-- Inputs: int_window_by_session_day_grouped_between (per session and day), int_t_975.
 -- Definitions (trend_slope, its interval, trend): int_window_grouped_overall_between's header,
--- which joins this. On its own it reads the events twice where the whole profile reads them six
--- times, so the report's "trend turned" table, which needs only the verdicts of an earlier
--- window, costs a third of the marts.
+-- which joins this. On its own it reads the per-session, per-day sums once, so the report's
+-- "trend turned" table, which needs only the verdicts of an earlier window, costs a fraction of the marts.
+-- From per-day sums, exactly: the day number t is the same for all of a (session, day) row's n scored
+-- events, whose scores add up to r, so every sum over events of the fit is one over rows (sum n t,
+-- sum n t^2, sum t r), and a session's score u and leverage h below are sums over its days. The fit's
+-- sums are integers, so slope and Sxx are computed from exact numerators (N sum n t^2 - (sum n t)^2 and
+-- N sum t r - sum n t * sum r, HUGEINT) and one division each.
 create or replace macro int_window_trend_between(since_ts, until_ts, by_model, by_platform) as table
-with fit as (
+with scored_days as (
+    select
+        model,
+        platform,
+        session_id,
+        day,
+        day_number::bigint as t,
+        scored_events as n,
+        score_sum as r
+    from int_window_by_session_day_grouped_between(since_ts, until_ts, by_model, by_platform)
+    where scored_events > 0
+),
+
+sums as (
+    select
+        model,
+        platform,
+        sum(n) as n,
+        sum(n * t) as nt,
+        sum(n * t * t) as ntt,
+        sum(r) as r,
+        sum(t * r) as tr,
+        count(distinct day) as scored_days
+    from scored_days
+    group by model, platform
+),
+
+fit as (
     -- The least-squares line of score on day, to which the slope's per-session scores refer.
     select
         model,
         platform,
-        avg(day_number) as t_mean,
-        avg(risk_score) as r_mean,
-        regr_slope(risk_score, day_number) as slope,
-        regr_sxx(risk_score, day_number) as sxx,
-        count(*) as scored,
-        count(distinct day) as scored_days
-    from int_window_events_grouped_between(since_ts, until_ts, by_model, by_platform) as events
-    where risk_score is not null
-    group by model, platform
+        nt / n as t_mean,
+        r / n as r_mean,
+        (n * tr - nt * r) / (n * ntt - nt * nt) as slope,
+        (n * ntt - nt * nt) / n as sxx,
+        n as scored,
+        scored_days
+    from sums
 ),
 
 slope_scores as (
     -- Each session's score for the slope, sum over its events of (t - t_mean) * residual, and
-    -- its leverage h = sum over its events of 1/N + (t - t_mean)^2 / Sxx.
+    -- its leverage h = sum over its events of 1/N + (t - t_mean)^2 / Sxx: per day, n times the
+    -- event's terms, the residual's scores summed to r.
     select
-        events.model,
-        events.platform,
-        events.session_id,
+        scored_days.model,
+        scored_days.platform,
+        scored_days.session_id,
         sum(
-            (events.day_number - fit.t_mean)
-            * (events.risk_score - fit.r_mean - fit.slope * (events.day_number - fit.t_mean))
+            (scored_days.t - fit.t_mean)
+            * (scored_days.r - scored_days.n * fit.r_mean - fit.slope * scored_days.n * (scored_days.t - fit.t_mean))
         ) as u,
-        sum(1 / fit.scored + (events.day_number - fit.t_mean) ^ 2 / fit.sxx) as h
-    from int_window_events_grouped_between(since_ts, until_ts, by_model, by_platform) as events
-    inner join fit on fit.model = events.model and fit.platform = events.platform
-    where events.risk_score is not null
-    group by events.model, events.platform, events.session_id
+        sum(scored_days.n / fit.scored + scored_days.n * (scored_days.t - fit.t_mean) ^ 2 / fit.sxx) as h
+    from scored_days
+    inner join fit on fit.model = scored_days.model and fit.platform = scored_days.platform
+    group by scored_days.model, scored_days.platform, scored_days.session_id
 ),
 
 slope_variance as (
@@ -60,8 +89,7 @@ slopes as (
     select
         fit.model,
         fit.platform,
-        -- The minimums also keep out one-day groups, whose slope is NaN (not NULL), and NaN
-        -- compares above every number in DuckDB.
+        -- The minimums also keep out one-day groups, whose slope has no denominator.
         case when fit.scored_days >= 7 and fit.scored >= 100 then fit.slope end as trend_slope,
         slope_variance.slope_t * sqrt(slope_variance.slope_var) as half_width
     from fit
