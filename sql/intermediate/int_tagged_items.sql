@@ -1,7 +1,8 @@
 -- int_tagged_items: the tagged events summed per session, UTC day, action type and tool: what the item
 -- marts (risk_by_tool, risk_by_action_type) and the top action types and tools read instead of every event.
--- Grain: one row per (session_id, day, action_type, tool_name) with events; model, platform and is_root are
--- the session's (int_tagged_events).
+-- Grain: one row per (session_id, day, action_type, tool_name) with events; model and platform are the
+-- session's (int_tagged_events). Only the measures those marts read: the apply holds these rows in its
+-- one transaction (wider rows took the check union past a 512MB memory limit).
 -- Inputs: int_tagged_facts_between (the measures, defined per event there); staging._retag.
 -- Incremental: rebuilt per session, for the sessions in staging._retag (see the loader).
 -- Why this grain: the item marts count distinct sessions per item, so the session stays; the day lets a
@@ -14,15 +15,17 @@ select
     session_id,
     model,
     platform,
-    is_root,
     day,
     action_type,
     tool_name,
-    -- Every measure of int_tagged_facts_between added up (its names kept), the maximum score kept.
-    sum(columns(* exclude (session_id, model, platform, is_root, day, action_type, tool_name, risk_score, max_risk)))::bigint,
-    max(max_risk) as max_risk
+    sum(events)::integer as events,
+    sum(scored_events)::integer as scored_events,
+    sum(high_critical_events)::integer as high_critical_events,
+    sum(critical_allowed_events)::integer as critical_allowed_events,
+    sum(blocked_events)::integer as blocked_events,
+    sum(decided_events)::integer as decided_events
 from int_tagged_facts_between(null, null)
 where session_id in (select session_id from _retag)
-group by session_id, model, platform, is_root, day, action_type, tool_name;
+group by session_id, model, platform, day, action_type, tool_name;
 
 reset preserve_insertion_order;

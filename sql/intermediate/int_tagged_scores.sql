@@ -13,7 +13,7 @@ select
     platform,
     day,
     risk_score,
-    count(*) as events
+    count(*)::integer as events
 from int_tagged_facts_between(null, null)
 where risk_score is not null and session_id in (select session_id from _retag)
 group by session_id, model, platform, day, risk_score;

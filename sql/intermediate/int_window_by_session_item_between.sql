@@ -9,6 +9,18 @@ select *
 from staging.int_tagged_items
 where int_whole_day_inside(day, since_ts, until_ts)
 union all by name
-select * exclude (risk_score)
+select
+    session_id,
+    model,
+    platform,
+    day,
+    action_type,
+    tool_name,
+    events,
+    scored_events,
+    high_critical_events,
+    critical_allowed_events,
+    blocked_events,
+    decided_events
 from int_tagged_facts_between(since_ts, until_ts)
 where not int_whole_day_inside(day, since_ts, until_ts);

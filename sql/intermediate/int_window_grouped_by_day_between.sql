@@ -19,7 +19,7 @@ with daily as (
         sum(scored_events)::bigint as scored_events,
         sum(score_sum) / nullif(sum(scored_events), 0) as mean_risk,
         max(max_risk) as max_risk,
-        sum(count_high + count_critical)::bigint as high_critical_events,
+        sum(high_critical_events)::bigint as high_critical_events,
         sum(blocked_events)::bigint as blocked_events
     from int_window_by_session_day_grouped_between(since_ts, until_ts, by_model, by_platform)
     group by model, platform, day

@@ -13,7 +13,7 @@ with items as (
         session_id,
         events,
         scored_events,
-        count_high + count_critical as high_critical_events,
+        high_critical_events,
         critical_allowed_events,
         blocked_events,
         decided_events

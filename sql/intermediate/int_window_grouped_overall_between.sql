@@ -58,7 +58,7 @@ per_session as (
         session_id,
         bool_or(is_root) as is_root,
         sum(scored_events) as n,
-        sum(count_high + count_critical) as y
+        sum(high_critical_events) as y
     from session_days
     group by model, platform, session_id
 ),
