@@ -1,8 +1,8 @@
 -- int_tagged_facts_between(since_ts, until_ts): each tagged event in a time window as the counts and sums
--- the per-session aggregates add up (int_tagged_items, int_tagged_scores, int_tagged_session_days), so that
+-- the per-session aggregate int_tagged_session_days adds up, so that
 -- an aggregate row and the events it sums are one definition: a table sums these over a session's day, and a
--- window's partial edge days sum them over their events (int_window_by_session_*_between). INTEGER, since
--- the tables keep millions of such sums through the apply's one transaction (score_sum BIGINT).
+-- window's partial edge days sum them over their events (int_window_by_session_*_between). INTEGER per
+-- event (score_sum BIGINT); the table's sums are BIGINT.
 -- Grain: one row per distinct event with event_at in [since_ts, until_ts) (a NULL bound is open).
 -- Inputs: int_tagged_events.
 -- Each measure is 0 or 1 for an event (score_sum and max_risk its score, NULL when unscored); risk_level

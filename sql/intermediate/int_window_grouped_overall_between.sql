@@ -4,10 +4,9 @@
 -- Grain: one row per (model, platform); a dimension not grouped by reads ''.
 -- Its columns are the marts' columns: the marts select * less the dimensions they do not
 -- group by, and quint_reports.metrics describes each one.
--- Inputs: int_window_by_session_day_grouped_between, int_window_by_session_score_between,
--- int_window_by_session_item_between (per-session sums of the window's events, whole days from the
--- aggregates kept per session, the partial edge days from the events), int_window_grouped_by_day_between,
--- int_window_trend_between, int_t_975.
+-- Inputs: int_window_by_session_day_grouped_between (per-session, per-day sums of the window's events: whole
+-- days from int_tagged_session_days, the partial edge days from the events), int_window_events_between (the
+-- percentiles and the top lists), int_window_grouped_by_day_between, int_window_trend_between, int_t_975.
 -- Definitions (over distinct events with a valid timestamp in the window):
 --   sessions: sessions with at least one such event; root_sessions: those without parent.
 --   mean/median/p90/p99/max_risk, count_* and share_*: over events with a valid risk score
@@ -41,10 +40,6 @@
 --     days with a scored event and at least 100 scored events. Why: with fewer than a week of days the slope mostly measures
 --     which weekdays the window caught, and with fewer than 100 events one session's burst
 --     decides it (a model with one session over two days was labelled riskier or safer).
--- The percentiles come from the count of each score (scores are integers 0-100): for q, with N scores
--- in the group and pos = (N - 1) q, quantile_cont takes the scores at ranks floor(pos) and ceil(pos)
--- (from 0) and interpolates lo + (hi - lo) (pos - floor(pos)); the score at rank k is the lowest whose
--- running count exceeds k. The same arithmetic, in double precision, as DuckDB's quantile_cont.
 create or replace macro int_window_grouped_overall_between(since_ts, until_ts, by_model, by_platform) as table
 with session_days as (
     select * from int_window_by_session_day_grouped_between(since_ts, until_ts, by_model, by_platform)
@@ -161,64 +156,31 @@ totals as (
     group by session_days.model, session_days.platform
 ),
 
-score_counts as (
+quantiles as (
+    -- The three in one call: one sort of each group's scores instead of three (3x faster).
     select
         case when by_model then model else '' end as model,
         case when by_platform then platform else '' end as platform,
-        risk_score,
-        sum(events) as n
-    from int_window_by_session_score_between(since_ts, until_ts)
+        quantile_cont(risk_score, [0.5, 0.9, 0.99]) as risk_quantiles
+    from int_window_events_between(since_ts, until_ts)
     group by all
 ),
 
-score_ranks as (
-    select
-        *,
-        sum(n) over (partition by model, platform order by risk_score) as upto,
-        (sum(n) over (partition by model, platform) - 1)::double as last_rank
-    from score_counts
-),
-
-quantile_bounds as (
-    select
-        score_ranks.model,
-        score_ranks.platform,
-        probes.i,
-        any_value(score_ranks.last_rank * probes.q) as pos,
-        min(score_ranks.risk_score) filter (where score_ranks.upto > floor(score_ranks.last_rank * probes.q))::double
-            as lo,
-        min(score_ranks.risk_score) filter (where score_ranks.upto > ceil(score_ranks.last_rank * probes.q))::double
-            as hi
-    from score_ranks
-    cross join (values (1, 0.5::double), (2, 0.9::double), (3, 0.99::double)) as probes(i, q)
-    group by score_ranks.model, score_ranks.platform, probes.i
-),
-
-quantiles as (
-    select
-        model,
-        platform,
-        list(lo + (hi - lo) * (pos - floor(pos)) order by i) as risk_quantiles
-    from quantile_bounds
-    group by model, platform
-),
-
 item_counts as (
-    -- Both rankings from one scan: grouping sets by action type and by tool.
+    -- The counts per action type and per tool for the top lists, from one scan by grouping sets.
     select
         model,
         platform,
         grouping(tool_name) = 1 as by_action,
         coalesce(action_type, tool_name) as label,
-        sum(events) as n
+        count(*) as n
     from (
         select
             case when by_model then model else '' end as model,
             case when by_platform then platform else '' end as platform,
             action_type,
-            tool_name,
-            events
-        from int_window_by_session_item_between(since_ts, until_ts)
+            tool_name
+        from int_window_events_between(since_ts, until_ts)
     )
     group by grouping sets ((model, platform, action_type), (model, platform, tool_name))
 ),
