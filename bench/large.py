@@ -87,18 +87,18 @@ def _progress(path: Path, step: str, started: float) -> None:
 def profile_sql(db: Path, sql: str) -> dict[str, Any]:
     """Re-run one SQL file with DuckDB's profiler; return its latency and slowest operators.
 
-    It runs as in a full build (every session in ``staging._rebuild``) under the package's memory limit, in a
+    It runs as in a full build (every session in ``staging._changed``) under the package's memory limit, in a
     transaction rolled back after, so a per-session file is measured on all its input, not on the sessions a
     later rebuild left there."""
     from quint_reports.settings import Resources
-    from quint_reports.warehouse.sqlfiles import read_sql
+    from quint_reports.warehouse.views import rebuild_scope
 
     with tempfile.TemporaryDirectory(prefix="qbench-prof-") as tmp:
         out = Path(tmp) / "profile.json"
         with duckdb.connect(str(db)) as con:
             Resources.resolve().apply(con, db, "work")  # the memory limit the apply had
             con.begin()
-            con.execute(read_sql("rebuild/all_sessions.sql"))
+            rebuild_scope(con, full=True)
             con.execute("set schema = 'staging'")  # where the layer files run (views.SCHEMAS)
             con.execute("pragma enable_profiling = 'json'")
             con.execute(f"pragma profiling_output = '{out}'")

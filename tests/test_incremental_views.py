@@ -3,6 +3,7 @@ equals what a full rebuild from the same raw tables gives."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -13,15 +14,21 @@ import pytest
 from quint_reports import sync
 from quint_reports.ingest import store as store_module
 from quint_reports.ingest import sync as sync_module
+from quint_reports.ingest.endpoints import PER_SESSION
 from quint_reports.settings import Settings, Token
 from quint_reports.simulator import Simulator
 from quint_reports.warehouse import views
 from quint_reports.warehouse.views import apply_views, documented_views, is_incremental, sql_files
 
 REBUILT = [f"staging.{path.stem}" for path in sql_files() if is_incremental(path)] + [
-    "staging.int_events_rolled_up_to_session",
+    "staging._walked_nodes",
+    "staging._tagged_owners",
+    "staging._built_inputs",
 ]
-"""The per-session tables, and the tables built from them, compared besides the documented views."""
+"""The per-session tables, and the bookkeeping the next apply starts from, compared besides the documented views."""
+
+PATHS = {endpoint.kind: endpoint.path for endpoint in PER_SESSION}
+"""Kind -> the path a sync lands its bodies under (the ``endpoint`` column)."""
 
 
 def settings_for(sim: Simulator, db: Path) -> Settings:
@@ -123,6 +130,132 @@ def test_a_session_retagged_without_new_events_is_rebuilt_as_in_full(quint_simul
             "select distinct model from staging.int_tagged_events where session_id = ?", [renamed]
         ).fetchall()
         assert models == [("renamed-model",)]
+    assert differences(db, tmp_path) == {}
+
+
+class Landing:
+    """Lands bodies and list records in a database's raw tables as a sync's writer would (the row of a resource
+    replaced, with this run's id and fetch time), and deletes them as a full sync's prune does."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+        self.con, self.run_id = con, run_id
+
+    def body(self, kind: str, session_id: str) -> Any:
+        row = self.con.execute(
+            "select body from raw.raw_session_bodies where kind = ? and session_id = ?", [kind, session_id]
+        ).fetchone()
+        assert row is not None, (kind, session_id)
+        return json.loads(row[0])
+
+    def land(self, kind: str, session_id: str, body: Any) -> None:
+        self.con.execute(
+            "insert or replace into raw.raw_session_bodies "
+            "(kind, session_id, run_id, fetched_at, endpoint, http_status, body) values (?, ?, ?, now(), ?, 200, ?)",
+            [kind, session_id, self.run_id, PATHS[kind], json.dumps(body)],
+        )
+
+    def patch(self, kind: str, session_id: str, **fields: Any) -> None:
+        self.land(kind, session_id, {**self.body(kind, session_id), **fields})
+
+    def relist(self, session_id: str, **fields: Any) -> None:
+        self.con.execute(
+            "update raw.raw_session_list set record = json_merge_patch(record, ?), run_id = ?, fetched_at = now() "
+            "where session_id = ?",
+            [json.dumps(fields), self.run_id, session_id],
+        )
+
+    def prune(self, session_id: str, *kinds: str) -> None:
+        """Delete the session's bodies of those kinds (all, and its list records, when none is named)."""
+        self.con.execute(
+            "delete from raw.raw_session_bodies where session_id = ? and (kind in ? or len(?) = 0)",
+            [session_id, list(kinds), list(kinds)],
+        )
+        if not kinds:
+            self.con.execute("delete from raw.raw_session_list where session_id = ?", [session_id])
+
+
+def one(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    row = con.execute(sql).fetchone()
+    assert row is not None, sql
+    return row[0]
+
+
+def test_changed_details_children_and_links_are_rebuilt_as_in_full(quint_simulator: object, tmp_path: Path) -> None:
+    """The tables built from detail, children and list inputs follow each kind of change a sync can land, each
+    rebuilt only for the sessions it touches: a changed detail, a reparented session with descendants, a parent's
+    children body that serves a new child and later drops it, a new child of an old parent, a detail claiming
+    another id, a pruned parent, a detail gone while the list record stays, a changed list record."""
+    sim = quint_simulator(seed=12, sessions=50, defects=True)  # type: ignore[operator]
+    db = tmp_path / "quint.duckdb"
+    sync(settings=settings_for(sim, db))
+    sessions = "select session_id from staging.int_sessions_merged where source = 'detail'"
+    with duckdb.connect(str(db)) as con:
+        total = one(con, "select count(*) from staging.int_sessions_merged")
+        middle = one(  # a session with a parent and children of its own
+            con,
+            f"select min(ancestor_id) from staging.int_sessions_walked_to_ancestors where distance = 1 "
+            f"and ancestor_id in (select session_id from staging.int_sessions_merged where parent_id is not null) "
+            f"and session_id in ({sessions})",
+        )
+        parents = [  # parents with a children body, outside middle's tree
+            sid
+            for (sid,) in con.execute(
+                "select session_id from raw.raw_session_bodies where kind = 'children' and http_status = 200 "
+                "and session_id not in (select session_id from staging.int_sessions_walked_to_ancestors "
+                "where ? in (session_id, ancestor_id)) "
+                "and session_id not in (select ancestor_id from staging.int_sessions_walked_to_ancestors "
+                "where session_id = ?) order by session_id",
+                [middle, middle],
+            ).fetchall()
+        ]
+        leaves = [
+            sid
+            for (sid,) in con.execute(
+                f"{sessions} and parent_id is null and session_id not in "
+                "(select coalesce(parent_id, '') from staging.int_sessions_merged) order by session_id"
+            ).fetchall()
+        ]
+        adopter, dropper, pruned = parents[:3]
+        changed, claimer, listed_only, root = leaves[:4]
+        assert len({middle, adopter, dropper, pruned, changed, claimer, listed_only, root}) == 8
+
+        night = Landing(con, "edit-1")
+        night.patch("detail", changed, model="renamed-model", state="running", ended_at=None)
+        night.patch("detail", middle, parent_id=root)
+        served_only = {**night.body("children", dropper)["children"][0], "id": "served-only-as-child"}
+        night.land("children", dropper, {"children": [*night.body("children", dropper)["children"], served_only]})
+        newborn = {**night.body("detail", changed), "id": "new-child-of-an-old-parent", "parent_id": adopter}
+        night.land("detail", newborn["id"], newborn)
+        night.land("events", newborn["id"], night.body("events", changed))
+        record = {key: value for key, value in newborn.items() if key not in ("children", "risk_summary", "signing_id")}
+        night.land("children", adopter, {"children": [*night.body("children", adopter)["children"], record]})
+        night.patch("detail", claimer, id="claimed-by-another-body")
+        assert apply_views(con) is False
+        rebuilt = dict(con.execute("select kind, count(*) from staging._changed group by kind").fetchall())
+        assert rebuilt == {"detail": 4, "events": 1, "children": 2, "named": rebuilt["named"]}, rebuilt
+        assert one(con, "select count(*) from staging._remerge") < total / 2
+        walked = {sid for (sid,) in con.execute("select session_id from staging._rewalk").fetchall()}
+        assert middle in walked and len(walked) < total / 2
+        assert one(con, "select count(*) from staging.int_sessions_merged where session_id = 'served-only-as-child'")
+    assert differences(db, tmp_path) == {}
+
+    with duckdb.connect(str(db)) as con:
+        night = Landing(con, "edit-2")
+        kept = [child for child in night.body("children", dropper)["children"] if child["id"] != served_only["id"]]
+        night.land("children", dropper, {"children": kept})
+        night.patch("detail", claimer, id=claimer)
+        night.prune(pruned)
+        night.prune(listed_only, "detail", "events")
+        night.relist(listed_only, model="relisted-model")
+        assert apply_views(con) is False
+        assert one(con, "select count(*) from staging._remerge") < total / 2
+        gone = "select count(*) from staging.{} where session_id = ?"
+        for table in ("int_sessions_merged", "int_sessions_walked_to_ancestors", "int_sessions_settled"):
+            assert con.execute(gone.format(table), [pruned]).fetchone() == (0,), table
+        assert con.execute(gone.format("int_sessions_merged"), [served_only["id"]]).fetchone() == (0,)
+        assert con.execute(
+            "select source, model from staging.int_sessions_merged where session_id = ?", [listed_only]
+        ).fetchall() == [("list", "relisted-model")]
     assert differences(db, tmp_path) == {}
 
 

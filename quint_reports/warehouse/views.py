@@ -28,21 +28,26 @@ its catalogue entry, so ``duckdb_columns()`` and ``duckdb_views()`` explain them
 
 Every statement is ``create or replace``, so applying twice is the same as once.
 
-Files whose header says ``-- Incremental: rebuilt per session`` build a table keyed by
-``session_id`` from the sessions in ``staging._rebuild`` only. A full build fills it with every
-session and runs the file as written; an incremental one fills it with the sessions whose events
-body changed since the last build (``sql/rebuild/``), deletes their rows and inserts them again.
-In a full build the loader turns their ``session_id in (select session_id from _rebuild)`` into
-``true`` (every session is rebuilt; the semi-join is the cost). A file may widen the set:
-``int_tagged_events`` is rebuilt for the sessions of ``staging._retag``, which it computes itself
-(those of ``_rebuild``, and those whose model, platform or root flag changed while their events
-did not), and its header names that table instead.
+Files whose header says ``-- Incremental: rebuilt per session, for the sessions in staging.<set>``
+build a table from the sessions of that set only: the loader deletes their rows (by ``session_id``,
+or the column the header names after ``keyed by``) and inserts them again. Before the layers,
+``sql/rebuild/`` fills ``staging._changed``: the sessions whose inputs (a detail, events or children
+body, a list record: ``staging._inputs``) were landed anew, are new or went away since the last build
+(``staging._built_inputs``), by kind, and the sessions a changed detail or children body named at the
+last build (kind ``named``); ``staging._rebuild`` holds those of the events bodies. Each file widens
+it by what it reads, in a set it computes itself: ``stg_session_details`` rebuilds the changed detail
+bodies (``_redetail``), ``int_sessions_merged`` every session any changed input names now or named
+before (``_remerge``), ``int_sessions_walked_to_ancestors`` the sessions whose path reaches a moved
+link (``_rewalk``), ``int_tagged_events`` those whose events or tags changed (``_retag``).
+A full build puts every session in ``_changed``, and the loader turns each file's
+``session_id in (select session_id from _<set>)`` into ``true`` (every session is rebuilt; the
+semi-join is the cost).
 ``stg_events`` is the exception: the sync's writer types each batch's events as it lands them
 (:func:`type_events`, for the sessions of ``staging._retype``), and an apply types only what no
 writer did, before the layers run.
 The build is full when asked, on the first apply, and whenever the signature recorded on
-``staging._built_events`` differs: it covers those files, the macros they call and the latest
-schema migration, so a new release or a migration rebuilds everything.
+``staging._built_inputs`` differs: it covers those files, ``sql/rebuild/``, the macros they call and
+the latest schema migration, so a new release or a migration rebuilds everything.
 """
 
 from __future__ import annotations
@@ -171,7 +176,8 @@ _AFTER_CHECKS = ("check_findings", "finding_history")
 
 
 _INCREMENTAL = "-- Incremental: rebuilt per session"
-"""The header line of a file whose table is rebuilt only for the sessions in ``staging._rebuild``."""
+"""The header line of a file whose table is rebuilt only for the sessions of a set (``staging._rebuild`` unless it
+names another)."""
 
 
 def is_incremental(path: Path) -> bool:
@@ -199,8 +205,7 @@ def apply_views(con: duckdb.DuckDBPyConnection, *, full: bool = False, column_co
     _run(con, fetch_status_sql(), "stg_fetch_status (from quint_reports.ingest.endpoints)", SCHEMAS["staging"])
     signature = _signature(con)
     full = full or _built_signature(con) != signature
-    scope = "rebuild/all_sessions.sql" if full else "rebuild/rebuilt_sessions.sql"
-    _run(con, read_sql(scope), scope)
+    rebuild_scope(con, full=full)
     type_events(con, macros=False)
     for layer in LAYERS:
         if layer == "checks":
@@ -214,9 +219,17 @@ def apply_views(con: duckdb.DuckDBPyConnection, *, full: bool = False, column_co
                 text = _as_increment(text, path.stem) if not full else _SCOPE.sub("true", text)
             _run(con, text, f"{layer}/{path.name}", schema_of(path))
     _run(con, comments_sql(con, columns=column_comments), "the view comments")
-    _run(con, read_sql("rebuild/built_events.sql"), "rebuild/built_events.sql")
-    con.execute(f"comment on table staging._built_events is {_literal(signature)}")
+    built = "rebuild/built_inputs.sql" if full else "rebuild/built_changed.sql"
+    _run(con, read_sql(built), built)
+    con.execute(f"comment on table staging._built_inputs is {_literal(signature)}")
     return full
+
+
+def rebuild_scope(con: duckdb.DuckDBPyConnection, *, full: bool) -> None:
+    """Fill ``staging._changed`` and ``staging._rebuild``: every session in a full build, else those whose inputs
+    differ from what the last build read (``staging._built_inputs``)."""
+    for name in ("inputs", "all_changed" if full else "changed_sessions", "rebuilt_sessions"):
+        _run(con, read_sql(f"rebuild/{name}.sql"), f"rebuild/{name}.sql")
 
 
 def type_events(con: duckdb.DuckDBPyConnection, *, landed: bool = False, macros: bool = True) -> bool:
@@ -278,25 +291,28 @@ def _base_parts(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [sql_macros(), metrics.risk_level_macro(), str(_migration(con))]
 
 
-_SCOPE = re.compile(r"session_id in \(select session_id from _(rebuild|retag|retype)\)")
-"""How a per-session file limits what it reads to the rebuilt sessions. A full build rebuilds every session, so
-there the loader makes it ``true``: the semi-join of every event costs ~1 s a file at 5,000,000 events."""
+_SCOPE = re.compile(r"\bsession_id in \(select session_id from _[a-z][a-z0-9_]*\)")
+"""How a per-session file limits what it reads to the rebuilt sessions (of ``_rebuild``, or of a set the file
+computes). A full build rebuilds every session, so there the loader makes it ``true``: the semi-join of every event
+costs ~1 s a file at 5,000,000 events."""
 
 _REBUILD_SET = re.compile(
     r"-- Incremental: rebuilt per session, for the sessions in staging\.(?P<table>[a-z_][a-z0-9_]*)"
+    r"(?:, keyed by (?P<key>[a-z_][a-z0-9_]*))?"
 )
 
 
 def _as_increment(text: str, name: str) -> str:
     """Turn ``create or replace table <name> as <select>`` into: delete the rebuilt sessions' rows, insert them.
 
-    The sessions are those of the table the header names (``staging._rebuild`` unless it says otherwise);
-    other tables the file creates (its own bookkeeping) are left as they are."""
+    The sessions are those of the table the header names (``staging._rebuild`` unless it says otherwise), found in
+    the rows' ``session_id`` unless it names another column (``keyed by resource_id``); other tables the file
+    creates (its own bookkeeping) are left as they are."""
     found = _REBUILD_SET.search(text)
-    scope = found["table"] if found else "_rebuild"
+    scope, key = (found["table"], found["key"] or "session_id") if found else ("_rebuild", "session_id")
     return re.sub(
         rf"create\s+or\s+replace\s+table\s+{name}\s+as",
-        f"delete from {name} where session_id in (select session_id from {scope});\ninsert into {name}",
+        f"delete from {name} where {key} in (select session_id from {scope});\ninsert into {name}",
         text,
         flags=re.IGNORECASE,
     )
@@ -318,9 +334,11 @@ def _digest(parts: list[str]) -> str:
 
 
 def _signature(con: duckdb.DuckDBPyConnection) -> str:
-    """What the per-session tables depend on besides the raw bodies: their files, the macros, the schema."""
+    """What the per-session tables depend on besides the raw bodies: their files, the files that say which sessions
+    to rebuild (``sql/rebuild/``), the macros, the schema."""
     parts = _base_parts(con)
     parts += [path.read_text(encoding="utf-8") for path in sql_files() if is_incremental(path)]
+    parts += [path.read_text(encoding="utf-8") for path in sorted((sql_dir() / "rebuild").glob("*.sql"))]
     return _digest(parts)
 
 
@@ -333,7 +351,7 @@ def _migration(con: duckdb.DuckDBPyConnection) -> int | None:
 
 
 def _built_signature(con: duckdb.DuckDBPyConnection) -> str | None:
-    return _comment(con, "_built_events")
+    return _comment(con, "_built_inputs")
 
 
 def _comment(con: duckdb.DuckDBPyConnection, table: str) -> str | None:

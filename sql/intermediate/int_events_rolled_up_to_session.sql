@@ -1,6 +1,7 @@
 -- int_events_rolled_up_to_session: each session's own events summed up, as served and deduplicated.
 -- Grain: one row per session whose events list was fetched (HTTP 200, a body the sync took).
 -- Inputs: raw.raw_session_bodies kind 'events' (which sessions were fetched), stg_events, int_events_deduplicated.
+-- Incremental: rebuilt per session, for the sessions in staging._rebuild (see the loader).
 -- Two versions of each figure: over distinct events (the truth) and over every served row
 -- (in case the API's own summary counted a repeated event twice). Invalid risk scores
 -- count as events but not in max/mean; invalid_scores says how many there were.
@@ -8,6 +9,7 @@ create or replace table int_events_rolled_up_to_session as
 with fetched as (
     select session_id from raw.raw_session_bodies
     where kind = 'events' and http_status = 200 and rejected is null
+        and session_id in (select session_id from _rebuild)
 ),
 
 served as (
@@ -19,6 +21,7 @@ served as (
         count(risk_score) as served_scored_events,
         sum(risk_score) as served_sum_risk
     from stg_events
+    where session_id in (select session_id from _rebuild)
     group by session_id
 ),
 
@@ -34,6 +37,7 @@ distinct_events as (
         min(event_at) as first_event_at,
         max(event_at) as last_event_at
     from int_events_deduplicated
+    where session_id in (select session_id from _rebuild)
     group by session_id
 ),
 

@@ -2,6 +2,8 @@
 -- that its risk_summary can be compared and its unscored events judged.
 -- Grain: one row per session whose detail answered 200.
 -- Inputs: stg_session_details, raw.raw_session_bodies kind 'events'.
+-- Incremental: rebuilt per session, for the sessions in staging._remerge (int_sessions_merged's: their detail
+-- or events body changed; see the loader).
 -- A live organisation changes while it is read: a running session keeps receiving events and
 -- Quint scores events asynchronously, and risk_summary is computed when the detail is served,
 -- the events list when it is. A session is settled when all of these hold:
@@ -17,11 +19,13 @@
 create or replace table int_sessions_settled as
 with details as (
     select session_id, state, ended_at, fetched_at from stg_session_details
+    where session_id in (select session_id from _remerge)
 ),
 
 events as (
     select session_id, fetched_at from raw.raw_session_bodies
     where kind = 'events' and http_status = 200 and rejected is null
+        and session_id in (select session_id from _remerge)
 ),
 
 final as (

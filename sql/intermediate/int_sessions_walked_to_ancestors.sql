@@ -4,6 +4,44 @@
 -- Terminates on any data: a step stops at a NULL parent, at a parent that is not a known
 -- session, when the parent is already on the path (closes_cycle, that row is kept so the
 -- cycle is visible), or after 100 steps (hit_max_depth).
+-- Incremental: rebuilt per session, for the sessions in staging._rewalk (see the loader).
+-- A session's walk is a function of the links on its path: it changes only where a session on
+-- it is new, gone or has another parent_id (moved), or that session's parent is. The walks that
+-- reach a moved session are those of its descendants by the links of the last walk
+-- (_walked_nodes), which is what _rewalk holds with the moved sessions themselves.
+
+-- The links the last walk followed; empty before the first.
+create table if not exists _walked_nodes (session_id varchar, parent_id varchar);
+
+-- _moved: the sessions whose link changed since the last walk. Only those of _remerge can have.
+create or replace table _moved as
+with now as (
+    select session_id, parent_id from int_sessions_merged
+    where session_id in (select session_id from _remerge)
+),
+
+was as (
+    select session_id, parent_id from _walked_nodes
+    where session_id in (select session_id from _remerge)
+)
+
+select coalesce(now.session_id, was.session_id) as session_id
+from now
+full join was on was.session_id = now.session_id
+where now.session_id is null or was.session_id is null or now.parent_id is distinct from was.parent_id;
+
+-- _rewalk: the moved sessions and their descendants by the last walk's links (union: a cycle ends the recursion).
+create or replace table _rewalk as
+with recursive below (session_id) as (
+    select session_id from _moved
+    union
+    select node.session_id
+    from below
+    inner join _walked_nodes as node on node.parent_id = below.session_id
+)
+
+select session_id from below;
+
 create or replace table int_sessions_walked_to_ancestors as
 with recursive nodes as (
     select session_id, parent_id from int_sessions_merged
@@ -17,6 +55,7 @@ walk (session_id, ancestor_id, distance, path, closes_cycle) as (
         [session_id],
         false
     from nodes
+    where session_id in (select session_id from _rewalk)
     union all
     select
         walk.session_id,
@@ -43,3 +82,13 @@ final as (
 )
 
 select * from final;
+
+-- The links walked, for the next apply: those of the moved sessions replaced.
+delete from _walked_nodes as node
+using _moved
+where _moved.session_id = node.session_id;
+
+insert into _walked_nodes
+select merged.session_id, merged.parent_id
+from int_sessions_merged as merged
+semi join _moved on _moved.session_id = merged.session_id;

@@ -1,7 +1,7 @@
 -- int_tagged_events: distinct, timestamped events tagged with their session's model,
 -- platform and root flag and their UTC day: the narrow table every risk mart scans.
 -- Grain: one row per distinct event (per session) with a valid timestamp.
--- Inputs: int_events_deduplicated, int_sessions_merged; staging._rebuild, staging._tagged_owners.
+-- Inputs: int_events_deduplicated, int_sessions_merged; staging._rebuild, staging._remerge, staging._tagged_owners.
 -- Incremental: rebuilt per session, for the sessions in staging._retag (see the loader).
 -- A table: at millions of events, joining and deduplicating once per apply instead of
 -- in every mart query makes each mart several times faster. Rebuilt per session, because
@@ -14,11 +14,13 @@ set preserve_insertion_order = false;
 -- The tags each session's rows were built with; empty before the first build.
 create table if not exists _tagged_owners (session_id varchar, model varchar, platform varchar, is_root boolean);
 
--- _tags_now: each session's tags as the merged sessions give them now, declared once: the rows
--- below join them, _retag compares them with those of the last build, and they become those.
+-- _tags_now: the tags of the sessions whose merged record may have changed (_remerge, which holds those of
+-- _rebuild too), as the merged sessions give them now, declared once: the rows below join them, _retag compares
+-- them with those of the last build, and they replace those.
 create or replace table _tags_now as
 select session_id, model, platform, parent_id is null as is_root
-from int_sessions_merged;
+from int_sessions_merged
+where session_id in (select session_id from _remerge);
 
 -- _retag: the sessions whose rows this apply rebuilds. Those whose events were rebuilt, and
 -- those whose tags changed while their events did not: a new detail or list record, a parent's
@@ -27,7 +29,8 @@ create or replace table _retag as
 with changed as (
     select coalesce(now.session_id, was.session_id) as session_id
     from _tags_now as now
-    full join _tagged_owners as was on was.session_id = now.session_id
+    full join (select * from _tagged_owners where session_id in (select session_id from _remerge)) as was
+        on was.session_id = now.session_id
     where now.model is distinct from was.model
         or now.platform is distinct from was.platform
         or now.is_root is distinct from was.is_root
@@ -71,7 +74,14 @@ final as (
 
 select * from final;
 
-create or replace table _tagged_owners as
-select * from _tags_now;
+-- The tags built with, for the next apply: those of the retagged sessions replaced.
+delete from _tagged_owners as was
+using _retag
+where _retag.session_id = was.session_id;
+
+insert into _tagged_owners
+select now.*
+from _tags_now as now
+semi join _retag on _retag.session_id = now.session_id;
 
 reset preserve_insertion_order;

@@ -1,6 +1,13 @@
 -- stg_session_children: child records served by /v1/sessions/{id}/children, one per child.
 -- Grain: one row per (requested parent, position in its children list).
--- Inputs: raw.raw_session_bodies kind 'children' (HTTP 200 bodies the sync did not reject).
+-- Inputs: raw.raw_session_bodies kind 'children' (HTTP 200 bodies the sync did not reject); staging._changed.
+-- Incremental: rebuilt per session, for the sessions in staging._rechildren, keyed by requested_parent_id
+-- (see the loader).
+
+-- _rechildren: the parents whose children body landed anew or went away.
+create or replace table _rechildren as
+select session_id from _changed where kind = 'children';
+
 create or replace table stg_session_children as
 with source as (
     select
@@ -9,6 +16,7 @@ with source as (
         body
     from raw.raw_session_bodies
     where kind = 'children' and http_status = 200 and rejected is null
+        and session_id in (select session_id from _rechildren)
 ),
 
 unnested as (

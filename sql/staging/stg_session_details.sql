@@ -1,10 +1,17 @@
 -- stg_session_details: session detail responses (HTTP 200) parsed into typed columns.
 -- Grain: one row per fetched session detail (raw_session_detail.session_id).
--- Inputs: raw.raw_session_bodies kind 'detail'.
--- A table, not a view: every later layer reads it, and the published database is
--- rebuilt by each sync, so parsing the JSON once per apply is the cheap option.
+-- Inputs: raw.raw_session_bodies kind 'detail'; staging._changed.
+-- Incremental: rebuilt per session, for the sessions in staging._redetail, keyed by resource_id (see the loader).
+-- A table, not a view: every later layer reads it, and parsing the JSON of the bodies that
+-- landed anew, once per apply, is the cheap option.
 -- Bodies the sync rejected (not JSON, a repeated key, JSON null ...) are left out: they are
 -- quarantined, and their session is listed by incomplete_sessions.
+
+-- _redetail: the sessions whose detail body landed anew or went away (keyed by the resource asked for, which a
+-- body's own id may contradict).
+create or replace table _redetail as
+select session_id from _changed where kind = 'detail';
+
 create or replace table stg_session_details as
 with source as (
     select
@@ -13,6 +20,7 @@ with source as (
         body
     from raw.raw_session_bodies
     where kind = 'detail' and http_status = 200 and rejected is null
+        and session_id in (select session_id from _redetail)
 ),
 
 parsed as (

@@ -1,8 +1,14 @@
 -- stg_session_list: records of the session list endpoint parsed into typed columns.
 -- Grain: one row per landed list record (raw_session_list.record_key).
--- Inputs: raw.raw_session_list.
+-- Inputs: raw.raw_session_list; staging._changed.
+-- Incremental: rebuilt per session, for the sessions in staging._relist (see the loader).
 -- Only records with a string id: an element that is not an object or has no usable id
 -- (null, 42, "", {"id": 12345}) stays landed and quarantined, but is no session.
+
+-- _relist: the sessions a list record landed anew, new or gone names, or named before.
+create or replace table _relist as
+select session_id from _changed where kind = 'list';
+
 create or replace table stg_session_list as
 with source as (
     select
@@ -11,7 +17,7 @@ with source as (
         fetched_at,
         record
     from raw.raw_session_list
-    where session_id is not null
+    where session_id is not null and session_id in (select session_id from _relist)
 ),
 
 parsed as (
