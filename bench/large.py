@@ -211,8 +211,11 @@ def run_stage(db: Path, out: Path, progress: Path) -> dict[str, Any]:
 
 
 def touch_sessions(db: Path, share: float) -> tuple[int, float]:
-    """Mark ``share`` of the events bodies as landed by a new run, and type them, as a sync that refetched them
-    would; return how many, and the seconds the typing took (the sync's writer's, overlapped with its fetch)."""
+    """Land ``share`` of the sessions anew, as a sync that refetched them would: their detail and events bodies,
+    and their children body when they are parents, by a new run at one time. Type their events as the writer
+    would; return how many sessions, and the seconds the typing took (the writer's, overlapped with its fetch).
+
+    The bodies keep their text: what an apply rebuilds follows the run and fetch time, not the content."""
     from quint_reports.warehouse.publish import WorkDatabase
     from quint_reports.warehouse.views import type_events
 
@@ -220,11 +223,11 @@ def touch_sessions(db: Path, share: float) -> tuple[int, float]:
         assert work.con is not None
         work.con.execute(
             "update raw.raw_session_bodies set run_id = 'bench-changed', fetched_at = now() "
-            "where kind = 'events' and hash(session_id) % 10000 < ?",
+            "where kind in ('detail', 'events', 'children') and hash(session_id) % 10000 < ?",
             [round(share * 10000)],
         )
         changed = work.con.execute(
-            "select count(*) from raw.raw_session_bodies where run_id = 'bench-changed'"
+            "select count(distinct session_id) from raw.raw_session_bodies where run_id = 'bench-changed'"
         ).fetchone()[0]  # type: ignore[index]
         started = time.perf_counter()
         work.con.begin()
@@ -247,7 +250,10 @@ def main(argv: list[str] | None = None) -> int:
         "--no-sql-profile", action="store_true", help="skip the untimed profiling re-run of the slowest SQL file"
     )
     parser.add_argument(
-        "--changed-share", type=float, default=0.0, help="then land this share of events bodies anew and run again"
+        "--changed-share",
+        type=float,
+        default=0.0,
+        help="then land this share of sessions anew (detail, events, children) and run again",
     )
     args = parser.parse_args(argv)
 

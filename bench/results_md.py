@@ -21,7 +21,7 @@ TARGET_LARGE_S = 30.0
 TARGET_LARGE_RSS_MB = 1000.0
 """... with a peak RSS of the timed steps at most this (1 GB), for the full build and the nightly rebuild alike."""
 TARGET_NIGHTLY_SHARE = 0.10
-"""The nightly rebuild after 1% of the events bodies landed anew: at most this share of the full build's time."""
+"""The nightly rebuild after 1% of the sessions landed anew: at most this share of the full build's time."""
 TARGET_GROWTH = 1.1
 """Cost growth / data growth between the growth stage's smallest and largest size: at most this.
 
@@ -630,7 +630,7 @@ def _large_targets(large: dict[str, Any]) -> list[str]:
         out += [
             _target(
                 "6. nightly",
-                f"rebuild after {changed:,} sessions' events landed anew, {what}",
+                f"rebuild after {changed:,} sessions landed anew, {what}",
                 f"<= {100 * TARGET_NIGHTLY_SHARE:.0f}% of the full build ({_s(TARGET_NIGHTLY_SHARE * total)} s)",
                 f"{_s(rebuilt)} s ({100 * share:.0f}%)",
                 share <= TARGET_NIGHTLY_SHARE,
@@ -857,7 +857,7 @@ def _nightly(large: dict[str, Any]) -> list[str]:
     return [
         (
             f"The organisation of section 3; after its full build, {again.get('changed_sessions', 0):,} sessions' "
-            "events bodies are landed anew (as a sync that refetched them would) and the same steps run again, "
+            "detail, events and children bodies are landed anew (as a sync that refetched them would) and the same steps run again, "
             "in the same process. Each step's peak RSS is its own (the high-water mark reset as it starts). "
             f"Choices behind the memory limit and the per-session tables: [notes]({NOTES}#nightly)."
         ),

@@ -46,7 +46,7 @@ class Plan:
     large_sessions: int = 100_000
     large_events: int = 5_000_000
     nightly_changed_share: float = 0.01
-    """After the large stage's full build, this share of events bodies is landed anew and the steps run again."""
+    """After the large stage's full build, this share of sessions is landed anew (detail, events, children) and the steps run again."""
     growth_sessions: tuple[int, ...] = (10_000, 100_000)
     """Sizes of the growth stage (the large stage's steps at each), events per session as in the large stage."""
     profile: bool = True
