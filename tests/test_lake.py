@@ -115,10 +115,12 @@ def test_a_sync_into_the_lake_equals_the_sync_into_the_file_view_by_view(
         monkeypatch.delenv("QUINT_SQL_DIR")
         sqlfiles.sql_dir.cache_clear()
     assert (result.inserted, result.deleted, result.views_rebuilt, result.copied) == (0, 0, True, False)
-    # A write in place, against the house rules (the sync replaces the file): the publish compares again.
+    # A write in place, against the house rules (the sync replaces the file): the publish compares again. It lands
+    # the record with a fetch time of its own, as every landing does: the views follow the inputs by run and time.
     with duckdb.connect(str(db)) as con:
         con.execute(
-            "update raw.raw_session_list set record = record || ' ' where record_key = (select min(record_key) from raw.raw_session_list)"
+            "update raw.raw_session_list set record = record || ' ', fetched_at = now() "
+            "where record_key = (select min(record_key) from raw.raw_session_list)"
         )
     result = publish_lake(db, resolve_lake(url))
     assert (result.copied, result.inserted, result.deleted) == (True, 1, 1)
