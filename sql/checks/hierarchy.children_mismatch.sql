@@ -26,20 +26,22 @@ edge_sources as (
         ))
 ),
 
+available as (
+    select parent_id, list(source order by source) as available
+    from edge_sources
+    group by parent_id
+),
+
 edge_presence as (
     select
-        pairs.parent_id,
-        pairs.child_id,
+        edges.parent_id,
+        edges.child_id,
         list(distinct edges.source order by edges.source) as stated_by,
-        (
-            select list(edge_sources.source order by edge_sources.source)
-            from edge_sources
-            where edge_sources.parent_id = pairs.parent_id
-        ) as available
-    from (select distinct parent_id, child_id from session_edges where child_id != parent_id) as pairs
-    inner join session_edges as edges on edges.parent_id = pairs.parent_id and edges.child_id = pairs.child_id
-    where pairs.parent_id in (select session_id from parents)
-    group by pairs.parent_id, pairs.child_id
+        any_value(available.available) as available
+    from session_edges as edges
+    inner join available on available.parent_id = edges.parent_id
+    where edges.child_id != edges.parent_id
+    group by edges.parent_id, edges.child_id
 )
 
 select
