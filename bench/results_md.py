@@ -1252,7 +1252,14 @@ def _nightly_why(stage: dict[str, Any], again: dict[str, Any]) -> str:
     part_files = {f["file"]: f["seconds"] for f in again.get("sql_files", [])}
     per_session = [
         f"`{name}` {_s(full_files[name])} -> {_s(part_files[name])} s"
-        for name in ("stg_events", "int_tagged_events", "int_event_duplicates")
+        for name in (
+            "stg_events",
+            "stg_session_details",
+            "int_sessions_merged",
+            "int_tagged_events",
+            "int_tagged_session_days",
+            "int_event_duplicates",
+        )
         if name in full_files and name in part_files
     ]
     whole = sorted(((s, f) for f, s in part_files.items()), reverse=True)[:2]
@@ -1267,12 +1274,15 @@ def _nightly_why(stage: dict[str, Any], again: dict[str, Any]) -> str:
         )
         + ". The per-session tables follow the change "
         f"({', '.join(per_session)}); what does not: the report, {_s(again['report_s'])} s (full "
-        f"{_s(stage['report_s'])} s), whose marts read every event of the snapshot whatever changed "
-        f"({_s(again['marts_s'])} s on their own); the SQL files still rebuilt whole ("
+        f"{_s(stage['report_s'])} s), whose grouped marts read per-session, per-day sums but whose percentiles, top "
+        f"lists and tool and action marts still read every event of the window ({_s(again['marts_s'])} s for the "
+        "marts on their own), and whose trends turned, riskiest sessions and needs-attention tables scan the window's "
+        "events; the slowest SQL statements after the change ("
         + ", ".join(f"`{f}` {_s(sec)} s" for sec, f in whole)
-        + f"); and the apply outside its SQL files (mostly its commit), {_s(again['apply_views_s'] - files_s)} s. What would close it: marts "
-        "kept per session and day in the snapshot and updated for the changed sessions (scores are integers "
-        "0-100, so percentiles come exactly from counts per score, and the trend's and the interval's "
-        "cluster sums from per-session sums), checks rebuilt per session like the tables, and the report "
-        "re-rendering only the pages whose figures changed."
+        + f"); and the apply outside its SQL files (mostly its commit), {_s(again['apply_views_s'] - files_s)} s. "
+        "What would close it: the percentiles from counts per score and the item marts from per-session item sums "
+        "(both were built and exact, but beside the check union they took the apply past its 512MB limit); the "
+        "checks' inputs kept per session, so the check union can be rebuilt for the changed sessions (a per-session "
+        "union over today's views saved nothing, since the views are computed whole whatever the filter); and the "
+        "report's group pages and event scans following the marts."
     )
