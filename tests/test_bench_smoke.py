@@ -7,28 +7,20 @@ peers landed exactly the data our sync landed.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.fixtures.procs import run_module
+
 pytestmark = pytest.mark.xdist_group("bench-smoke")  # one worker runs the smoke benchmark once for all of them
 
 
 @pytest.fixture(scope="session")
 def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str, Path]:
     out = tmp_path_factory.mktemp("bench-smoke")
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--smoke", "--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    done = run_module("bench.run", "--smoke", "--out", str(out))
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     return results, (out / "RESULTS.md").read_text(encoding="utf-8"), out

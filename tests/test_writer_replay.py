@@ -7,22 +7,13 @@ bodies is judged unchanged by the stored md5 (migration 5), which is what the to
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.fixtures.procs import run_module
 
 
 def _run(*args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.writer_replay", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = run_module("bench.writer_replay", *args, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
 
