@@ -331,9 +331,7 @@ def layer_signature() -> str:
     every statement it derives (rules, risk bands, fetch status, the check union). Unchanged tables and an
     unchanged signature give the same views."""
     parts = [sql_macros(), metrics.risk_level_macro(), fetch_status_sql(), check_results_sql()]
-    parts += [
-        path.read_text(encoding="utf-8") for path in [*sql_files(), *sorted((sql_dir() / "rebuild").glob("*.sql"))]
-    ]
+    parts += [path.read_text(encoding="utf-8") for path in [*sql_files(), *_rebuild_files()]]
     return _digest(parts)
 
 
@@ -346,8 +344,13 @@ def _signature(con: duckdb.DuckDBPyConnection) -> str:
     to rebuild (``sql/rebuild/``), the macros, the schema."""
     parts = _base_parts(con)
     parts += [path.read_text(encoding="utf-8") for path in sql_files() if is_incremental(path)]
-    parts += [path.read_text(encoding="utf-8") for path in sorted((sql_dir() / "rebuild").glob("*.sql"))]
+    parts += [path.read_text(encoding="utf-8") for path in _rebuild_files()]
     return _digest(parts)
+
+
+def _rebuild_files() -> list[Path]:
+    """The files that say which sessions an apply rebuilds (``sql/rebuild/``): part of both signatures."""
+    return sorted((sql_dir() / "rebuild").glob("*.sql"))
 
 
 def _migration(con: duckdb.DuckDBPyConnection) -> int | None:
