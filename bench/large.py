@@ -22,6 +22,7 @@ from typing import Any
 import duckdb
 
 TOP_OPERATORS = 8
+PROFILE_CANDIDATES = 5
 """Operators listed from the slowest SQL file's profile."""
 
 
@@ -84,8 +85,9 @@ def _progress(path: Path, step: str, started: float) -> None:
     path.write_text(json.dumps({"step": step, "elapsed_s": time.perf_counter() - started}), encoding="utf-8")
 
 
-def profile_sql(db: Path, sql: str) -> dict[str, Any]:
-    """Re-run one SQL file with DuckDB's profiler; return its latency and slowest operators.
+def profile_sql(db: Path, sql: str) -> dict[str, Any] | None:
+    """Re-run one SQL file with DuckDB's profiler; return its latency and slowest operators, or None when
+    the file has no plan to profile (DuckDB writes no profile for a view, macro or comment).
 
     It runs as in a full build (every session in ``staging._changed``) under the package's memory limit, in a
     transaction rolled back after, so a per-session file is measured on all its input, not on the sessions a
@@ -105,6 +107,8 @@ def profile_sql(db: Path, sql: str) -> dict[str, Any]:
             con.execute(sql)
             con.execute("pragma disable_profiling")
             con.rollback()
+        if not out.exists():
+            return None
         tree = json.loads(out.read_text(encoding="utf-8"))
     operators: list[dict[str, Any]] = []
 
@@ -206,7 +210,8 @@ def run_stage(db: Path, out: Path, progress: Path) -> dict[str, Any]:
         "total_s": total,
         "peak_rss_mb_step" if peaks.resets else "peak_rss_mb_after": peaks.peaks,
         "sql_files": [{"file": label, "seconds": seconds} for label, seconds, _ in slowest],
-        "slowest_sql": slowest[0][2] if slowest else "",
+        # The few slowest, in order: on a small organisation the slowest may be a view, which has no plan.
+        "slowest_sql": [(label, sql) for label, _, sql in slowest[:PROFILE_CANDIDATES]],
     }
 
 
@@ -266,9 +271,12 @@ def main(argv: list[str] | None = None) -> int:
     result["db_bytes"] = args.db.stat().st_size
     result["report_bytes"] = sum(p.stat().st_size for p in args.out.rglob("*") if p.is_file())
     # Untimed from here: where the time of the slowest SQL file goes.
-    slowest_sql = result.pop("slowest_sql")
-    if slowest_sql and not args.no_sql_profile:
-        result["slowest_sql_profile"] = profile_sql(args.db, slowest_sql)
+    candidates = result.pop("slowest_sql")
+    for label, sql in [] if args.no_sql_profile else candidates:
+        profile = profile_sql(args.db, sql)
+        if profile is not None:
+            result["slowest_sql_profile"] = {"file": label, **profile}
+            break
     if args.profile_report:
         from quint_reports.reporting.build import report
 

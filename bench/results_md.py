@@ -331,7 +331,8 @@ def _profiles(matrix: dict[str, Any] | None, large: dict[str, Any] | None) -> li
         if sql:
             out += [
                 (
-                    f"### Slowest SQL file of the large organisation: `{large['stage']['sql_files'][0]['file']}` "
+                    f"### Slowest SQL file of the large organisation: "
+                    f"`{sql.get('file', large['stage']['sql_files'][0]['file'])}` "
                     "(DuckDB profiler, re-run after the timed stage)"
                 ),
                 "",

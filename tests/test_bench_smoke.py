@@ -60,6 +60,9 @@ def test_large_stage_times_every_step(smoke: tuple[dict[str, Any], str, Path]) -
     assert stage["findings"] == 0  # the generated organisation is clean
     assert all(rows > 0 for rows in stage["mart_rows"].values())
     assert stage["db_bytes"] > 0 and large["peak_rss_mb"] > 0
+    profile = stage["slowest_sql_profile"]  # one of the slowest files, the first with a plan to profile
+    assert profile["file"] in [timed["file"] for timed in stage["sql_files"][:5]]
+    assert profile["operators"]
 
 
 @pytest.mark.slow
