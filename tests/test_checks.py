@@ -349,3 +349,39 @@ def test_helpers() -> None:
     assert json.loads(to_json(frame))["summary"] == {"hierarchy.children_mismatch": 1}
     assert "1 findings" in to_table(frame)
     assert to_table(frame.iloc[0:0]) == "no findings: every check passed"
+
+
+def test_a_repeated_malformed_event_id_is_one_finding() -> None:
+    def tweak(parts: dict[str, Any]) -> None:
+        _bad_event_id(parts)
+        parts["events"]["solo"].append(dict(parts["events"]["solo"][1]))  # the malformed id served twice
+
+    frame = check(applied(clean_org(tweak)))
+    invalid = frame[frame["check"] == "data.invalid_id"]
+    assert len(invalid) == 1 and invalid["item"].iloc[0].endswith("zz")
+    assert sorted(frame["check"]) == ["data.duplicate_event", "data.invalid_id"]
+
+
+def test_the_union_equals_each_check_run_alone() -> None:
+    """The union computes shared inputs once (materialised CTEs); each check's own select must find the same."""
+    from quint_reports.warehouse.views import CHECK_RESULTS, checks, shared_check_inputs
+
+    assert [name for name, _ in shared_check_inputs()] == ["session_risk", "sessions"]
+
+    def every_defect(parts: dict[str, Any]) -> None:
+        for case in CASES:
+            case.values[0](parts)
+
+    con = applied(clean_org(every_defect))
+    union = con.execute(
+        f'select "check", session_id, item, detail, expected, actual from {CHECK_RESULTS} order by all'
+    ).fetchall()
+    alone = sorted(
+        (c.id, *row)
+        for c in checks()
+        for row in con.execute(
+            f"select session_id, coalesce(item, ''), detail, expected, actual from ({c.select()})"
+        ).fetchall()
+    )
+    assert len({row[0] for row in union}) >= 10  # most checks have something to find here
+    assert union == alone

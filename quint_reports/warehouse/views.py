@@ -103,6 +103,15 @@ class Check:
         """The file's ``select`` of ``session_id, item, detail, expected, actual``."""
         return self.path.read_text(encoding="utf-8").strip().rstrip(";")
 
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The views and tables its header's ``-- Inputs:`` line names."""
+        match = _INPUTS.search(self.path.read_text(encoding="utf-8"))
+        return () if match is None else tuple(name.strip() for name in match["names"].rstrip(".").split(","))
+
+
+_INPUTS = re.compile(r"^-- Inputs: (?P<names>.+)$", re.MULTILINE)
+
 
 _CREATES = re.compile(r"create\s+or\s+replace\s+(view|table|macro)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE)
 
@@ -132,13 +141,38 @@ def checks() -> tuple[Check, ...]:
 
 
 def check_results_sql() -> str:
-    """The ``create table chk_results`` statement: the union of every check file."""
+    """The ``create table chk_results`` statement: the union of every check file.
+
+    An input that several checks read is computed once for all of them (``shared_check_inputs``), as a
+    materialised CTE of the same name: the union would otherwise compute such a view once per check."""
     parts = [
         f"select '{c.id}' as \"check\", '{c.severity}' as severity, session_id, coalesce(item, '') as item, "
         f"detail, expected, actual\nfrom (\n{c.select()}\n)"
         for c in checks()
     ]
-    return f"create or replace table {CHECK_RESULTS} as\n" + "\nunion all\n".join(parts) + ";"
+    shared = [f"{name} as materialized (select * from {qualified})" for name, qualified in shared_check_inputs()]
+    head = "with " + ",\n".join(shared) + "\n" if shared else ""
+    return f"create or replace table {CHECK_RESULTS} as\n" + head + "\nunion all\n".join(parts) + ";"
+
+
+EVENT_GRAIN = ("events", "stg_events", "int_events_deduplicated")
+"""Inputs with a row per event: never materialised for the checks (millions of rows held in memory would cost
+more than reading them again)."""
+
+
+def shared_check_inputs() -> list[tuple[str, str]]:
+    """``(name, qualified name)`` of each view of ``sql/`` that two or more checks name as an input, but not those of
+    ``EVENT_GRAIN`` (a table is read as it is)."""
+    counts: dict[str, int] = {}
+    for check in checks():
+        for name in set(check.inputs):
+            counts[name] = counts.get(name, 0) + 1
+    where = {name: schema_of(path) for path in sql_files() for kind, name in created_objects(path) if kind == "view"}
+    return [
+        (name, f"{where[name]}.{name}")
+        for name in sorted(counts)
+        if counts[name] > 1 and name not in EVENT_GRAIN and name in where
+    ]
 
 
 def created_objects(path: Path) -> list[tuple[str, str]]:
@@ -298,7 +332,7 @@ costs ~1 s a file at 5,000,000 events."""
 
 _REBUILD_SET = re.compile(
     r"-- Incremental: rebuilt per session, for the sessions in staging\.(?P<table>[a-z_][a-z0-9_]*)"
-    r"(?:, keyed by (?P<key>[a-z_][a-z0-9_]*))?(?P<forward>, copied forward)?"
+    r"(?:, keyed by (?P<key>[a-z_][a-z0-9_]*))?"
 )
 
 
@@ -307,17 +341,10 @@ def _as_increment(text: str, name: str) -> str:
 
     The sessions are those of the table the header names (``staging._rebuild`` unless it says otherwise), found in
     the rows' ``session_id`` unless it names another column (``keyed by resource_id``); other tables the file
-    creates (its own bookkeeping) are left as they are. A header ending ``copied forward`` recreates the table from
-    its other sessions' rows and the rebuilt ones instead: the check union, in the same transaction, ran out of
-    memory at 512MB on 100,000 sessions when the tables it joins most had deletes and appends pending."""
+    creates (its own bookkeeping) are left as they are."""
     found = _REBUILD_SET.search(text)
     scope, key = (found["table"], found["key"] or "session_id") if found else ("_rebuild", "session_id")
     create = re.compile(rf"create\s+or\s+replace\s+table\s+{name}\s+as\s+(?P<select>.*?);", re.IGNORECASE | re.DOTALL)
-    if found and found["forward"]:
-        kept = f"select {name}.* from {name} anti join {scope} on {scope}.session_id = {name}.{key}"
-        return create.sub(
-            lambda m: f"create or replace table {name} as\n{kept}\nunion all\nselect * from (\n{m['select']}\n);", text
-        )
     return create.sub(
         lambda m: (
             f"delete from {name} where {key} in (select session_id from {scope});\ninsert into {name}\n{m['select']};"

@@ -21,6 +21,9 @@ with session_fields as (
             'started_at': started_at_raw
         } as present
     from sessions
+    -- As for events below: a map and a lambda for each of 100,000 sessions cost 0.4 s, the filter nothing.
+    where raw ->> 'id' is null or session_name is null or model is null or platform is null or state is null
+        or started_at_raw is null
 ),
 
 session_gaps as (

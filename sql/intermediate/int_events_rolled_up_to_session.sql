@@ -1,7 +1,7 @@
 -- int_events_rolled_up_to_session: each session's own events summed up, as served and deduplicated.
 -- Grain: one row per session whose events list was fetched (HTTP 200, a body the sync took).
 -- Inputs: raw.raw_session_bodies kind 'events' (which sessions were fetched), stg_events, int_events_deduplicated.
--- Incremental: rebuilt per session, for the sessions in staging._rebuild, copied forward (see the loader).
+-- Incremental: rebuilt per session, for the sessions in staging._rebuild (see the loader).
 -- Two versions of each figure: over distinct events (the truth) and over every served row
 -- (in case the API's own summary counted a repeated event twice). Invalid risk scores
 -- count as events but not in max/mean; invalid_scores says how many there were.

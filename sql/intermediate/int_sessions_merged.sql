@@ -3,7 +3,7 @@
 -- Grain: one row per session id.
 -- Inputs: stg_session_details, stg_session_list, stg_session_children, stg_fetch_status; staging._changed.
 -- Ids whose detail answered 404 are not sessions (see missing_sessions), even if listed.
--- Incremental: rebuilt per session, for the sessions in staging._remerge, copied forward (see the loader).
+-- Incremental: rebuilt per session, for the sessions in staging._remerge (see the loader).
 
 -- _remerge: the sessions whose record may have changed: any of their inputs landed anew or went away (a body of
 -- theirs also changes their fetch status), and every session a changed detail or children body names now or

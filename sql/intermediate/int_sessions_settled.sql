@@ -2,7 +2,7 @@
 -- that its risk_summary can be compared and its unscored events judged.
 -- Grain: one row per session whose detail answered 200.
 -- Inputs: stg_session_details, raw.raw_session_bodies kind 'events'.
--- Incremental: rebuilt per session, for the sessions in staging._remerge, copied forward (int_sessions_merged's: their detail
+-- Incremental: rebuilt per session, for the sessions in staging._remerge (int_sessions_merged's: their detail
 -- or events body changed; see the loader).
 -- A live organisation changes while it is read: a running session keeps receiving events and
 -- Quint scores events asynchronously, and risk_summary is computed when the detail is served,

@@ -4,7 +4,7 @@
 -- Terminates on any data: a step stops at a NULL parent, at a parent that is not a known
 -- session, when the parent is already on the path (closes_cycle, that row is kept so the
 -- cycle is visible), or after 100 steps (hit_max_depth).
--- Incremental: rebuilt per session, for the sessions in staging._rewalk, copied forward (see the loader).
+-- Incremental: rebuilt per session, for the sessions in staging._rewalk (see the loader).
 -- A session's walk is a function of the links on its path: it changes only where a session on
 -- it is new, gone or has another parent_id (moved), or that session's parent is. The walks that
 -- reach a moved session are those of its descendants by the links of the last walk
