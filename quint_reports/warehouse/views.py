@@ -103,15 +103,6 @@ class Check:
         """The file's ``select`` of ``session_id, item, detail, expected, actual``."""
         return self.path.read_text(encoding="utf-8").strip().rstrip(";")
 
-    @property
-    def inputs(self) -> tuple[str, ...]:
-        """The views and tables its header's ``-- Inputs:`` line names."""
-        match = _INPUTS.search(self.path.read_text(encoding="utf-8"))
-        return () if match is None else tuple(name.strip() for name in match["names"].rstrip(".").split(","))
-
-
-_INPUTS = re.compile(r"^-- Inputs: (?P<names>.+)$", re.MULTILINE)
-
 
 _CREATES = re.compile(r"create\s+or\s+replace\s+(view|table|macro)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE)
 
@@ -141,38 +132,13 @@ def checks() -> tuple[Check, ...]:
 
 
 def check_results_sql() -> str:
-    """The ``create table chk_results`` statement: the union of every check file.
-
-    An input that several checks read is computed once for all of them (``shared_check_inputs``), as a
-    materialised CTE of the same name: the union would otherwise compute such a view once per check."""
+    """The ``create table chk_results`` statement: the union of every check file."""
     parts = [
         f"select '{c.id}' as \"check\", '{c.severity}' as severity, session_id, coalesce(item, '') as item, "
         f"detail, expected, actual\nfrom (\n{c.select()}\n)"
         for c in checks()
     ]
-    shared = [f"{name} as materialized (select * from {qualified})" for name, qualified in shared_check_inputs()]
-    head = "with " + ",\n".join(shared) + "\n" if shared else ""
-    return f"create or replace table {CHECK_RESULTS} as\n" + head + "\nunion all\n".join(parts) + ";"
-
-
-EVENT_GRAIN = ("events", "stg_events", "int_events_deduplicated")
-"""Inputs with a row per event: never materialised for the checks (millions of rows held in memory would cost
-more than reading them again)."""
-
-
-def shared_check_inputs() -> list[tuple[str, str]]:
-    """``(name, qualified name)`` of each view of ``sql/`` that two or more checks name as an input, but not those of
-    ``EVENT_GRAIN`` (a table is read as it is)."""
-    counts: dict[str, int] = {}
-    for check in checks():
-        for name in set(check.inputs):
-            counts[name] = counts.get(name, 0) + 1
-    where = {name: schema_of(path) for path in sql_files() for kind, name in created_objects(path) if kind == "view"}
-    return [
-        (name, f"{where[name]}.{name}")
-        for name in sorted(counts)
-        if counts[name] > 1 and name not in EVENT_GRAIN and name in where
-    ]
+    return f"create or replace table {CHECK_RESULTS} as\n" + "\nunion all\n".join(parts) + ";"
 
 
 def created_objects(path: Path) -> list[tuple[str, str]]:

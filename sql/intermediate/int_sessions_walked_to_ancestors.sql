@@ -13,7 +13,8 @@
 -- The links the last walk followed; empty before the first.
 create table if not exists _walked_nodes (session_id varchar, parent_id varchar);
 
--- _moved: the sessions whose link changed since the last walk. Only those of _remerge can have.
+-- _moved: the sessions whose link changed since the last walk, with the parent they had (for
+-- int_sessions_with_risk: that parent's subtree lost them). Only those of _remerge can have.
 create or replace table _moved as
 with now as (
     select session_id, parent_id from int_sessions_merged
@@ -25,7 +26,7 @@ was as (
     where session_id in (select session_id from _remerge)
 )
 
-select coalesce(now.session_id, was.session_id) as session_id
+select coalesce(now.session_id, was.session_id) as session_id, was.parent_id as old_parent_id
 from now
 full join was on was.session_id = now.session_id
 where now.session_id is null or was.session_id is null or now.parent_id is distinct from was.parent_id;
