@@ -504,3 +504,31 @@ def test_tool_and_action_marts_match_pandas(
         zip(-got["high_critical_rate"].fillna(-1), -got["critical_allowed_events"], -got["events"], strict=True)
     )
     assert order == sorted(order)
+
+
+SCORE_SETS = {
+    "one": [42],
+    "two": [10, 90],
+    "three equal": [55, 55, 55],
+    "unscored only": [None],
+    "skewed": [0, 0, 0, 1, 100, 100, 3, 7, 99, 50, 50, 50, 50, 12],
+    "many": [(i * 37) % 101 for i in range(1000)],
+}
+"""Score lists for the percentiles from counts: a single value, an even count, ties, none, extremes."""
+
+
+def test_percentiles_from_score_counts_equal_quantile_cont() -> None:
+    landing = RawLanding()
+    for n, (name, scores) in enumerate(SCORE_SETS.items()):
+        record = session(name, start_min=n * 60, end_min=n * 60 + 59, model=name)
+        events = [event(name, i, score, minute=n * 60 + 1) for i, score in enumerate(scores)]
+        landing.add(record, events, risk_summary=None)
+    con = applied(landing)
+    got = con.execute("select model, median_risk, p90_risk, p99_risk from risk_by_model order by model").fetchall()
+    want = con.execute(
+        "select model, q[1], q[2], q[3] from (select model, quantile_cont(risk_score, [0.5, 0.9, 0.99]) as q "
+        "from events join sessions using (session_id) group by model) order by model"
+    ).fetchall()
+    assert [row[0] for row in got] == sorted(SCORE_SETS)
+    assert got == want  # exactly: the same interpolation in the same double arithmetic
+    assert dict((row[0], row[1:]) for row in got)["unscored only"] == (None, None, None)

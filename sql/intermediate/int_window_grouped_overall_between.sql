@@ -10,7 +10,7 @@
 -- Definitions (over distinct events with a valid timestamp in the window):
 --   sessions: sessions with at least one such event; root_sessions: those without parent.
 --   mean/median/p90/p99/max_risk, count_* and share_*: over events with a valid risk score
---     (percentiles by quantile_cont); share_* divide by the number of scored events.
+--     (percentiles as quantile_cont gives them); share_* divide by the number of scored events.
 --   high_critical_rate: (High + Critical) / scored events. Events cluster within sessions (one
 --     session's events share its agent, task and repository), so its 95% interval treats the
 --     sessions, not the events, as the independent units (Korn & Graubard 1998, with the CR3
@@ -156,14 +156,68 @@ totals as (
     group by session_days.model, session_days.platform
 ),
 
-quantiles as (
-    -- The three in one call: one sort of each group's scores instead of three (3x faster).
+score_counts as (
+    -- Scores are integers 0-100, so each group's percentiles come from how many events have each score:
+    -- a hash of the events instead of a sort of each group's scores (0.06 -> 0.03 s at 5,000,000 events).
     select
         case when by_model then model else '' end as model,
         case when by_platform then platform else '' end as platform,
-        quantile_cont(risk_score, [0.5, 0.9, 0.99]) as risk_quantiles
+        risk_score,
+        count(*) as n
     from int_window_events_between(since_ts, until_ts)
+    where risk_score is not null
     group by all
+),
+
+score_ranks as (
+    -- The 0-based ranks below .. below + n - 1 of a group's sorted scores hold this score.
+    select
+        model,
+        platform,
+        risk_score,
+        n,
+        sum(n) over (partition by model, platform order by risk_score) - n as below,
+        sum(n) over (partition by model, platform) as scored
+    from score_counts
+),
+
+quantile_positions as (
+    -- quantile_cont's: rank h = (N - 1) q, interpolated between the scores at floor(h) and ceil(h), in
+    -- doubles as it computes them (in decimals, p99 of 1,000 scores would read 99.01 where it gives
+    -- 99.00999999999999).
+    select distinct
+        model,
+        platform,
+        unnest([0.5, 0.9, 0.99]::double[]) as q,
+        (scored - 1)::double * q as h
+    from score_ranks
+),
+
+quantile_picks as (
+    select
+        positions.model,
+        positions.platform,
+        positions.q,
+        positions.h,
+        any_value(ranks.risk_score) filter (
+            where floor(positions.h) between ranks.below and ranks.below + ranks.n - 1
+        ) as low,
+        any_value(ranks.risk_score) filter (
+            where ceil(positions.h) between ranks.below and ranks.below + ranks.n - 1
+        ) as high
+    from quantile_positions as positions
+    inner join score_ranks as ranks on ranks.model = positions.model and ranks.platform = positions.platform
+    group by all
+),
+
+quantiles as (
+    -- As quantile_cont(risk_score, [0.5, 0.9, 0.99]) computes it, to the last bit: low (1 - d) + high d.
+    select
+        model,
+        platform,
+        list(low * (1 - (h - floor(h))) + high * (h - floor(h)) order by q) as risk_quantiles
+    from quantile_picks
+    group by model, platform
 ),
 
 item_counts as (
@@ -173,14 +227,18 @@ item_counts as (
         platform,
         grouping(tool_name) = 1 as by_action,
         coalesce(action_type, tool_name) as label,
-        count(*) as n
+        sum(n)::bigint as n
     from (
+        -- Counted per (action type, tool) first, so the grouping sets hash a few hundred rows, not every
+        -- event twice (0.09 -> 0.05 s at 5,000,000 events).
         select
             case when by_model then model else '' end as model,
             case when by_platform then platform else '' end as platform,
             action_type,
-            tool_name
+            tool_name,
+            count(*) as n
         from int_window_events_between(since_ts, until_ts)
+        group by all
     )
     group by grouping sets ((model, platform, action_type), (model, platform, tool_name))
 ),
