@@ -111,3 +111,36 @@ def applied_empty() -> duckdb.DuckDBPyConnection:
     from tests.fixtures.raw import RawLanding
 
     return applied(RawLanding())
+
+
+@pytest.mark.parametrize("window", WINDOWS.values(), ids=WINDOWS.keys())
+def test_the_riskiest_sessions_from_the_sums_equal_the_events(
+    both: tuple[duckdb.DuckDBPyConnection, duckdb.DuckDBPyConnection], window: tuple[datetime | None, datetime | None]
+) -> None:
+    from quint_reports.warehouse.query import run_query
+
+    summed, events_only = both
+    params = [*window, 5, 2]
+    got, want = (
+        run_query(summed, "report_riskiest_sessions", params),
+        run_query(events_only, "report_riskiest_sessions", params),
+    )
+    assert len(want) > 0
+    assert got.astype(str).values.tolist() == want.astype(str).values.tolist()
+    # And each session's figures are those of its events in the window, counted directly.
+    since, until = window
+    direct = {
+        row[0]: row[1:]
+        for row in summed.execute(
+            "select session_id, count(*), max(risk_score), avg(risk_score), "
+            "count(*) filter (where risk_level = 'Critical') from int_tagged_events "
+            "where (?::timestamptz is null or event_at >= ?::timestamptz) "
+            "and (?::timestamptz is null or event_at < ?::timestamptz) group by session_id",
+            [since, since, until, until],
+        ).fetchall()
+    }
+    for row in got.itertuples():
+        if row.session_id in direct:
+            events, max_risk, mean_risk, critical = direct[row.session_id]
+            assert (row.events, row.max_risk, row.critical_events) == (events, max_risk, critical)
+            assert row.mean_risk == pytest.approx(mean_risk, rel=1e-12)

@@ -1,6 +1,6 @@
 -- report_riskiest_sessions: the riskiest sessions of an event-time window (fleet-wide, per
 -- model and per platform) and every member of their session trees, for the report.
--- Grain: one row per session. Inputs: int_window_events_between, sessions.
+-- Grain: one row per session. Inputs: int_window_by_session_day_between, sessions.
 -- Parameters: $1 since_ts, $2 until_ts (TIMESTAMPTZ or NULL: open), $3 fleet_top and $4 group_top
 -- (how many sessions to pick fleet-wide, and per model and per platform).
 -- Risk is ranked on the window's events (the tie rule the report states): highest max, then most
@@ -9,16 +9,18 @@
 -- window_model / window_platform spell the groups as the marts do ('(unknown)' for NULL).
 -- A session in a parent cycle has no root_id: it is shown alone.
 with windowed as (
+    -- From the per-session, per-day sums (whole days; the window's partial edge days from the events):
+    -- some 100,000 rows instead of every event of the window.
     select
         session_id,
         any_value(model) as window_model,
         any_value(platform) as window_platform,
-        count(*) as events,
-        max(risk_score) as max_risk,
-        avg(risk_score) as mean_risk,
-        count(*) filter (where risk_level = 'Critical') as critical_events,
-        count(*) filter (where risk_level in ('High', 'Critical')) as high_critical_events
-    from int_window_events_between($1::timestamptz, $2::timestamptz)
+        sum(events)::bigint as events,
+        max(max_risk) as max_risk,
+        sum(score_sum) / nullif(sum(scored_events), 0) as mean_risk,
+        sum(count_critical)::bigint as critical_events,
+        sum(high_critical_events)::bigint as high_critical_events
+    from int_window_by_session_day_between($1::timestamptz, $2::timestamptz)
     group by session_id
 ),
 
