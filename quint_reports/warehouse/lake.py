@@ -6,9 +6,10 @@ private copy, its lock, its views); :func:`publish_lake` then copies that publis
 landing (``raw``) and bookkeeping (``internal``) tables into the lake, only the rows that
 changed (delete + insert by primary key), and rebuilds the view layers there with the same
 ``sql/`` files (macros, views, comments and the JSON-heavy staging tables), all in ONE
-transaction: one DuckLake snapshot per publish, and readers see the previous one until it
-commits. A kill at any moment leaves the last snapshot as it was (uncommitted Parquet files
-are orphans that ``maintain_lake`` deletes).
+transaction: one DuckLake snapshot per publish that writes (none when the lake already holds the
+file and its views), and readers see the previous one until it commits. A kill at any moment
+leaves the last snapshot as it was (uncommitted Parquet files are orphans that ``maintain_lake``
+deletes).
 
 Two writers: every publish rewrites the row of ``internal._lake_writer`` in its transaction,
 so overlapping publishes conflict in DuckLake's commit check; the loser rolls back and exits 6.
@@ -229,7 +230,8 @@ class LakePublish:
     no table was compared."""
     phases: dict[str, float] = field(default_factory=dict)
     """Seconds of each part: ``open`` (catalog and data path), ``copy`` (every table compared with its copy,
-    changed rows written), ``views``, ``commit``."""
+    changed rows written), ``views``, ``commit``; or ``open`` and ``check`` when the lake already held the file and
+    its views (nothing written)."""
 
 
 def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
@@ -238,7 +240,7 @@ def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
     No table is compared when ``db`` is the file the last publish copied (``_file_identity``: every publish of
     the file replaces it, and a write in place changes its modification time). The views are left as they are
     when no row changed and ``views.layer_signature()`` is the one recorded at their last build: rebuilt, they
-    would be the same.
+    would be the same. When both hold, nothing is written and no snapshot is made.
 
     The caller holds the file's writer lock, so ``db`` does not change meanwhile.
 
@@ -257,11 +259,20 @@ def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
         phases[phase], last = round(now - last, 3), now
 
     source = _file_identity(Path(db))
+    signature = layer_signature()
     con = open_lake(lake, read_only=False)
     lap("open")
     inserted = deleted = 0
     try:
         con.execute("use lake")
+        if _holds(con, source, signature):
+            # The lake holds this very file under these views: a publish would write nothing, so it makes no
+            # snapshot either (no transaction, no writer row).
+            lap("check")
+            row = con.execute(read_sql("lake/latest_snapshot.sql").replace("'quint'", "'lake'")).fetchone()
+            return LakePublish(
+                int(row[0]) if row else 0, 0, 0, round(time.monotonic() - started, 3), False, False, phases
+            )
         con.execute("begin")
         for schema in SCHEMAS:
             con.execute(f"create schema if not exists {schema}")  # fixed names
@@ -278,7 +289,6 @@ def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
                 deleted += removed
             con.execute(read_sql("lake/record_source_file.sql"), [source])
         lap("copy")
-        signature = layer_signature()
         rebuilt = bool(inserted or deleted) or _recorded(con, "views_signature") != signature
         if rebuilt:
             apply_views(con, column_comments=False)
@@ -311,6 +321,20 @@ def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
         result.seconds,
     )
     return result
+
+
+def _holds(con: duckdb.DuckDBPyConnection, source: str, signature: str) -> bool:
+    """Whether the lake's tables were last copied from the file ``source`` and its views built from ``signature``
+    (read only: a lake that never recorded them does not)."""
+    try:
+        recorded = [con.execute(split_statements(read_sql(f"lake/{name}.sql"))[1]).fetchone() for name in _LOOKUPS]
+    except duckdb.CatalogException:
+        return False
+    return [row[0] if row else None for row in recorded] == [source, signature]
+
+
+_LOOKUPS = ("source_file", "views_signature")
+"""What a publish records in the lake besides the rows: the file copied, the layer files the views came from."""
 
 
 def _recorded(con: duckdb.DuckDBPyConnection, lookup: str) -> str | None:
