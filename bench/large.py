@@ -22,8 +22,11 @@ from typing import Any
 import duckdb
 
 TOP_OPERATORS = 8
-PROFILE_CANDIDATES = 5
 """Operators listed from the slowest SQL file's profile."""
+
+PROFILE_CANDIDATES = 5
+"""The slowest SQL files tried, in order, for that profile: the first with a plan is profiled (DuckDB writes no
+profile for a view, macro or comment)."""
 
 
 class TimedConnection:
@@ -210,7 +213,6 @@ def run_stage(db: Path, out: Path, progress: Path) -> dict[str, Any]:
         "total_s": total,
         "peak_rss_mb_step" if peaks.resets else "peak_rss_mb_after": peaks.peaks,
         "sql_files": [{"file": label, "seconds": seconds} for label, seconds, _ in slowest],
-        # The few slowest, in order: on a small organisation the slowest may be a view, which has no plan.
         "slowest_sql": [(label, sql) for label, _, sql in slowest[:PROFILE_CANDIDATES]],
     }
 

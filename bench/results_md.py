@@ -331,8 +331,7 @@ def _profiles(matrix: dict[str, Any] | None, large: dict[str, Any] | None) -> li
         if sql:
             out += [
                 (
-                    f"### Slowest SQL file of the large organisation: "
-                    f"`{sql.get('file', large['stage']['sql_files'][0]['file'])}` "
+                    f"### Slowest SQL file of the large organisation with a plan: `{sql['file']}` "
                     "(DuckDB profiler, re-run after the timed stage)"
                 ),
                 "",
@@ -1194,7 +1193,7 @@ def analysis(results: dict[str, Any]) -> list[str]:
         )
         if sql:
             line += (
-                f"; re-run on its own, the slowest file peaks at {sql['peak_buffer_memory_mb']:.0f} MB of DuckDB "
+                f"; re-run on its own, `{sql['file']}` peaks at {sql['peak_buffer_memory_mb']:.0f} MB of DuckDB "
                 "buffer memory"
             )
         line += "."

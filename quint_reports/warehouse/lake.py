@@ -27,6 +27,7 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -193,8 +194,7 @@ def connect_lake(lake: Lake) -> duckdb.DuckDBPyConnection:
     """
     con = open_lake(lake, read_only=True, alias="quint")
     try:
-        row = con.execute(read_sql("lake/latest_snapshot.sql")).fetchone()
-        snapshot = int(row[0]) if row and row[0] is not None else 0
+        snapshot = _latest_snapshot(con, "quint")
         con.execute("detach quint")
         statement = read_sql("lake/attach.sql").format(
             url=_literal(lake.url), options=_options(["read_only", f"snapshot_version {snapshot}"])
@@ -248,7 +248,7 @@ def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
         LockHeld: another writer published to the lake during this one (nothing of this run committed).
         DatabaseError: the lake cannot be written; the previous snapshot is intact.
     """
-    from quint_reports.warehouse.views import apply_views, layer_signature
+    from quint_reports.warehouse.views import layer_signature
 
     started = last = time.monotonic()
     phases: dict[str, float] = {}
@@ -262,41 +262,19 @@ def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
     signature = layer_signature()
     con = open_lake(lake, read_only=False)
     lap("open")
-    inserted = deleted = 0
     try:
         con.execute("use lake")
-        if _holds(con, source, signature):
+        if _recorded(con, "source_file", create=False) == source and (
+            _recorded(con, "views_signature", create=False) == signature
+        ):
             # The lake holds this very file under these views: a publish would write nothing, so it makes no
             # snapshot either (no transaction, no writer row).
+            inserted = deleted = 0
+            copied = rebuilt = False
             lap("check")
-            row = con.execute(read_sql("lake/latest_snapshot.sql").replace("'quint'", "'lake'")).fetchone()
-            return LakePublish(
-                int(row[0]) if row else 0, 0, 0, round(time.monotonic() - started, 3), False, False, phases
-            )
-        con.execute("begin")
-        for schema in SCHEMAS:
-            con.execute(f"create schema if not exists {schema}")  # fixed names
-        guard = split_statements(read_sql("lake/writer_guard.sql"))
-        con.execute(guard[0])
-        con.execute(guard[1])
-        con.execute(guard[2], [socket.gethostname(), os.getpid(), datetime.now(timezone.utc)])
-        copied = _recorded(con, "source_file") != source
-        if copied:
-            con.execute("attach " + _literal(str(Path(db).absolute())) + " as src (read_only)")
-            for schema, table, key, columns in con.execute(read_sql("lake/tables.sql")).fetchall():
-                added, removed = _copy_table(con, f"{schema}.{table}", list(key), list(columns))
-                inserted += added
-                deleted += removed
-            con.execute(read_sql("lake/record_source_file.sql"), [source])
-        lap("copy")
-        rebuilt = bool(inserted or deleted) or _recorded(con, "views_signature") != signature
-        if rebuilt:
-            apply_views(con, column_comments=False)
-            con.execute(read_sql("lake/record_views_signature.sql"), [signature])
-        lap("views")
-        con.execute("commit")
-        lap("commit")
-        row = con.execute(read_sql("lake/latest_snapshot.sql").replace("'quint'", "'lake'")).fetchone()
+        else:
+            inserted, deleted, copied, rebuilt = _write(con, Path(db), source, signature, lap)
+        snapshot = _latest_snapshot(con, "lake")
     except duckdb.Error as exc:
         _rollback(con)
         if isinstance(exc, duckdb.TransactionException) or "conflict" in str(exc).lower():
@@ -310,7 +288,7 @@ def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
     finally:
         con.close()
     seconds = round(time.monotonic() - started, 3)
-    result = LakePublish(int(row[0]) if row else 0, inserted, deleted, seconds, rebuilt, copied, phases)
+    result = LakePublish(snapshot, inserted, deleted, seconds, rebuilt, copied, phases)
     log.info(
         "lake %s: snapshot %d, %d rows inserted, %d deleted, views %s, in %.1fs",
         _where(lake),
@@ -323,25 +301,56 @@ def publish_lake(db: str | os.PathLike[str], lake: Lake) -> LakePublish:
     return result
 
 
-def _holds(con: duckdb.DuckDBPyConnection, source: str, signature: str) -> bool:
-    """Whether the lake's tables were last copied from the file ``source`` and its views built from ``signature``
-    (read only: a lake that never recorded them does not)."""
+def _write(
+    con: duckdb.DuckDBPyConnection, db: Path, source: str, signature: str, lap: Callable[[str], None]
+) -> tuple[int, int, bool, bool]:
+    """The publish's transaction: the writer row, the rows that changed, the views when they would differ;
+    ``(inserted, deleted, copied, views rebuilt)``. ``lap`` closes each phase."""
+    inserted = deleted = 0
+    con.execute("begin")
+    for schema in SCHEMAS:
+        con.execute(f"create schema if not exists {schema}")  # fixed names
+    guard = split_statements(read_sql("lake/writer_guard.sql"))
+    con.execute(guard[0])
+    con.execute(guard[1])
+    con.execute(guard[2], [socket.gethostname(), os.getpid(), datetime.now(timezone.utc)])
+    copied = _recorded(con, "source_file") != source
+    if copied:
+        con.execute("attach " + _literal(str(db.absolute())) + " as src (read_only)")
+        for schema, table, key, columns in con.execute(read_sql("lake/tables.sql")).fetchall():
+            added, removed = _copy_table(con, f"{schema}.{table}", list(key), list(columns))
+            inserted += added
+            deleted += removed
+        con.execute(read_sql("lake/record_source_file.sql"), [source])
+    lap("copy")
+    rebuilt = bool(inserted or deleted) or _recorded(con, "views_signature") != signature
+    if rebuilt:
+        from quint_reports.warehouse.views import apply_views
+
+        apply_views(con, column_comments=False)
+        con.execute(read_sql("lake/record_views_signature.sql"), [signature])
+    lap("views")
+    con.execute("commit")
+    lap("commit")
+    return inserted, deleted, copied, rebuilt
+
+
+def _latest_snapshot(con: duckdb.DuckDBPyConnection, alias: str) -> int:
+    """The newest snapshot of the lake attached as ``alias`` (0 before the first)."""
+    row = con.execute(read_sql("lake/latest_snapshot.sql").replace("'quint'", f"'{alias}'")).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _recorded(con: duckdb.DuckDBPyConnection, lookup: str, *, create: bool = True) -> str | None:
+    """What the lake records under ``sql/lake/<lookup>.sql`` (None if empty). Its table is created when missing,
+    unless not ``create``: then nothing is written, and a missing table reads None."""
+    create_table, select = split_statements(read_sql(f"lake/{lookup}.sql"))  # a name from this module
+    if create:
+        con.execute(create_table)
     try:
-        recorded = [con.execute(split_statements(read_sql(f"lake/{name}.sql"))[1]).fetchone() for name in _LOOKUPS]
-    except duckdb.CatalogException:
-        return False
-    return [row[0] if row else None for row in recorded] == [source, signature]
-
-
-_LOOKUPS = ("source_file", "views_signature")
-"""What a publish records in the lake besides the rows: the file copied, the layer files the views came from."""
-
-
-def _recorded(con: duckdb.DuckDBPyConnection, lookup: str) -> str | None:
-    """What the lake records under ``sql/lake/<lookup>.sql`` (its table created when missing; None if empty)."""
-    create, select = split_statements(read_sql(f"lake/{lookup}.sql"))  # a name from this module
-    con.execute(create)
-    row = con.execute(select).fetchone()
+        row = con.execute(select).fetchone()
+    except duckdb.CatalogException:  # never recorded (only when not ``create``)
+        return None
     return None if row is None else row[0]
 
 
