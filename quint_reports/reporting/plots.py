@@ -58,15 +58,19 @@ def _names(values: Sequence[object] | pd.Series) -> list[str]:
     return out
 
 
-def _figure(title: str, height: int = 360) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(template=TEMPLATE, height=height)
+def _figure(title: str, traces: Sequence[dict[str, object]], height: int = 360, **layout: object) -> go.Figure:
+    """One figure from its traces and layout, built in one call: plotly validates and copies the whole figure
+    on every ``add_trace`` and ``update_layout``, which made up half of a report's group pages."""
+    base: dict[str, object] = {"template": TEMPLATE, "height": height}
     if title:
-        fig.update_layout(title={"text": escape_plotly(title)})
+        base["title"] = {"text": escape_plotly(title)}
     else:  # the page's own heading names the figure: give the plot the room
-        fig.update_layout(margin={"t": 40})
-    return fig
+        base["margin"] = {"t": 40}
+    return go.Figure(data=list(traces), layout={**base, **layout})
 
+
+_CATEGORIES_DOWN = {"autorange": "reversed", "type": "category"}
+"""The y axis of the horizontal bar and dot charts: one category per row, the first on top."""
 
 HIGHLIGHTED = 5
 """Groups a trend chart draws in colour when it has more; the rest are grey."""
@@ -85,12 +89,30 @@ def plot_daily_trend(days: pd.DataFrame, group: str | None = None, title: str = 
     Returns:
         A line chart over days.
     """
-    fig = _figure(title)
     data = days.sort_values("day")
+    traces: list[dict[str, object]] = []
+    layout: dict[str, object] = {
+        "yaxis": {"title": {"text": "risk score"}, "range": [0, 100]},
+        "hovermode": "x unified",
+    }
     if group is None:
-        fig.add_trace(go.Bar(x=data["day"], y=data["max_risk"], name="daily max", marker_color="#c7d3e3"))
-        fig.add_trace(go.Scatter(x=data["day"], y=data["mean_risk"], name="daily mean", mode="lines+markers"))
-        fig.add_trace(go.Scatter(x=data["day"], y=data["ewma_daily_max"], name="EWMA of daily max", line={"width": 3}))
+        traces += [
+            {"type": "bar", "x": data["day"], "y": data["max_risk"], "name": "daily max", "marker_color": "#c7d3e3"},
+            {
+                "type": "scatter",
+                "x": data["day"],
+                "y": data["mean_risk"],
+                "name": "daily mean",
+                "mode": "lines+markers",
+            },
+            {
+                "type": "scatter",
+                "x": data["day"],
+                "y": data["ewma_daily_max"],
+                "name": "EWMA of daily max",
+                "line": {"width": 3},
+            },
+        ]
     else:
         # With many groups, colours repeat and lines tangle: the few whose EWMA ends highest keep a
         # colour, the rest are drawn thin and grey (still named in the legend and on hover).
@@ -98,23 +120,23 @@ def plot_daily_trend(days: pd.DataFrame, group: str | None = None, title: str = 
         shown = set(latest.sort_values(ascending=False).index[:HIGHLIGHTED]) if len(latest) > HIGHLIGHTED else None
         for name, part in data.groupby(group, sort=True, dropna=False):
             grey = shown is not None and name not in shown
-            fig.add_trace(
-                go.Scatter(
-                    x=part["day"],
-                    y=part["ewma_daily_max"],
-                    name=label(name),
-                    mode="lines",
-                    line={"color": "#c4c9d0", "width": 1} if grey else {"width": 2.5},
-                    legendrank=2000 if grey else 1000,
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": part["day"],
+                    "y": part["ewma_daily_max"],
+                    "name": label(name),
+                    "mode": "lines",
+                    "line": {"color": "#c4c9d0", "width": 1} if grey else {"width": 2.5},
+                    "legendrank": 2000 if grey else 1000,
                     # The trace name shows beside the box by default; a name is
                     # never pasted into a template, where %{...} would expand.
-                    hovertemplate="%{x|%Y-%m-%d}: EWMA %{y:.1f}",
-                )
+                    "hovertemplate": "%{x|%Y-%m-%d}: EWMA %{y:.1f}",
+                }
             )
-    fig.update_layout(yaxis={"title": {"text": "risk score"}, "range": [0, 100]}, hovermode="x unified")
-    if group is not None:  # many groups: a legend beside the plot, not above it
-        fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1, "yanchor": "top"})
-    return fig
+        # Many groups: a legend beside the plot, not above it.
+        layout["legend"] = {"orientation": "v", "x": 1.02, "y": 1, "yanchor": "top"}
+    return _figure(title, traces, **layout)
 
 
 def plot_band_distribution(frame: pd.DataFrame, group: str, title: str = "Risk bands") -> go.Figure:
@@ -129,23 +151,28 @@ def plot_band_distribution(frame: pd.DataFrame, group: str, title: str = "Risk b
     Returns:
         A horizontal stacked bar chart in the documented band colours.
     """
-    fig = _figure(title, height=max(220, 60 + 36 * len(frame)))
     names = _names(frame[group])
-    for band in BANDS:
-        fig.add_trace(
-            go.Bar(
-                y=names,
-                x=frame[f"share_{band.key}"] * 100,
-                customdata=frame[f"count_{band.key}"],
-                name=f"{band.label} ({band.low}-{band.high})",
-                orientation="h",
-                marker_color=band.colour,
-                hovertemplate="%{y}: %{x:.1f}% (%{customdata} events)<extra>" + band.label + "</extra>",
-            )
-        )
-    fig.update_layout(barmode="stack", xaxis={"title": {"text": "% of events"}, "range": [0, 100]})
-    fig.update_yaxes(autorange="reversed", type="category")
-    return fig
+    traces = [
+        {
+            "type": "bar",
+            "y": names,
+            "x": frame[f"share_{band.key}"] * 100,
+            "customdata": frame[f"count_{band.key}"],
+            "name": f"{band.label} ({band.low}-{band.high})",
+            "orientation": "h",
+            "marker_color": band.colour,
+            "hovertemplate": "%{y}: %{x:.1f}% (%{customdata} events)<extra>" + band.label + "</extra>",
+        }
+        for band in BANDS
+    ]
+    return _figure(
+        title,
+        traces,
+        height=max(220, 60 + 36 * len(frame)),
+        barmode="stack",
+        xaxis={"title": {"text": "% of events"}, "range": [0, 100]},
+        yaxis=_CATEGORIES_DOWN,
+    )
 
 
 def plot_model_comparison(
@@ -169,35 +196,37 @@ def plot_model_comparison(
         A dot plot with asymmetric error bars, in percent.
     """
     default = f"High + critical events per {group} (95% CI)"
-    fig = _figure(default if title is None else title, height=max(240, 80 + 36 * len(frame)))
     rate = frame["high_critical_rate"] * 100
-    fig.add_trace(
-        go.Scatter(
-            y=_names(frame[group]),
-            x=rate,
-            mode="markers",
-            marker={
-                "size": 10,
-                "color": ["#1d2b3a" if str(g) == highlight else "#d62728" for g in frame[group]],
-            },
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": frame["high_critical_ci_high"] * 100 - rate,
-                "arrayminus": rate - frame["high_critical_ci_low"] * 100,
-            },
-            customdata=frame[["high_critical_ci_low", "high_critical_ci_high", "events"]].to_numpy() * [100, 100, 1],
-            name="rate",
-            hovertemplate="%{y}: %{x:.2f}% [%{customdata[0]:.2f}, %{customdata[1]:.2f}] of %{customdata[2]} events"
-            "<extra></extra>",
-        )
+    trace = {
+        "type": "scatter",
+        "y": _names(frame[group]),
+        "x": rate,
+        "mode": "markers",
+        "marker": {
+            "size": 10,
+            "color": ["#1d2b3a" if str(g) == highlight else "#d62728" for g in frame[group]],
+        },
+        "error_x": {
+            "type": "data",
+            "symmetric": False,
+            "array": frame["high_critical_ci_high"] * 100 - rate,
+            "arrayminus": rate - frame["high_critical_ci_low"] * 100,
+        },
+        "customdata": frame[["high_critical_ci_low", "high_critical_ci_high", "events"]].to_numpy() * [100, 100, 1],
+        "name": "rate",
+        "hovertemplate": "%{y}: %{x:.2f}% [%{customdata[0]:.2f}, %{customdata[1]:.2f}] of %{customdata[2]} events"
+        "<extra></extra>",
+    }
+    fig = _figure(
+        default if title is None else title,
+        [trace],
+        height=max(240, 80 + 36 * len(frame)),
+        xaxis={"title": {"text": "% of events high or critical"}, "rangemode": "tozero"},
+        showlegend=False,
+        yaxis=_CATEGORIES_DOWN,
     )
     if fleet_rate is not None:
         fig.add_vline(x=fleet_rate * 100, line_dash="dash", line_color="#666", annotation_text="fleet")
-    fig.update_layout(
-        xaxis={"title": {"text": "% of events high or critical"}, "rangemode": "tozero"}, showlegend=False
-    )
-    fig.update_yaxes(autorange="reversed", type="category")
     return fig
 
 
@@ -212,19 +241,21 @@ def plot_top_items(text: str | None, title: str) -> go.Figure:
         A horizontal bar chart of the shares, largest first.
     """
     items = parse_top_items(text)
-    fig = _figure(title, height=max(200, 60 + 30 * len(items)))
-    fig.add_trace(
-        go.Bar(
-            y=_names([name for name, _ in items]),
-            x=[share for _, share in items],
-            orientation="h",
-            marker_color="#4c78a8",
-            hovertemplate="%{y}: %{x}%<extra></extra>",
-        )
+    trace = {
+        "type": "bar",
+        "y": _names([name for name, _ in items]),
+        "x": [share for _, share in items],
+        "orientation": "h",
+        "marker_color": "#4c78a8",
+        "hovertemplate": "%{y}: %{x}%<extra></extra>",
+    }
+    return _figure(
+        title,
+        [trace],
+        height=max(200, 60 + 30 * len(items)),
+        xaxis={"title": {"text": "% of events"}},
+        yaxis=_CATEGORIES_DOWN,
     )
-    fig.update_layout(xaxis={"title": {"text": "% of events"}})
-    fig.update_yaxes(autorange="reversed", type="category")
-    return fig
 
 
 def parse_top_items(text: str | None) -> list[tuple[str, float]]:
@@ -261,20 +292,18 @@ def plot_session_tree(
     parents = [parent_of[i] for i in ids]
     names = _names(sessions["session_name"])
     risk = pd.to_numeric(sessions[risk_col], errors="coerce").fillna(0)
-    fig = _figure(title, height=420)
-    fig.add_trace(
-        go.Treemap(
-            ids=[escape_plotly(i) for i in ids],
-            parents=[escape_plotly(p) for p in parents],
-            labels=[f"{n or '(unnamed)'}<br>max {r:.0f}" for n, r in zip(names, risk, strict=False)],
-            values=pd.to_numeric(sessions[size_col], errors="coerce").fillna(0) + 1,
-            branchvalues="remainder",
-            marker={"colors": risk, "colorscale": [[b.high / 100, b.colour] for b in BANDS], "cmin": 0, "cmax": 100},
-            customdata=[escape_plotly(i) for i in ids],
-            hovertemplate="%{label}<br>id %{customdata}<extra></extra>",
-        )
-    )
-    return fig
+    trace = {
+        "type": "treemap",
+        "ids": [escape_plotly(i) for i in ids],
+        "parents": [escape_plotly(p) for p in parents],
+        "labels": [f"{n or '(unnamed)'}<br>max {r:.0f}" for n, r in zip(names, risk, strict=False)],
+        "values": pd.to_numeric(sessions[size_col], errors="coerce").fillna(0) + 1,
+        "branchvalues": "remainder",
+        "marker": {"colors": risk, "colorscale": [[b.high / 100, b.colour] for b in BANDS], "cmin": 0, "cmax": 100},
+        "customdata": [escape_plotly(i) for i in ids],
+        "hovertemplate": "%{label}<br>id %{customdata}<extra></extra>",
+    }
+    return _figure(title, [trace], height=420)
 
 
 def _break_cycles(parent_of: dict[str, str]) -> None:
@@ -305,9 +334,9 @@ def plot_event_timeline(events: pd.DataFrame, title: str = "Events", time_col: s
     Returns:
         A scatter plot of risk score against time.
     """
-    fig = _figure(title)
     data = events.assign(_band=[band_of(s) for s in events["risk_score"]])
     colours = {band.label: band.colour for band in BANDS}
+    traces = []
     for band in [b.label for b in BANDS] + [UNKNOWN_BAND]:
         part = data[data["_band"] == band]
         if part.empty:
@@ -318,19 +347,19 @@ def plot_event_timeline(events: pd.DataFrame, title: str = "Events", time_col: s
                 part["action_type"], part["tool_name"], part.get("arguments", [""] * len(part)), strict=False
             )
         ]
-        fig.add_trace(
-            go.Scatter(
-                x=part[time_col],
-                y=part["risk_score"],
-                mode="markers",
-                name=band,
-                marker={"color": colours.get(band, "#999"), "size": 9},
-                hovertext=hover,
-                hovertemplate="%{x}<br>risk %{y}<br>%{hovertext}<extra></extra>",
-            )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": part[time_col],
+                "y": part["risk_score"],
+                "mode": "markers",
+                "name": band,
+                "marker": {"color": colours.get(band, "#999"), "size": 9},
+                "hovertext": hover,
+                "hovertemplate": "%{x}<br>risk %{y}<br>%{hovertext}<extra></extra>",
+            }
         )
-    fig.update_layout(yaxis={"title": {"text": "risk score"}, "range": [-2, 102]})
-    return fig
+    return _figure(title, traces, yaxis={"title": {"text": "risk score"}, "range": [-2, 102]})
 
 
 def plot_reported_vs_recomputed(risk: pd.DataFrame | pd.Series, title: str = "Reported vs recomputed") -> go.Figure:
@@ -351,12 +380,18 @@ def plot_reported_vs_recomputed(risk: pd.DataFrame | pd.Series, title: str = "Re
         "own events": ("own_events", "own_max_risk", "own_mean_risk"),
         "subtree": ("subtree_events", "subtree_max_risk", "subtree_mean_risk"),
     }
-    fig = _figure(title)
-    for name, columns in series.items():
-        values = [pd.to_numeric(row.get(c), errors="coerce") for c in columns]
-        fig.add_trace(go.Bar(x=metrics, y=values, name=name, texttemplate="%{y:.4~g}", textposition="outside"))
-    fig.update_layout(barmode="group")
-    return fig
+    traces = [
+        {
+            "type": "bar",
+            "x": metrics,
+            "y": [pd.to_numeric(row.get(c), errors="coerce") for c in columns],
+            "name": name,
+            "texttemplate": "%{y:.4~g}",
+            "textposition": "outside",
+        }
+        for name, columns in series.items()
+    ]
+    return _figure(title, traces, barmode="group")
 
 
 def _short(value: object, limit: int = 120) -> str:
