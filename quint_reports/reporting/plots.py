@@ -10,7 +10,8 @@ platform, session and tool names, arguments) is escaped with
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -58,7 +59,7 @@ def _names(values: Sequence[object] | pd.Series) -> list[str]:
     return out
 
 
-def _figure(title: str, traces: Sequence[dict[str, object]], height: int = 360, **layout: object) -> go.Figure:
+def _figure(title: str, traces: Sequence[Mapping[str, Any]], height: int = 360, **layout: Any) -> go.Figure:
     """One figure from its traces and layout, built in one call: plotly validates and copies the whole figure
     on every ``add_trace`` and ``update_layout``, which made up half of a report's group pages."""
     base: dict[str, object] = {"template": TEMPLATE, "height": height}
@@ -90,8 +91,8 @@ def plot_daily_trend(days: pd.DataFrame, group: str | None = None, title: str = 
         A line chart over days.
     """
     data = days.sort_values("day")
-    traces: list[dict[str, object]] = []
-    layout: dict[str, object] = {
+    traces: list[dict[str, Any]] = []
+    layout: dict[str, Any] = {
         "yaxis": {"title": {"text": "risk score"}, "range": [0, 100]},
         "hovermode": "x unified",
     }
