@@ -28,7 +28,7 @@ import duckdb
 from bench.simproc import SimHost
 from quint_reports.ingest import sync as sync_module
 from quint_reports.ingest.store import Store
-from quint_reports.warehouse.publish import WorkDatabase
+from quint_reports.warehouse.publish import WORK_CHECKPOINT_THRESHOLD, WorkDatabase
 
 
 class _Timed:
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.mode == "capture":
         capture(args.sessions, args.batches)
     else:
-        threshold = args.checkpoint_threshold or sync_module.WORK_CHECKPOINT_THRESHOLD
+        threshold = args.checkpoint_threshold or WORK_CHECKPOINT_THRESHOLD
         replay(args.batches, args.db or args.batches.with_suffix(".duckdb"), threshold, args.twice)
     return 0
 

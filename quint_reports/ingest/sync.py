@@ -55,13 +55,6 @@ TYPE_SESSIONS = 1000
 sessions typed 200 at a time cost 6.2 s of CPU, about 12 us an event, against 2.3 s 2,000 at a time; fewer
 typings overlap less of the fetch)."""
 
-WORK_CHECKPOINT_THRESHOLD = "128MB"
-"""DuckDB's automatic checkpoint threshold (its WAL's size) on the work file while a sync writes it; DuckDB's default
-is 16 MB. The work file is discarded whenever a run does not publish, so its WAL protects nothing, and the publish
-checkpoints once anyway, while a checkpoint costs 0.3-0.6 s of CPU at 10,000 sessions, more as the file grows
-(10,000 sessions' batches replayed: 12.7 s of the writer's CPU at 16 MB, 9.5 s at 128 MB, 9.4 s at 1 GB, whose
-peak RSS was some 130 MB higher)."""
-
 SHRINK_LIMIT = 0.5
 """A --full run prunes only when the listing holds at least this share of the sessions landed before."""
 
@@ -286,7 +279,6 @@ async def sync_async(
     run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     with WorkDatabase(settings.db, settings.resources) as work:
         assert work.con is not None
-        work.con.execute(f"set checkpoint_threshold = '{WORK_CHECKPOINT_THRESHOLD}'")
         store = Store(work.con)
         store.ensure_schema()
         watermark = None if full else store.watermark()
