@@ -10,8 +10,9 @@ with merged as (
 ),
 
 details as (
-    select session_id, children from staging.stg_session_details
-    where json_type(children) = 'ARRAY'
+    -- The ids the detail's children list names, parsed as the detail landed (stg_session_details).
+    select session_id, children_ids from staging.stg_session_details
+    where children_ids is not null
 ),
 
 endpoint_children as (
@@ -24,20 +25,9 @@ by_parent_id as (
     where parent_id is not null
 ),
 
-detail_items as (
-    select details.session_id as parent_id, unnest(details.children::json[]) as item
-    from details
-),
-
 by_detail_children as (
-    select
-        parent_id,
-        case json_type(item)
-            when 'VARCHAR' then item ->> '$'
-            when 'OBJECT' then item ->> 'id'
-        end as child_id,
-        'detail_children' as source
-    from detail_items
+    select details.session_id as parent_id, unnest(details.children_ids) as child_id, 'detail_children' as source
+    from details
 ),
 
 by_children_endpoint as (

@@ -53,6 +53,14 @@ final as (
         r.started_at as started_at_raw,
         r.ended_at as ended_at_raw,
         r.children as children,
+        -- The ids the children list names (an element is an id or a child record), parsed once here for
+        -- session_edges, whose readers (hierarchy.children_mismatch) would parse every list on each read.
+        case when json_type(r.children) = 'ARRAY' then
+            list_transform(
+                r.children::json[],
+                item -> case json_type(item) when 'VARCHAR' then item ->> '$' when 'OBJECT' then item ->> 'id' end
+            )
+        end as children_ids,
         case when json_type(r.risk_summary) = 'OBJECT' then r.risk_summary end as risk_summary,
         try_cast(r.risk_summary ->> 'total_events' as bigint) as reported_total_events,
         try_cast(r.risk_summary ->> 'max_risk' as double) as reported_max_risk,
