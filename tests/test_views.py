@@ -256,6 +256,30 @@ def test_events_with_bad_bodies_do_not_break_the_layer() -> None:
     assert one(c, "select count(*) from events") == (1,)
 
 
+def test_details_whose_children_are_not_a_list_do_not_break_the_layer() -> None:
+    """CASE does not spare a cast: a children value that is true, text or an object must not fail the details."""
+    landing = RawLanding().add(session("ok"))
+    for i, children in enumerate([True, "c", {"id": "c"}, 7, None]):
+        landing.raw_detail(uid(f"odd{i}"), {**session(f"odd{i}"), "children": children})
+    landing.raw_detail(uid("mixed"), {**session("mixed"), "children": [uid("a"), {"id": uid("b")}, 3, None]})
+    c = applied(landing)
+    got = {r["child_id"] for r in rows(c, "session_edges") if r["source"] == "detail_children"}
+    assert got == {uid("a"), uid("b")}
+    assert one(c, "select count(*) from staging.stg_session_details") == (7,)
+
+
+def test_a_failing_file_in_a_transaction_reports_its_own_error() -> None:
+    """Setting the search path back fails in an aborted transaction; that must not hide the file's error."""
+    from quint_reports.warehouse.views import _run
+
+    con = duckdb.connect()
+    con.execute("create schema staging")
+    con.begin()
+    with pytest.raises(duckdb.CatalogException, match=r"layer/broken\.sql: .*no_such_table"):
+        _run(con, "select * from no_such_table", "layer/broken.sql", "staging")
+    con.rollback()
+
+
 # -- edges, risk, quarantine, missing -------------------------------------------------------------
 
 

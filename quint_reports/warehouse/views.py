@@ -56,6 +56,7 @@ the latest schema migration, so a new release or a migration rebuilds everything
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from dataclasses import dataclass
@@ -530,9 +531,17 @@ def _run(con: duckdb.DuckDBPyConnection, sql: str, label: str, schema: str = "ma
             con.execute(f"set schema = '{schema}'")  # a name from SCHEMAS, never from data
         con.execute(sql)
     except duckdb.Error as exc:
-        raise type(exc)(f"{label}: {exc}") from exc
-    finally:
         if schema != "main":
-            con.execute("reset schema")
-            if before and before[0]:  # `reset schema` clears a search path the caller had set
-                con.execute("set search_path = '" + str(before[0]).replace("'", "''") + "'")
+            # In a failed transaction setting the path back fails too ("transaction is aborted"), which must
+            # not replace the file's error; the caller rolls back, then the path is reset as below.
+            with contextlib.suppress(duckdb.Error):
+                _reset_path(con, before)
+        raise type(exc)(f"{label}: {exc}") from exc
+    if schema != "main":
+        _reset_path(con, before)
+
+
+def _reset_path(con: duckdb.DuckDBPyConnection, before: tuple[object, ...] | None) -> None:
+    con.execute("reset schema")
+    if before and before[0]:  # `reset schema` clears a search path the caller had set
+        con.execute("set search_path = '" + str(before[0]).replace("'", "''") + "'")

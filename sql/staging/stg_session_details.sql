@@ -55,9 +55,10 @@ final as (
         r.children as children,
         -- The ids the children list names (an element is an id or a child record), parsed once here for
         -- session_edges, whose readers (hierarchy.children_mismatch) would parse every list on each read.
+        -- try_cast: CASE does not spare the cast of a children value that is not an array.
         case when json_type(r.children) = 'ARRAY' then
             list_transform(
-                r.children::json[],
+                try_cast(r.children as json[]),
                 item -> case json_type(item) when 'VARCHAR' then item ->> '$' when 'OBJECT' then item ->> 'id' end
             )
         end as children_ids,
