@@ -217,6 +217,27 @@ def test_events_deduplicated_and_owner_filled(con: duckdb.DuckDBPyConnection) ->
     assert one(con, "select decision from events where event_id = ?", uid("solo/event/2")) == (None,)
 
 
+def test_a_repeated_id_keeps_its_first_occurrence_only_within_its_session() -> None:
+    """ids a, b, a, none, none, a in one list: a once (its first position), b, both id-less events; another
+    session's a is its own."""
+    a, b = event("one", 1, 5), event("one", 2, 7)
+    later_a, id_less = {**a, "risk_score": 90}, {**event("one", 3, 9), "id": None}
+    other_a = {**a, "session_id": uid("two")}
+    landing = RawLanding().add(session("one"), [a, b, later_a, id_less, id_less, later_a])
+    c = applied(landing.add(session("two"), [other_a]))
+    kept = c.execute(
+        "select session_id, event_id, position, risk_score from events order by session_id, position"
+    ).fetchall()
+    expected = [
+        (uid("one"), a["id"], 1, 5),
+        (uid("one"), b["id"], 2, 7),
+        (uid("one"), None, 4, 9),
+        (uid("one"), None, 5, 9),
+        (uid("two"), a["id"], 1, 5),
+    ]
+    assert kept == sorted(expected, key=lambda row: (row[0], row[2]))
+
+
 def test_events_invalid_scores_keep_the_raw_value(con: duckdb.DuckDBPyConnection) -> None:
     got = dict(
         con.execute(
