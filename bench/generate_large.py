@@ -295,6 +295,11 @@ def generate(db: Path, sessions: int, events: int, *, memory_limit: str = "2GB")
             con.execute("commit")
         # What the sync's landing stores beside each body (migration 5), so a later sync compares them as it would.
         con.execute("update raw.raw_session_bodies set body_md5 = md5(body)")
+        # ... and the late-score flag (migration 6), by the same test.
+        con.execute(
+            "update raw.raw_session_bodies set score_pending = "
+            """body like '%"risk_score":null%' or body like '%"risk_score": null%' where kind = 'events'"""
+        )
         con.execute(
             f"""
             insert into internal._sync_runs values ('{RUN_ID}', timestamptz '{FETCHED_AT}', timestamptz '{FETCHED_AT}', 'full',

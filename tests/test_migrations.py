@@ -14,9 +14,10 @@ from pathlib import Path
 import duckdb
 
 from quint_reports import connect, sync
+from quint_reports.ingest.store import Store
 from quint_reports.settings import Settings, Token
 from quint_reports.simulator import Simulator
-from quint_reports.warehouse.migrations import migrations
+from quint_reports.warehouse.migrations import migrate, migrations
 from quint_reports.warehouse.sqlfiles import sql_dir
 
 SimFactory = Callable[..., Simulator]
@@ -104,6 +105,7 @@ def test_bodies_landed_before_their_md5_was_kept_compare_as_unchanged(
     first = sync(settings=settings_for(sim, db))
     with duckdb.connect(str(db)) as con:  # back to schema version 4, as the previous release left it
         con.execute("alter table raw.raw_session_bodies drop column body_md5")
+        con.execute("alter table raw.raw_session_bodies drop column score_pending")  # migration 6, later
         con.execute("delete from internal._schema_migrations where version >= 5")
     second = sync(settings=settings_for(sim, db), full=True)  # every session compared
     assert (second.sessions_new, second.sessions_updated) == (0, 0)
@@ -112,6 +114,30 @@ def test_bodies_landed_before_their_md5_was_kept_compare_as_unchanged(
         assert con.execute(
             "select count(*) from raw.raw_session_bodies where body_md5 is distinct from md5(body)"
         ).fetchone() == (0,)
+
+
+def test_events_landed_before_their_late_score_flag_was_kept_get_it_from_their_text(
+    quint_simulator: SimFactory, tmp_path: Path
+) -> None:
+    """Migration 6 flags the events bodies already landed that hold a null score, so the next incremental sync
+    refetches those sessions as before."""
+    db = tmp_path / "quint.duckdb"
+    sim = quint_simulator(seed=34, sessions=20, doc_examples=False, live=True)
+    sync(settings=settings_for(sim, db))
+    with duckdb.connect(str(db)) as con:
+        pending = {r[0] for r in con.execute(FLAGGED).fetchall()}
+        assert pending, "the live simulator serves some events whose score is still null"
+        con.execute("alter table raw.raw_session_bodies drop column score_pending")  # as the previous release left it
+        con.execute("delete from internal._schema_migrations where version >= 6")
+        migrate(con)
+        assert {r[0] for r in con.execute(FLAGGED).fetchall()} == pending
+        assert con.execute(
+            "select count(*) from raw.raw_session_bodies where (kind = 'events') <> (score_pending is not null)"
+        ).fetchone() == (0,)
+        assert pending <= set(Store(con).open_session_ids())
+
+
+FLAGGED = "select session_id from raw.raw_session_bodies where score_pending"
 
 
 def test_a_failing_migration_publishes_nothing_and_names_its_file(quint_simulator: SimFactory, tmp_path: Path) -> None:

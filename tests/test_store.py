@@ -218,3 +218,22 @@ def test_a_session_new_in_one_batch_stays_new_in_the_next(store: Store) -> None:
     store.write("r1", Batch(bodies=[detail("p")]), tally=run)
     store.write("r1", Batch(bodies=[BodyRow("children", "p", T0, "/v1/sessions/{id}/children", 200, "{}")]), tally=run)
     assert run.count("new") == 1 and run.count("updated") == 0
+
+
+def test_open_sessions_are_found_within_a_memory_limit_smaller_than_the_events_bodies(tmp_path: Path) -> None:
+    """The events bodies' text (60 MB here) is read once and not held: the lookup fits in 48MB (at 100,000
+    sessions the bodies are 2.5 GB; holding them in the join ran out of the default limit)."""
+    con = duckdb.connect(str(tmp_path / "big.duckdb"))
+    con.execute("set memory_limit = '48MB'")
+    con.execute(f"set temp_directory = '{tmp_path / 'spill'}'")
+    con.execute("set threads = 2")
+    store = Store(con)
+    store.ensure_schema()
+    long_ago = (T0 - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for part in range(12):
+        ids = [f"s{part}-{i}" for i in range(25)]
+        bodies = [detail(sid, ended_at=long_ago) for sid in ids]
+        bodies += [events(sid, 5_000) for sid in ids]  # about 200 KB of text each
+        store.write("r1", Batch(bodies=bodies))
+    store.write("r1", Batch(bodies=[detail("still", "active"), events("still", 3)]))
+    assert store.open_session_ids() == ["still"]

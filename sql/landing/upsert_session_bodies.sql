@@ -1,11 +1,15 @@
 -- Upsert this batch's per-session responses into raw.raw_session_bodies: latest wins per (kind, session).
 -- Input: the registered batch table batch_bodies (kind, seq, session_id, run_id, fetched_at, endpoint, http_status, body,
 -- body_raw, rejected, body_md5); kind is the endpoint's (quint_reports.ingest.endpoints); body_md5 is md5(body), computed
--- by the landing (compare_batch.sql reads it).
+-- by the landing (compare_batch.sql reads it). score_pending (events bodies only): one of its events still has a null
+-- risk_score, tested here on the batch's bodies so that open_sessions.sql reads a flag, not every body (migration 6).
 -- duplicates within the batch are collapsed first (the last fetched wins), since MERGE rejects them.
 merge into raw.raw_session_bodies as t
 using (
-    select kind, session_id, run_id, fetched_at, endpoint, http_status, body, body_raw, rejected, body_md5
+    select
+        kind, session_id, run_id, fetched_at, endpoint, http_status, body, body_raw, rejected, body_md5,
+        case when kind = 'events' then body like '%"risk_score":null%' or body like '%"risk_score": null%' end
+            as score_pending
     from batch_bodies
     qualify row_number() over (partition by kind, session_id order by seq desc) = 1
 ) as s
@@ -18,9 +22,11 @@ when matched then update set
     body = s.body,
     body_raw = s.body_raw,
     rejected = s.rejected,
-    body_md5 = s.body_md5
+    body_md5 = s.body_md5,
+    score_pending = s.score_pending
 when not matched then insert (
-    kind, session_id, run_id, fetched_at, endpoint, http_status, body, body_raw, rejected, body_md5
+    kind, session_id, run_id, fetched_at, endpoint, http_status, body, body_raw, rejected, body_md5, score_pending
 ) values (
-    s.kind, s.session_id, s.run_id, s.fetched_at, s.endpoint, s.http_status, s.body, s.body_raw, s.rejected, s.body_md5
+    s.kind, s.session_id, s.run_id, s.fetched_at, s.endpoint, s.http_status, s.body, s.body_raw, s.rejected, s.body_md5,
+    s.score_pending
 );
