@@ -40,6 +40,8 @@ def test_the_work_connection_and_readers_take_the_default_limit_and_spill_beside
     with WorkDatabase(db) as work:
         assert work.con is not None
         limit, temp = settings_of(work.con)
+        # the writer runs unattended: no progress bar in the job's output
+        assert work.con.execute("select current_setting('enable_progress_bar')").fetchone() == (False,)
         work.con.execute("create table t as select 1 as x")
         work.publish()
     assert limit == shown(DEFAULT_MEMORY_LIMIT) != shown(None)

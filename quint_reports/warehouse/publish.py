@@ -143,6 +143,9 @@ class WorkDatabase:
                 self.con = duckdb.connect(str(self.work))
                 self.resources.apply(self.con, self.db, "work")
                 self.con.execute(f"set checkpoint_threshold = '{WORK_CHECKPOINT_THRESHOLD}'")
+                # Unattended (cron, a notebook's sync): DuckDB's bar, drawn for any statement past 2 s, would
+                # fill the job's output with redrawn lines (a 100,000-session sync printed 16 bars).
+                self.con.execute("set enable_progress_bar = false")
             except duckdb.Error as exc:
                 raise DatabaseError(
                     f"{self.db} is not a DuckDB database this version can open ({_first_line(exc)}): "
