@@ -191,6 +191,15 @@ def _child_ids(records: Any) -> set[str]:
     )
 
 
+def details_landed_by(db: Path, run_id: str) -> set[str]:
+    """The sessions whose detail the run ``run_id`` landed (fetched, or refetched)."""
+    with connect(db) as con:
+        rows = con.execute(
+            "select session_id from raw.raw_session_bodies where kind = 'detail' and run_id = ?", [run_id]
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
 def expected_incremental(before: dict[str, Any], after: dict[str, Any], listed: set[str]) -> dict[str, set[str]]:
     """What a second run must fetch, from the simulator's truth before and after the changes.
 
@@ -200,15 +209,21 @@ def expected_incremental(before: dict[str, Any], after: dict[str, Any], listed: 
         listed: the ids ``GET /v1/sessions`` serves now.
 
     Returns:
-        ``sessions``: listed since the watermark minus the one-day overlap, plus those not ended
-        before or holding an unscored event, plus ids they newly reference (the closure); ``hierarchy``: sessions landed before
+        ``sessions``: listed since the watermark minus the one-day overlap and not landed whole before (a
+        session landed settled and listed unchanged is not refetched; here only open ones change), plus those not
+        ended before or holding an unscored event, plus ids they newly reference (the closure); ``hierarchy``: sessions landed before
         that gained a new child (detail and /children refetched); ``children``: sessions whose
         /children is fetched; ``missing``: fetched sessions answering 404.
     """
     known = set(before["sessions"]) | set(before["missing"])
     watermark = max(_utc(d["started_at"]) for sid, d in before["sessions"].items() if sid in listed)
     since = (watermark - timedelta(days=1)).replace(microsecond=0)
-    sessions = {sid for sid in listed if _utc(after["sessions"][sid]["started_at"]) >= since}
+    sessions = {
+        sid
+        for sid in listed
+        if _utc(after["sessions"][sid]["started_at"]) >= since
+        and (sid not in before["sessions"] or before["sessions"][sid] != after["sessions"][sid])
+    }
     sessions |= {sid for sid, d in before["sessions"].items() if d.get("state") != "ended"}
     # ... and those holding an event still unscored: a late score resolves that finding.
     sessions |= {
@@ -264,13 +279,7 @@ def test_incremental_fetches_exactly_the_new_open_and_referenced_sessions(
 
     second = sync(settings=settings_for(sim, db))
     assert_truth(db, sim)
-    with connect(db) as con:
-        refetched = {
-            r[0]
-            for r in con.execute(
-                "select session_id from raw.raw_session_bodies where kind = 'detail' and run_id = ?", [second.run_id]
-            ).fetchall()
-        }
+    refetched = details_landed_by(db, second.run_id)
     assert refetched == expected["sessions"] | expected["hierarchy"]
     assert second.sessions == len(expected["sessions"])
     by_endpoint = {name: n for name, n in sim.stats()["by_endpoint"].items() if n}
@@ -387,6 +396,7 @@ def test_every_session_failing_is_unreachable_and_publishes_nothing(
     sim = quint_simulator(seed=15, sessions=30)
     db = tmp_path / "quint.duckdb"
     sync(settings=settings_for(sim, db))
+    sim.add_sessions(3)  # sessions to fetch (the settled ones listed unchanged are not refetched)
     before = db.read_bytes()
     real_get = ApiClient.get
 
@@ -468,9 +478,12 @@ def test_state_show_and_reset(quint_simulator: SimFactory, tmp_path: Path) -> No
     assert shown["watermark"] and [r["run_id"] for r in shown["runs"]] == [first.run_id]
     state_reset(db)
     assert state_show(db)["watermark"] is None
+    open_before = state_show(db)["open_sessions"]
     sim.reset_stats()
     again = sync(settings=settings_for(sim, db))
-    assert sim.stats()["by_endpoint"]["sessions.detail"] == again.sessions == first.sessions  # listed everything
+    # Everything listed again; what was landed settled and is listed unchanged is not refetched, the open rest is.
+    assert sim.stats()["by_endpoint"]["sessions.list"] >= 1 and state_show(db)["watermark"]
+    assert sim.stats()["by_endpoint"].get("sessions.detail", 0) == again.sessions == open_before < first.sessions
     assert again.sessions_unchanged == again.sessions
 
 
@@ -501,4 +514,36 @@ def test_a_failed_listing_publishes_nothing(quint_simulator: SimFactory, tmp_pat
     message = str(caught.value)
     assert "404" in message and "QUINT_API_URL" in message and "nothing was published" in message
     assert db.read_bytes() == before
+    assert_truth(db, sim)
+
+
+def test_a_settled_session_is_refetched_when_its_list_record_changes_and_not_otherwise(
+    quint_simulator: SimFactory, tmp_path: Path
+) -> None:
+    """The listing's overlap re-lists the last day: of its settled sessions only one whose record changed is
+    refetched, and the records listed unchanged are not landed again (the views see no change for them)."""
+    sim = quint_simulator(seed=16, sessions=60)
+    db = tmp_path / "quint.duckdb"
+    first = sync(settings=settings_for(sim, db))
+    open_ids = set(Store(duckdb.connect(str(db), read_only=True)).open_session_ids())
+    settled = [s for s in sim.org.sessions if s.id not in open_ids and s.record.get("state") == "ended"]
+    renamed = max(settled, key=lambda s: s.record["started_at"])  # inside the overlap: listed again
+    with sim.org.lock:
+        renamed.record["session_name"] = "renamed since"
+        sim.org.invalidate({renamed.id})  # the simulator serves cached bodies until told
+    sim.reset_stats()
+    second = sync(settings=settings_for(sim, db))
+    refetched = details_landed_by(db, second.run_id)
+    with connect(db) as con:
+        relanded = {
+            r[0]
+            for r in con.execute(
+                "select session_id from raw.raw_session_list where run_id = ?", [second.run_id]
+            ).fetchall()
+        }
+        name = con.execute("select session_name from sessions where session_id = ?", [renamed.id]).fetchone()
+    assert refetched == open_ids | {renamed.id}
+    assert renamed.id in relanded and not relanded & {s.id for s in settled if s is not renamed}
+    assert name == ("renamed since",)
+    assert sim.stats()["by_endpoint"]["sessions.detail"] == len(refetched) < first.sessions
     assert_truth(db, sim)

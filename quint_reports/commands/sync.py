@@ -16,7 +16,8 @@ line). The run writes a private copy (<db>.work) under a lock (<db>.lock) and
 publishes it with an atomic rename, so readers (quint_reports.connect(),
 `duckdb -readonly <db>`) never block it and never see half a sync; they see the
 new snapshot when they reconnect. Incremental by default: sessions started
-since the last run (minus one day of overlap) plus every session not yet ended.
+since the last run (minus one day of overlap; those landed settled and listed
+unchanged are not refetched) plus every session not yet settled.
 
 example:
   QUINT_API_TOKEN=qt_sk_... quint-reports sync --db quint.duckdb

@@ -173,6 +173,24 @@ class Store:
         """Sessions landed but not ``ended`` (or whose detail never landed): refetched every run."""
         return sorted(r[0] for r in self.con.execute(read_sql("landing/open_sessions.sql")).fetchall())
 
+    def unchanged_list_records(self, rows: list[ListRow]) -> tuple[set[str], set[str]]:
+        """Of these list records, (the keys whose text is the landed one, the sessions of those whose detail landed
+        whole): see ``sql/landing/unchanged_list_records.sql``."""
+        listed = pa.table(
+            {
+                "record_key": [r.record_key for r in rows],
+                "session_id": [r.session_id for r in rows],
+                "record": [r.record for r in rows],
+            },
+            schema=pa.schema([("record_key", pa.string()), ("session_id", pa.string()), ("record", pa.string())]),
+        )
+        self.con.register("listing_records", listed)
+        try:
+            found = self.con.execute(read_sql("landing/unchanged_list_records.sql")).fetchall()
+        finally:
+            self.con.unregister("listing_records")
+        return {key for key, _, _ in found}, {sid for _, sid, whole in found if whole and sid is not None}
+
     def known_session_ids(self) -> set[str]:
         """Sessions whose detail has landed (answered 200 or 404)."""
         return {r[0] for r in self.con.execute(read_sql("landing/known_sessions.sql")).fetchall()}

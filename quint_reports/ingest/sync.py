@@ -3,8 +3,9 @@
     WorkDatabase (lock, private copy) -> list_sessions -> Fetcher -> Store.write every batch
         -> views.apply_views -> CHECKPOINT + os.replace -> SyncResult
 
-Incremental by default: sessions started since the watermark minus an overlap,
-plus every landed session not yet ``ended``. ``full=True`` refetches everything
+Incremental by default: sessions started since the watermark minus an overlap
+(less those landed settled and listed unchanged), plus every landed session not yet
+settled. ``full=True`` refetches everything
 and drops landed rows the run did not see.
 """
 
@@ -303,13 +304,19 @@ async def sync_async(
                 if full:
                     _refuse_shrinking(len(listing.ids), store.listed_session_count(), allow_shrink)
                 listed = set(listing.ids)
-                ids = listing.ids + [sid for sid in open_ids if sid not in listed]
+                settled = _settled_and_unchanged(store, listing, open_ids) if not full else set()
+                if since_at is not None:
+                    settled = set()  # --since asks for that window to be refetched
+                ids = [sid for sid in listing.ids if sid not in settled]
+                ids += [sid for sid in open_ids if sid not in listed]
                 log.info(
-                    "run %s (%s): %d listed, %d open sessions to refetch",
+                    "run %s (%s): %d listed, %d of them settled and unchanged (not refetched), "
+                    "%d open sessions to refetch",
                     run_id,
                     mode,
                     len(listed),
-                    len(ids) - len(listed),
+                    len(settled),
+                    len(ids) - len(listed) + len(settled),
                 )
                 writer.add_listing(listing)
                 shown.add_total(len(ids))
@@ -376,6 +383,21 @@ async def sync_async(
         error.result = result  # type: ignore[attr-defined]
         raise error
     return result
+
+
+def _settled_and_unchanged(store: Store, listing: Listing, open_ids: list[str]) -> set[str]:
+    """The listed sessions an incremental run need not refetch; drops their unchanged records from ``listing``.
+
+    A session is left as landed when every record the listing holds for it is the landed text, its detail landed
+    whole, and it is not open (``open_sessions.sql``: not settled when fetched, or a score still null): the
+    listing's one-day overlap re-lists a day of sessions on every run, and refetching them all made an
+    incremental nightly at 100,000 sessions fetch 15,083 sessions for 1,000 new ones. A record identical to
+    the landed one is not landed again either, so that the views see no change for it.
+    """
+    same_keys, whole = store.unchanged_list_records(listing.rows)
+    changed = {row.session_id for row in listing.rows if row.record_key not in same_keys}
+    listing.rows = [row for row in listing.rows if row.record_key not in same_keys]
+    return whole - changed - set(open_ids)
 
 
 def _comparisons(con: Any) -> dict[str, Any]:
