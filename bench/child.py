@@ -24,7 +24,7 @@ from typing import Any
 
 from bench.counting import RequestCounter, install
 
-LOADERS = ("ours", "naive", "dlt")
+LOADERS = ("ours", "nightly", "naive", "dlt")
 """The loaders a child can run."""
 
 PROGRESS_EVERY_S = 0.25
@@ -44,6 +44,13 @@ def _loader(name: str, args: argparse.Namespace, token: str) -> tuple[Callable[[
         from bench import ours
 
         return (lambda: ours.load(args.api_url, token, db, args.concurrency, full=not args.incremental)), (
+            lambda: ours.count(db)
+        )
+    if name == "nightly":
+        from bench import ours
+
+        out = Path(args.work_dir) / "report"
+        return (lambda: ours.nightly_run(args.api_url, token, db, out, full=not args.incremental)), (
             lambda: ours.count(db)
         )
     if name == "naive":
@@ -66,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", required=True)
     parser.add_argument("--work-dir", required=True)
     parser.add_argument("--concurrency", type=int, default=1)
-    parser.add_argument("--incremental", action="store_true", help="ours only: an incremental run, not --full")
+    parser.add_argument("--incremental", action="store_true", help="ours and nightly: an incremental run, not --full")
     parser.add_argument("--profile", help="write a cProfile of the load to this file")
     parser.add_argument("--result", required=True)
     parser.add_argument("--progress", required=True)

@@ -32,7 +32,7 @@ from bench import stages
 from bench.machine import load_average, machine_info
 from bench.results_md import GROWTH_PLOT, growth_svg, render
 
-STAGES = ("sync", "incremental", "large", "startup", "lake", "growth")
+STAGES = ("sync", "incremental", "large", "end_to_end", "startup", "lake", "growth")
 """Stages in the order they run."""
 
 RESULTS_DIR = Path(__file__).resolve().parent
@@ -63,6 +63,8 @@ def build_plan(args: argparse.Namespace) -> stages.Plan:
         changes["growth_sessions"] = _ints(args.growth_sessions)
     if args.incremental_sessions:
         changes["incremental_sessions"] = args.incremental_sessions
+    if args.end_to_end_sessions:
+        changes["end_to_end_sessions"] = args.end_to_end_sessions
     if args.no_profile:
         changes["profile"] = False
     if args.no_peers:
@@ -89,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large-sessions", type=int)
     parser.add_argument("--large-events", type=int)
     parser.add_argument("--incremental-sessions", type=int)
+    parser.add_argument("--end-to-end-sessions", type=int, help="the organisation of the end-to-end nightly stage")
     parser.add_argument("--growth-sessions", help="session counts of the growth stage, e.g. 10000,100000,1000000")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument(
@@ -123,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         "sync": stages.sync_matrix,
         "incremental": stages.incremental,
         "large": stages.large,
+        "end_to_end": stages.end_to_end,
         "startup": stages.startup,
         "lake": stages.lake,
         "growth": stages.growth,

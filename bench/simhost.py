@@ -22,9 +22,10 @@ def _answer(value: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def serve(seed: int, sessions: int, latency_ms: int) -> None:
+def serve(seed: int, sessions: int, latency_ms: int, page_size: int | None = None) -> None:
     """Start the simulator, announce it, and obey commands until ``stop`` or end of input."""
-    with Simulator(seed=seed, sessions=sessions, defects=False, faults=Faults(latency_ms=latency_ms)) as sim:
+    faults = Faults(latency_ms=latency_ms)
+    with Simulator(seed=seed, sessions=sessions, defects=False, faults=faults, page_size=page_size) as sim:
         manifest = sim.manifest
         _answer(
             {
@@ -63,8 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--sessions", type=int, required=True)
     parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument("--page-size", type=int, help="list sessions in pages of this many, with a cursor")
     args = parser.parse_args(argv)
-    serve(args.seed, args.sessions, args.latency_ms)
+    serve(args.seed, args.sessions, args.latency_ms, args.page_size)
     return 0
 
 

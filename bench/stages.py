@@ -48,6 +48,12 @@ class Plan:
     large_events: int = 5_000_000
     nightly_changed_share: float = 0.01
     """After the large stage's full build, this share of sessions is landed anew (detail, events, children) and the steps run again."""
+    end_to_end_sessions: int = 100_000
+    """The organisation of the end-to-end nightly stage, served by the simulator over HTTP (about 50 events each)."""
+    end_to_end_latency_ms: int = 25
+    end_to_end_page_size: int = 1_000
+    """The simulator lists sessions in pages of this many with a cursor (one list body of 100,000 would pass the
+    sync's 64 MiB response limit)."""
     growth_sessions: tuple[int, ...] = (10_000, 100_000)
     """Sizes of the growth stage (the large stage's steps at each), events per session as in the large stage."""
     profile: bool = True
@@ -71,6 +77,9 @@ SMOKE = Plan(
     incremental_concurrency=8,
     large_sessions=1_000,
     large_events=50_000,
+    end_to_end_sessions=200,
+    end_to_end_latency_ms=0,
+    end_to_end_page_size=50,
     growth_sessions=(200, 2_000),
     profile=False,
 )
@@ -250,6 +259,14 @@ def profile_sync(sim: SimHost, concurrency: int, work: Path, log: Any) -> dict[s
     return {"run": row, "profile": summarize(out) if out.exists() else {}}
 
 
+def _change(sim: SimHost, plan: Plan, size: int) -> tuple[int, int]:
+    """Add ``new_share`` of ``size`` sessions and move ``advance_share`` of the open ones on; (added, changed)."""
+    added = sim.command("add_sessions", n=max(1, round(size * plan.new_share)))["ids"]
+    changed = sim.command("advance", share=plan.advance_share)["ids"]
+    sim.info.update(sim.command("manifest"))
+    return added, changed
+
+
 def incremental(plan: Plan, work: Path, log: Any) -> dict[str, Any]:
     """Full sync, then 1% new sessions and 5% of the open ones changed: incremental, then full again."""
     size, latency, concurrency = plan.incremental_sessions, plan.incremental_latency_ms, plan.incremental_concurrency
@@ -257,9 +274,7 @@ def incremental(plan: Plan, work: Path, log: Any) -> dict[str, Any]:
     with SimHost(seed=plan.seed, sessions=size, latency_ms=latency) as sim:
         first = run_loader(sim, "ours", concurrency, work, None, db=db)
         log(f"incremental stage, first full: {_describe(first)}")
-        added = sim.command("add_sessions", n=max(1, round(size * plan.new_share)))["ids"]
-        changed = sim.command("advance", share=plan.advance_share)["ids"]
-        sim.info.update(sim.command("manifest"))
+        added, changed = _change(sim, plan, size)
         inc = run_loader(sim, "ours", concurrency, work, None, db=db, incremental=True)
         log(f"incremental: {_describe(inc)}")
         again = run_loader(sim, "ours", concurrency, work, None, db=db)
@@ -273,6 +288,34 @@ def incremental(plan: Plan, work: Path, log: Any) -> dict[str, Any]:
         "first_full": first,
         "incremental": inc,
         "full_after": again,
+    }
+
+
+def end_to_end(plan: Plan, work: Path, log: Any) -> dict[str, Any]:
+    """The nightly job as cron runs it (sync, checks, report) on the simulator's organisation: a full run, then
+    the same after 1% new sessions and a share of the open ones changed."""
+    from quint_reports.settings import DEFAULT_CONCURRENCY
+
+    size, latency = plan.end_to_end_sessions, plan.end_to_end_latency_ms
+    db = _fresh(work / "end-to-end") / "db.duckdb"
+    with SimHost(seed=plan.seed, sessions=size, latency_ms=latency, page_size=plan.end_to_end_page_size) as sim:
+        log(f"end-to-end stage: simulator of {size:,} sessions up in {sim.start_seconds:.1f} s")
+        full = run_loader(sim, "nightly", DEFAULT_CONCURRENCY, work, None, db=db)
+        log(f"end-to-end, full nightly: {_describe(full)}")
+        added, changed = _change(sim, plan, size)
+        inc = run_loader(sim, "nightly", DEFAULT_CONCURRENCY, work, None, db=db, incremental=True)
+        log(f"end-to-end, incremental nightly: {_describe(inc)}")
+    return {
+        "sessions": size,
+        "latency_ms": latency,
+        "concurrency": DEFAULT_CONCURRENCY,
+        "page_size": plan.end_to_end_page_size,
+        "simulator_start_s": sim.start_seconds,
+        "org_sessions": int(sim.info["sessions"]),
+        "added": added,
+        "changed": changed,
+        "full": full,
+        "incremental": inc,
     }
 
 

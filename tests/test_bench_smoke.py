@@ -52,6 +52,18 @@ def test_incremental_fetches_less_than_full(smoke: tuple[dict[str, Any], str, Pa
 
 
 @pytest.mark.slow
+def test_end_to_end_stage_runs_the_nightly_job_full_then_incremental(smoke: tuple[dict[str, Any], str, Path]) -> None:
+    stage = smoke[0]["end_to_end"]
+    full, inc = stage["full"], stage["incremental"]
+    assert full["ok"] and inc["ok"] and full["loader"] == inc["loader"] == "nightly"
+    assert stage["added"] >= 1
+    assert inc["requests"] < full["requests"]
+    # every session the simulator serves after the change landed once
+    assert inc["sessions"] == stage["org_sessions"] > full["sessions"]
+    assert "### The whole nightly job, sync included" in smoke[1]
+
+
+@pytest.mark.slow
 def test_large_stage_times_every_step(smoke: tuple[dict[str, Any], str, Path]) -> None:
     large = smoke[0]["large"]
     stage = large["stage"]
