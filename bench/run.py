@@ -6,7 +6,7 @@ concurrency, both peers, a 1,000-session large organisation, growth from 200 to
 ``make test`` runs it.
 
 Example:
-    python -m bench.run                      # the full run, about 21 minutes on 2 cores
+    python -m bench.run                      # the full run, about 32 minutes on 2 cores
     python -m bench.run --smoke --out /tmp/b # the smoke, results in /tmp/b
     python -m bench.run --stages sync --sizes 2000 --latencies 25 --concurrencies 32 --no-profile --no-peers --out /tmp/b
                                              # one full sync of ours, for a quick measurement
