@@ -29,6 +29,7 @@ import duckdb
 
 from quint_reports.simulator import vocab
 from quint_reports.warehouse.migrations import migrate
+from quint_reports.warehouse.sqlfiles import read_sql, split_statements
 from quint_reports.warehouse.views import type_events
 
 FAMILY = 8
@@ -295,11 +296,10 @@ def generate(db: Path, sessions: int, events: int, *, memory_limit: str = "2GB")
             con.execute("commit")
         # What the sync's landing stores beside each body (migration 5), so a later sync compares them as it would.
         con.execute("update raw.raw_session_bodies set body_md5 = md5(body)")
-        # ... and the late-score flag (migration 6), by the same test.
-        con.execute(
-            "update raw.raw_session_bodies set score_pending = "
-            """body like '%"risk_score":null%' or body like '%"risk_score": null%' where kind = 'events'"""
-        )
+        # ... and the late-score flag, by migration 6's own backfill (its update; the column exists already).
+        for statement in split_statements(read_sql("migrations/0006_score_pending.sql")):
+            if statement.lower().startswith("update"):
+                con.execute(statement)
         con.execute(
             f"""
             insert into internal._sync_runs values ('{RUN_ID}', timestamptz '{FETCHED_AT}', timestamptz '{FETCHED_AT}', 'full',

@@ -176,15 +176,7 @@ class Store:
     def unchanged_list_records(self, rows: list[ListRow]) -> tuple[set[str], set[str]]:
         """Of these list records, (the keys whose text is the landed one, the sessions of those whose detail landed
         whole): see ``sql/landing/unchanged_list_records.sql``."""
-        listed = pa.table(
-            {
-                "record_key": [r.record_key for r in rows],
-                "session_id": [r.session_id for r in rows],
-                "record": [r.record for r in rows],
-            },
-            schema=pa.schema([("record_key", pa.string()), ("session_id", pa.string()), ("record", pa.string())]),
-        )
-        self.con.register("listing_records", listed)
+        self.con.register("listing_records", _list_table("", rows))  # the SQL reads key, session and text only
         try:
             found = self.con.execute(read_sql("landing/unchanged_list_records.sql")).fetchall()
         finally:

@@ -304,11 +304,11 @@ async def sync_async(
                 if full:
                     _refuse_shrinking(len(listing.ids), store.listed_session_count(), allow_shrink)
                 listed = set(listing.ids)
-                settled = _settled_and_unchanged(store, listing, open_ids) if not full else set()
+                settled = set() if full else _settled_and_unchanged(store, listing, open_ids)
                 if since_at is not None:
                     settled = set()  # --since asks for that window to be refetched
-                ids = [sid for sid in listing.ids if sid not in settled]
-                ids += [sid for sid in open_ids if sid not in listed]
+                reopened = [sid for sid in open_ids if sid not in listed]
+                ids = [sid for sid in listing.ids if sid not in settled] + reopened
                 log.info(
                     "run %s (%s): %d listed, %d of them settled and unchanged (not refetched), "
                     "%d open sessions to refetch",
@@ -316,7 +316,7 @@ async def sync_async(
                     mode,
                     len(listed),
                     len(settled),
-                    len(ids) - len(listed) + len(settled),
+                    len(reopened),
                 )
                 writer.add_listing(listing)
                 shown.add_total(len(ids))

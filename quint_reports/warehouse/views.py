@@ -192,7 +192,11 @@ _SUMMED = re.compile(
 
 def is_incremental(path: Path) -> bool:
     """Whether a layer file builds a table that an apply may rebuild in part (per session, or its sums by group)."""
-    return any(line.startswith(_INCREMENTAL) for line in path.read_text(encoding="utf-8").splitlines())
+    return _is_incremental(path.read_text(encoding="utf-8"))
+
+
+def _is_incremental(text: str) -> bool:
+    return any(line.startswith(_INCREMENTAL) for line in text.splitlines())
 
 
 @dataclass(frozen=True)
@@ -250,11 +254,12 @@ def apply_views(con: duckdb.DuckDBPyConnection, *, full: bool = False, column_co
             if path == _typed_file():
                 continue
             text = path.read_text(encoding="utf-8")
-            if is_incremental(path) and full:
+            incremental = _is_incremental(text)
+            if incremental and full:
                 text = _SCOPE.sub("true", text)
             elif (sums_of := sums.get(path.stem)) is not None:
                 text = _as_delta(con, text, sums_of)
-            elif is_incremental(path):
+            elif incremental:
                 text = _as_increment(text, path.stem, keep_removed=path.stem in summed_sources)
             _run(con, text, f"{layer}/{path.name}", schema_of(path))
     for source in summed_sources:  # the rows the sources lost: summed, no longer needed
