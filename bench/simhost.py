@@ -22,10 +22,20 @@ def _answer(value: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def serve(seed: int, sessions: int, latency_ms: int, page_size: int | None = None) -> None:
+def _running(sim: Simulator) -> int:
+    """Sessions not ended: what an incremental run must refetch whether they changed or not."""
+    with sim.org.lock:
+        return sum(1 for s in sim.org.sessions if s.ended_ts is None)
+
+
+def serve(
+    seed: int, sessions: int, latency_ms: int, page_size: int | None = None, open_share: float | None = None
+) -> None:
     """Start the simulator, announce it, and obey commands until ``stop`` or end of input."""
     faults = Faults(latency_ms=latency_ms)
-    with Simulator(seed=seed, sessions=sessions, defects=False, faults=faults, page_size=page_size) as sim:
+    with Simulator(
+        seed=seed, sessions=sessions, defects=False, faults=faults, page_size=page_size, open_share=open_share
+    ) as sim:
         manifest = sim.manifest
         _answer(
             {
@@ -34,6 +44,7 @@ def serve(seed: int, sessions: int, latency_ms: int, page_size: int | None = Non
                 "sessions": manifest["sessions"],
                 "listed_sessions": manifest["listed_sessions"],
                 "events": manifest["events"],
+                "running": _running(sim),
             }
         )
         for line in sys.stdin:
@@ -50,7 +61,9 @@ def serve(seed: int, sessions: int, latency_ms: int, page_size: int | None = Non
                 _answer({})
             elif name == "manifest":
                 manifest = sim.manifest
-                _answer({k: manifest[k] for k in ("sessions", "listed_sessions", "events")})
+                _answer(
+                    {**{k: manifest[k] for k in ("sessions", "listed_sessions", "events")}, "running": _running(sim)}
+                )
             elif name == "stop":
                 _answer({})
                 break
@@ -65,8 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, required=True)
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--page-size", type=int, help="list sessions in pages of this many, with a cursor")
+    parser.add_argument("--open-share", type=float, help="share of trees still running (simulator default if unset)")
     args = parser.parse_args(argv)
-    serve(args.seed, args.sessions, args.latency_ms, args.page_size)
+    serve(args.seed, args.sessions, args.latency_ms, args.page_size, args.open_share)
     return 0
 
 

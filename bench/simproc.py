@@ -18,10 +18,20 @@ START_TIMEOUT_S = 600.0
 class SimHost:
     """A simulator process; ``with SimHost(...) as sim:`` gives ``base_url``, ``token`` and commands."""
 
-    def __init__(self, *, seed: int, sessions: int, latency_ms: int, page_size: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int,
+        sessions: int,
+        latency_ms: int,
+        page_size: int | None = None,
+        open_share: float | None = None,
+    ) -> None:
         self.args = ["--seed", str(seed), "--sessions", str(sessions), "--latency-ms", str(latency_ms)]
         if page_size is not None:
             self.args += ["--page-size", str(page_size)]
+        if open_share is not None:
+            self.args += ["--open-share", str(open_share)]
         self.latency_ms = latency_ms
         self.proc: subprocess.Popen[str] | None = None
         self.info: dict[str, Any] = {}

@@ -60,7 +60,10 @@ def test_end_to_end_stage_runs_the_nightly_job_full_then_incremental(smoke: tupl
     assert inc["requests"] < full["requests"]
     # every session the simulator serves after the change landed once
     assert inc["sessions"] == stage["org_sessions"] > full["sessions"]
+    # the organisation keeps the plan's share of trees running, not the simulator's default 14%
+    assert stage["open_share"] is not None and stage["running"] < 0.05 * stage["org_sessions"]
     assert "### The whole nightly job, sync included" in smoke[1]
+    assert "sessions were still running" in smoke[1]
 
 
 @pytest.mark.slow

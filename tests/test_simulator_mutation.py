@@ -93,6 +93,26 @@ def test_stats_count_by_endpoint(quint_simulator: Callable[..., Simulator]) -> N
     assert sim.stats()["requests"] == 0
 
 
+def test_open_share_sets_how_many_trees_are_still_running(quint_simulator: Callable[..., Simulator]) -> None:
+    def running(sim: Simulator) -> set[str]:
+        listed = _get(sim, "/v1/sessions?root_only=true").json()["sessions"]
+        return {s["id"] for s in listed if s["state"] != "ended"}
+
+    default, few, none = (quint_simulator(seed=5, sessions=2000, open_share=share) for share in (None, 0.01, 0.0))
+    roots = len(_get(default, "/v1/sessions?root_only=true").json()["sessions"])
+    assert 0.10 * roots < len(running(default)) < 0.18 * roots, "the default keeps about 14% of the trees running"
+    assert 0 < len(running(few)) < 0.03 * roots
+    assert not running(none)
+    assert none.advance(0.5) == [], "nothing left running, nothing to move on"
+    for share in (-0.1, 1.5):
+        try:
+            Simulator(sessions=10, open_share=share)
+        except ValueError as exc:
+            assert "open_share" in str(exc)
+        else:
+            raise AssertionError(f"open_share={share} was accepted")
+
+
 def test_simulate_help_documents_every_switch() -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")

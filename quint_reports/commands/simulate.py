@@ -49,6 +49,12 @@ def register(subparsers: Any) -> None:
         help="let the organisation change while it is read: running sessions gain events (some "
         "unscored at first), flip between active and idle and end; some ids take the edge form",
     )
+    p.add_argument(
+        "--open-share",
+        type=float,
+        metavar="SHARE",
+        help="share of session trees still running at the simulated now, 0 to 1 (default: 0.14, 0.25 with --live)",
+    )
     p.add_argument("--latency-ms", type=int, default=0, help="delay added to every request, ms (default: 0)")
     p.add_argument("--error-rate", type=float, default=0.0, help="share of attempts answered 500/502/503")
     p.add_argument("--rate-limit-rate", type=float, default=0.0, help="share of attempts answered 429")
@@ -103,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"simulate: {exc}") from None
     if args.page_size is not None and args.page_size < 1:
         raise ConfigError("simulate: --page-size must be at least 1")
+    if args.open_share is not None and not 0.0 <= args.open_share <= 1.0:
+        raise ConfigError("simulate: --open-share must lie between 0 and 1")
     return simulate(
         seed=args.seed,
         sessions=args.sessions,
@@ -113,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         doc_examples=args.doc_examples,
         live=args.live,
+        open_share=args.open_share,
         end=end_time(args.end),
         manifest=args.manifest,
         token_file=args.token_file,

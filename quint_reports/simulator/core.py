@@ -51,6 +51,9 @@ class Simulator:
             active and idle, and end. Planted defects sit on ended sessions and never change.
         edge_ids: give a share of session ids the edge form ``{rootPID}-{startUnixMs}``
             (default: on when ``live`` is).
+        open_share: share of session trees still running at the simulated now, in [0, 1] (default
+            0.14, or ``Live.open_share`` when live): high enough that a few hundred sessions exercise
+            every live path; an organisation of 100,000 sessions runs nearer 0.01 at any moment.
         end: the simulated now when it starts, where the six weeks of generated history end: a
             datetime, a date or ISO 8601 text (UTC unless it has an offset), whole seconds count.
             Default 2026-05-01T00:00:00Z. Same seed, size and end, same bytes.
@@ -72,10 +75,13 @@ class Simulator:
         port: int = 0,
         live: bool | Live = False,
         edge_ids: bool | None = None,
+        open_share: float | None = None,
         end: TimeBound = None,
     ) -> None:
         if page_size is not None and page_size < 1:
             raise ValueError("page_size must be at least 1")
+        if open_share is not None and not 0.0 <= open_share <= 1.0:
+            raise ValueError("open_share must lie in [0, 1]")
         self.seed = seed
         self.page_size = page_size
         self.defects = defects
@@ -88,7 +94,9 @@ class Simulator:
         self.live: Live | None = (live if isinstance(live, Live) else Live()) if live else None
         if edge_ids if edge_ids is not None else self.live is not None:
             self.gen.edge_share = (self.live or Live()).edge_id_share
-        if self.live is not None:
+        if open_share is not None:
+            self.gen.open_share = open_share
+        elif self.live is not None:
             self.gen.open_share = self.live.open_share
         self._served_requests = 0
         self._ticks = 0

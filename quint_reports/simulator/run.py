@@ -24,6 +24,7 @@ def simulate(
     port: int = 8765,
     doc_examples: bool = True,
     live: bool = False,
+    open_share: float | None = None,
     end: TimeBound = None,
     manifest: str | os.PathLike[str] | None = None,
     token_file: str | os.PathLike[str] | None = None,
@@ -35,7 +36,8 @@ def simulate(
     Prints the base URL and the token to use, once, on ``out`` (stdout by default).
 
     Args:
-        seed, sessions, defects, faults, page_size, host, port, doc_examples, live, end: see ``Simulator``.
+        seed, sessions, defects, faults, page_size, host, port, doc_examples, live, open_share, end: see
+            ``Simulator``.
         manifest: write the manifest (JSON) to this path before serving.
         token_file: write the accepted token to this file (mode 0600), for ``sync --token-file``.
         out: where to print.
@@ -58,6 +60,7 @@ def simulate(
         host=host,
         port=port,
         live=live,
+        open_share=open_share,
         end=end,
     )
     if manifest is not None:
