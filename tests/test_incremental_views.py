@@ -148,9 +148,11 @@ class Landing:
         return json.loads(row[0])
 
     def land(self, kind: str, session_id: str, body: Any) -> None:
+        """Replace the session's body of that kind, as the landing does (delete and insert: no key index)."""
+        self.con.execute("delete from raw.raw_session_bodies where kind = ? and session_id = ?", [kind, session_id])
         self.con.execute(
-            "insert or replace into raw.raw_session_bodies "
-            "(kind, session_id, run_id, fetched_at, endpoint, http_status, body) values (?, ?, ?, now(), ?, 200, ?)",
+            "insert into raw.raw_session_bodies (kind, session_id, run_id, fetched_at, endpoint, http_status, body) "
+            "values (?, ?, ?, now(), ?, 200, ?)",
             [kind, session_id, self.run_id, PATHS[kind], json.dumps(body)],
         )
 

@@ -140,6 +140,40 @@ def test_events_landed_before_their_late_score_flag_was_kept_get_it_from_their_t
 FLAGGED = "select session_id from raw.raw_session_bodies where score_pending"
 
 
+def test_the_bodies_table_loses_its_key_index_and_keeps_every_row(quint_simulator: SimFactory, tmp_path: Path) -> None:
+    """Migration 7 copies raw.raw_session_bodies into a table without the primary key's index; the landing's merge
+    keeps one row per (kind, session) without it."""
+    db = tmp_path / "quint.duckdb"
+    sim = quint_simulator(seed=35, sessions=20, doc_examples=False)
+    first = sync(settings=settings_for(sim, db))
+    everything = "select * from raw.raw_session_bodies order by kind, session_id"
+    with duckdb.connect(str(db)) as con:  # back to schema version 6: the table keyed, as migration 3 made it
+        landed = con.execute(everything).fetchall()
+        con.execute("create table raw.keyed as select * from raw.raw_session_bodies")
+        con.execute("drop table raw.raw_session_bodies")
+        con.execute("alter table raw.keyed rename to raw_session_bodies")
+        con.execute("alter table raw.raw_session_bodies add primary key (kind, session_id)")
+        con.execute("delete from internal._schema_migrations where version >= 7")
+        assert migrate(con) == [7]
+        assert con.execute(everything).fetchall() == landed
+        assert con.execute(KEYS, ["raw_session_bodies"]).fetchall() == []
+        assert con.execute(KEYS, ["raw_session_list"]).fetchall() == [("PRIMARY KEY",)]  # that one is left as it was
+    sim.add_sessions(3)
+    again = sync(settings=settings_for(sim, db), full=True)  # every body merged again, three sessions new
+    assert (again.sessions_new, again.sessions_unchanged) == (3, first.sessions)
+    with connect(db) as con:
+        rows, keys = con.execute(
+            "select count(*), count(distinct (kind, session_id)) from raw.raw_session_bodies"
+        ).fetchone()  # type: ignore[misc]
+        assert rows == keys > len(landed), "one row per (kind, session), the new sessions' added"
+        assert {(r[0], r[1]) for r in landed} <= {
+            (r[0], r[1]) for r in con.execute("select kind, session_id from raw.raw_session_bodies").fetchall()
+        }
+
+
+KEYS = "select constraint_type from duckdb_constraints() where table_name = ? and constraint_type = 'PRIMARY KEY'"
+
+
 def test_a_failing_migration_publishes_nothing_and_names_its_file(quint_simulator: SimFactory, tmp_path: Path) -> None:
     db = tmp_path / "quint.duckdb"
     sim = quint_simulator(seed=32, sessions=10, doc_examples=False)
