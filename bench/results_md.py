@@ -916,8 +916,8 @@ def _running_note(stage: dict[str, Any]) -> str:
     return (
         f"When it started, {stage['running']:,} sessions were still running ({told}); an incremental run "
         "refetches every one of them, changed or not, since a running session's list record does not say "
-        "whether it gained events or scores. At the simulator's default of 0.14 (14% of the trees) the last "
-        "round's incremental nightly refetched 9,063 of them and took 17.2% of the full (BENCH-NOTES.md)."
+        "whether it gained events or scores. At the simulator's default of 0.14 (14% of the trees) an earlier "
+        "run refetched 9,063 of them and took 17.2% of the full (BENCH-NOTES.md, the nightly's seventh round)."
     )
 
 
