@@ -628,6 +628,11 @@ def _large_targets(large: dict[str, Any]) -> list[str]:
         if files:
             name = max(files, key=lambda f: files[f])
             why += f"; slowest SQL file after the change `{name}` {_s(files[name])} s"
+        why += (
+            "; what would close it: the report gathering and drawing only the groups whose sessions changed (it "
+            "reads every mart), and fewer statements over the whole organisation in the apply; the target as the "
+            "issue words it, the whole nightly with its sync, is judged below"
+        )
         changed = again.get("changed_sessions", 0)
         out += [
             _target(
@@ -912,7 +917,7 @@ def _running_note(stage: dict[str, Any]) -> str:
     share = stage.get("open_share")
     if "running" not in stage:
         return ""
-    told = "the simulator's default share" if share is None else f"{share:g} of the trees (`--open-share`)"
+    told = "the simulator's default share" if share is None else f"`--open-share {share:g}`"
     return (
         f"When it started, {stage['running']:,} sessions were still running ({told}); an incremental run "
         "refetches every one of them, changed or not, since a running session's list record does not say "
