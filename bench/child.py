@@ -13,6 +13,7 @@ import argparse
 import cProfile
 import json
 import os
+import resource
 import signal
 import sys
 import threading
@@ -110,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         profiler.disable()
     seconds = time.perf_counter() - started
     load_cpu_s = time.process_time() - cpu_started
+    # Before the count below: it parses every landed events body and is the bench's check, not the loader's work.
+    load_peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     stop.set()
     snapshot = counter.snapshot()
     _write_json(progress_path, snapshot)
@@ -119,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         "loader": args.loader,
         "seconds": seconds,
         "load_cpu_s": load_cpu_s,
+        "load_peak_rss_mb": load_peak_rss_mb,
         "requests": snapshot["requests"],
         "http_errors": snapshot["http_errors"],
         "max_in_flight": snapshot["max_in_flight"],

@@ -1075,8 +1075,10 @@ def how_measured(plan: dict[str, Any]) -> list[str]:
         ),
         (
             "- Each loader runs in a child process (`bench/child.py`): the time is that of the load call alone (imports "
-            "excluded), peak RSS is the child's `ru_maxrss` (from `wait4`), CPU is the child's user+system time as a "
-            "share of wall time; server CPU is the simulator process's, over the same run."
+            "excluded), peak RSS is the child's `ru_maxrss` when the load returns (the count that verifies what it "
+            "landed runs after, in the same process, and is left out; `wait4`'s figure for the whole child when the "
+            "load did not return), CPU is the child's user+system time as a share of wall time; server CPU is the "
+            "simulator process's, over the same run."
         ),
         (
             "- Requests are counted in the loader's process by wrapping `send` of httpx and requests, so retries count "

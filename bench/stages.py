@@ -161,7 +161,9 @@ def run_loader(
         "sessions_done": done,
         "sessions": result.get("sessions"),
         "events": result.get("events"),
-        "peak_rss_mb": measured.peak_rss_mb,
+        # The load's own peak; the child's whole one includes the count that verifies the landing afterwards.
+        "peak_rss_mb": result.get("load_peak_rss_mb") or measured.peak_rss_mb,
+        "process_peak_rss_mb": measured.peak_rss_mb,
         "cpu_s": measured.cpu_s,
         # CPU of the load call alone (all threads), without the imports; cpu_s is the whole child.
         "load_cpu_s": result.get("load_cpu_s"),

@@ -34,6 +34,8 @@ def test_every_loader_lands_the_same_data(smoke: tuple[dict[str, Any], str, Path
     for row in runs:
         assert row["ok"] and not row["capped"], row
         assert row["seconds"] > 0 and row["requests"] > 0 and row["peak_rss_mb"] > 0
+        # the load's own peak, taken before the count that verifies it, never above the whole child's
+        assert 0 < row["peak_rss_mb"] <= row["process_peak_rss_mb"], row
     ours = by_loader["ours"]
     assert ours["sessions"] == ours["sessions_total"]
     assert ours["events"] == ours["events_total"]
